@@ -1,0 +1,455 @@
+//! The typed event stream the engine hands out, and `trace_hash`, a digest of the whole stream.
+//!
+//! Every event the engine emits is folded into the hash whether or not anyone records it, so two
+//! runs with the same scenario, seed and commands can be compared by one 64-bit number.
+
+use super::command::Command;
+use super::ids::{CallId, EndpointId, InstanceId, RequestId, StationId};
+use super::rng::splitmix64;
+use super::scenario::Scenario;
+use super::time::SimTime;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// How a call ended, as its caller sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    /// The handler failed (its error rate, or an injected fault).
+    Error,
+    /// The instance's queue was full.
+    Rejected,
+    /// No instance was up to take the call, or the chosen one had crashed.
+    Unavailable,
+    /// The instance crashed while handling the call.
+    Reset,
+    /// A downstream call took longer than its timeout.
+    Timeout,
+    /// A downstream call failed.
+    DownstreamError,
+    /// The request or its answer was lost in a network partition.
+    NetworkError,
+}
+
+impl Status {
+    pub const ALL: [Status; 8] = [
+        Status::Ok,
+        Status::Error,
+        Status::Rejected,
+        Status::Unavailable,
+        Status::Reset,
+        Status::Timeout,
+        Status::DownstreamError,
+        Status::NetworkError,
+    ];
+
+    pub fn is_ok(self) -> bool {
+        self == Status::Ok
+    }
+
+    /// The HTTP status a real service would answer with.
+    pub fn http_code(self) -> u16 {
+        match self {
+            Status::Ok => 200,
+            Status::Error => 500,
+            Status::Rejected | Status::Unavailable => 503,
+            Status::Reset | Status::DownstreamError => 502,
+            Status::Timeout | Status::NetworkError => 504,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Error => "error",
+            Status::Rejected => "rejected",
+            Status::Unavailable => "unavailable",
+            Status::Reset => "reset",
+            Status::Timeout => "timeout",
+            Status::DownstreamError => "downstream_error",
+            Status::NetworkError => "network_error",
+        }
+    }
+
+    fn code(self) -> u64 {
+        self as u64
+    }
+}
+
+/// Which way a hop travels: a request towards the callee, or the answer back to the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Request,
+    Response,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EngineEvent {
+    pub t_us: u64,
+    pub kind: EventKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum EventKind {
+    /// A client sent a new request.
+    RequestArrived {
+        request: RequestId,
+        call: CallId,
+        endpoint: EndpointId,
+    },
+    HopDeparted {
+        call: CallId,
+        request: RequestId,
+        direction: Direction,
+        from: StationId,
+        to: StationId,
+        arrive_us: u64,
+        /// The answer's status, on responses.
+        status: Option<Status>,
+    },
+    HopArrived {
+        call: CallId,
+        direction: Direction,
+    },
+    /// The hop was lost in a partition; the caller learns of it after the connect timeout.
+    HopLost {
+        call: CallId,
+        direction: Direction,
+    },
+    CallQueued {
+        call: CallId,
+        instance: InstanceId,
+        queue_length: u32,
+    },
+    CallStarted {
+        call: CallId,
+        instance: InstanceId,
+    },
+    CallRejected {
+        call: CallId,
+        instance: InstanceId,
+    },
+    /// The handler is done and its worker is free again.
+    CallFinished {
+        call: CallId,
+        instance: InstanceId,
+        status: Status,
+    },
+    /// The caller stopped waiting for this call.
+    CallTimedOut {
+        call: CallId,
+    },
+    /// An answer arrived for a call nobody waits for any more.
+    LateResponse {
+        call: CallId,
+    },
+    RequestCompleted {
+        request: RequestId,
+        endpoint: EndpointId,
+        latency_us: u64,
+    },
+    RequestFailed {
+        request: RequestId,
+        endpoint: EndpointId,
+        latency_us: u64,
+        status: Status,
+    },
+    RequestRejected {
+        request: RequestId,
+        endpoint: EndpointId,
+        latency_us: u64,
+    },
+    RequestTimedOut {
+        request: RequestId,
+        endpoint: EndpointId,
+    },
+    /// A command took effect (a fault started, an instance restarted, everything healed).
+    CommandApplied {
+        /// Numbers commands in the order they were applied; a fault that lasts ends under the same id.
+        id: u32,
+        command: Command,
+        /// True when a user applied it at run time; false when the scenario scheduled it.
+        from_user: bool,
+    },
+    FaultEnded {
+        id: u32,
+    },
+    InstanceDown {
+        instance: InstanceId,
+    },
+    InstanceUp {
+        instance: InstanceId,
+    },
+}
+
+impl EventKind {
+    /// The event's name as the JSON stream writes it (`hop_departed`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::RequestArrived { .. } => "request_arrived",
+            EventKind::HopDeparted { .. } => "hop_departed",
+            EventKind::HopArrived { .. } => "hop_arrived",
+            EventKind::HopLost { .. } => "hop_lost",
+            EventKind::CallQueued { .. } => "call_queued",
+            EventKind::CallStarted { .. } => "call_started",
+            EventKind::CallRejected { .. } => "call_rejected",
+            EventKind::CallFinished { .. } => "call_finished",
+            EventKind::CallTimedOut { .. } => "call_timed_out",
+            EventKind::LateResponse { .. } => "late_response",
+            EventKind::RequestCompleted { .. } => "request_completed",
+            EventKind::RequestFailed { .. } => "request_failed",
+            EventKind::RequestRejected { .. } => "request_rejected",
+            EventKind::RequestTimedOut { .. } => "request_timed_out",
+            EventKind::CommandApplied { .. } => "command_applied",
+            EventKind::FaultEnded { .. } => "fault_ended",
+            EventKind::InstanceDown { .. } => "instance_down",
+            EventKind::InstanceUp { .. } => "instance_up",
+        }
+    }
+}
+
+/// Folds events into a 64-bit digest. The fold is defined here, field by field, so it never
+/// depends on `std::hash` (whose output may change between Rust releases).
+#[derive(Clone, Debug)]
+pub struct TraceHasher {
+    state: u64,
+    count: u64,
+}
+
+impl Default for TraceHasher {
+    fn default() -> Self {
+        TraceHasher {
+            state: 0x243F_6A88_85A3_08D3,
+            count: 0,
+        }
+    }
+}
+
+impl TraceHasher {
+    fn mix(&mut self, word: u64) {
+        self.state = (self.state.rotate_left(23) ^ word).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    pub fn add(&mut self, event: &EngineEvent) {
+        self.count += 1;
+        self.mix(event.t_us);
+        match &event.kind {
+            EventKind::RequestArrived {
+                request,
+                call,
+                endpoint,
+            } => self.words(&[1, request.0, call.0, u64::from(endpoint.0)]),
+            EventKind::HopDeparted {
+                call,
+                request,
+                direction,
+                from,
+                to,
+                arrive_us,
+                status,
+            } => self.words(&[
+                2,
+                call.0,
+                request.0,
+                *direction as u64,
+                u64::from(from.0),
+                u64::from(to.0),
+                *arrive_us,
+                status.map_or(99, Status::code),
+            ]),
+            EventKind::HopArrived { call, direction } => self.words(&[3, call.0, *direction as u64]),
+            EventKind::HopLost { call, direction } => self.words(&[4, call.0, *direction as u64]),
+            EventKind::CallQueued {
+                call,
+                instance,
+                queue_length,
+            } => self.words(&[5, call.0, u64::from(instance.0), u64::from(*queue_length)]),
+            EventKind::CallStarted { call, instance } => self.words(&[6, call.0, u64::from(instance.0)]),
+            EventKind::CallRejected { call, instance } => self.words(&[7, call.0, u64::from(instance.0)]),
+            EventKind::CallFinished {
+                call,
+                instance,
+                status,
+            } => self.words(&[8, call.0, u64::from(instance.0), status.code()]),
+            EventKind::CallTimedOut { call } => self.words(&[9, call.0]),
+            EventKind::LateResponse { call } => self.words(&[10, call.0]),
+            EventKind::RequestCompleted {
+                request,
+                endpoint,
+                latency_us,
+            } => self.words(&[11, request.0, u64::from(endpoint.0), *latency_us]),
+            EventKind::RequestFailed {
+                request,
+                endpoint,
+                latency_us,
+                status,
+            } => self.words(&[12, request.0, u64::from(endpoint.0), *latency_us, status.code()]),
+            EventKind::RequestRejected {
+                request,
+                endpoint,
+                latency_us,
+            } => self.words(&[13, request.0, u64::from(endpoint.0), *latency_us]),
+            EventKind::RequestTimedOut { request, endpoint } => {
+                self.words(&[14, request.0, u64::from(endpoint.0)])
+            }
+            EventKind::CommandApplied {
+                id,
+                command,
+                from_user,
+            } => {
+                self.words(&[15, u64::from(*id), u64::from(*from_user)]);
+                self.command(command);
+            }
+            EventKind::FaultEnded { id } => self.words(&[16, u64::from(*id)]),
+            EventKind::InstanceDown { instance } => self.words(&[17, u64::from(instance.0)]),
+            EventKind::InstanceUp { instance } => self.words(&[18, u64::from(instance.0)]),
+        }
+    }
+
+    fn words(&mut self, words: &[u64]) {
+        for &word in words {
+            self.mix(word);
+        }
+    }
+
+    fn command(&mut self, command: &Command) {
+        let duration = |d: &Option<super::time::SimDuration>| d.map_or(u64::MAX, |d| d.0);
+        match command {
+            Command::Crash {
+                service,
+                instance,
+                duration: d,
+            } => self.words(&[1, u64::from(service.0), u64::from(*instance), duration(d)]),
+            Command::Restart { service, instance } => {
+                self.words(&[2, u64::from(service.0), u64::from(*instance)])
+            }
+            Command::Slow {
+                service,
+                instance,
+                factor,
+                duration: d,
+            } => self.words(&[
+                3,
+                u64::from(service.0),
+                instance.map_or(u64::MAX, u64::from),
+                factor.to_bits(),
+                duration(d),
+            ]),
+            Command::Errors {
+                service,
+                instance,
+                probability,
+                duration: d,
+            } => self.words(&[
+                4,
+                u64::from(service.0),
+                instance.map_or(u64::MAX, u64::from),
+                probability.to_bits(),
+                duration(d),
+            ]),
+            Command::Partition { a, b, duration: d } => {
+                self.words(&[5, u64::from(a.0), u64::from(b.0), duration(d)])
+            }
+            Command::Heal => self.words(&[6]),
+        }
+    }
+
+    /// The digest of every event so far.
+    pub fn finish(&self) -> u64 {
+        splitmix64(self.state ^ splitmix64(self.count))
+    }
+
+    pub fn events(&self) -> u64 {
+        self.count
+    }
+}
+
+/// Formats a trace hash as 16 lowercase hex digits.
+pub fn format_hash(hash: u64) -> String {
+    format!("{hash:016x}")
+}
+
+impl EngineEvent {
+    pub fn at(&self) -> SimTime {
+        SimTime(self.t_us)
+    }
+
+    /// The event as one JSON object with `t_us` and `kind`, names instead of ids.
+    pub fn to_json(&self, scenario: &Scenario) -> Value {
+        let endpoint = |id: &EndpointId| scenario.endpoint(*id).qualified_name.clone();
+        let station = |id: &StationId| scenario.station(*id).name.clone();
+        let instance = |id: &InstanceId| scenario.instance_label(*id);
+        let mut object = match &self.kind {
+            EventKind::RequestArrived {
+                request,
+                call,
+                endpoint: e,
+            } => json!({"request": request.0, "call": call.0, "endpoint": endpoint(e)}),
+            EventKind::HopDeparted {
+                call,
+                request,
+                direction,
+                from,
+                to,
+                arrive_us,
+                status,
+            } => json!({
+                "call": call.0, "request": request.0, "direction": direction,
+                "from": station(from), "to": station(to), "arrive_us": arrive_us, "status": status,
+            }),
+            EventKind::HopArrived { call, direction } | EventKind::HopLost { call, direction } => {
+                json!({"call": call.0, "direction": direction})
+            }
+            EventKind::CallQueued {
+                call,
+                instance: i,
+                queue_length,
+            } => json!({"call": call.0, "instance": instance(i), "queue_length": queue_length}),
+            EventKind::CallStarted { call, instance: i } | EventKind::CallRejected { call, instance: i } => {
+                json!({"call": call.0, "instance": instance(i)})
+            }
+            EventKind::CallFinished {
+                call,
+                instance: i,
+                status,
+            } => json!({"call": call.0, "instance": instance(i), "status": status}),
+            EventKind::CallTimedOut { call } | EventKind::LateResponse { call } => json!({"call": call.0}),
+            EventKind::RequestCompleted {
+                request,
+                endpoint: e,
+                latency_us,
+            }
+            | EventKind::RequestRejected {
+                request,
+                endpoint: e,
+                latency_us,
+            } => json!({"request": request.0, "endpoint": endpoint(e), "latency_us": latency_us}),
+            EventKind::RequestFailed {
+                request,
+                endpoint: e,
+                latency_us,
+                status,
+            } => json!({"request": request.0, "endpoint": endpoint(e), "latency_us": latency_us, "status": status}),
+            EventKind::RequestTimedOut { request, endpoint: e } => {
+                json!({"request": request.0, "endpoint": endpoint(e)})
+            }
+            EventKind::CommandApplied {
+                id,
+                command,
+                from_user,
+            } => json!({"id": id, "command": command.to_spec(scenario), "from_user": from_user}),
+            EventKind::FaultEnded { id } => json!({"id": id}),
+            EventKind::InstanceDown { instance: i } | EventKind::InstanceUp { instance: i } => {
+                json!({"instance": instance(i)})
+            }
+        };
+        if let Value::Object(map) = &mut object {
+            map.insert("t_us".into(), json!(self.t_us));
+            map.insert("kind".into(), json!(self.kind.name()));
+        }
+        object
+    }
+}

@@ -1,0 +1,57 @@
+//! Typed indices for everything the engine names, so a service index can never be passed where a
+//! station index is expected. Ids are dense: `ServiceId(3)` is `scenario.services[3]`.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! dense_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+
+            /// The id of the element at `index` of its table. Tables are bounded by validation
+            /// far below `u32::MAX`, so the narrowing never truncates.
+            pub fn from_index(index: usize) -> Self {
+                $name(index as u32)
+            }
+        }
+    };
+}
+
+dense_id!(
+    /// A station on the map.
+    StationId
+);
+dense_id!(
+    /// A line (a coloured track) on the map.
+    LineId
+);
+dense_id!(
+    /// A service: a named group of identical instances.
+    ServiceId
+);
+dense_id!(
+    /// An endpoint of a service, e.g. `checkout.place_order`.
+    EndpointId
+);
+dense_id!(
+    /// An instance of a service, numbered across all services.
+    InstanceId
+);
+
+/// A request a client sent (the root of a call tree). Numbered from 1 in the order they arrive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RequestId(pub u64);
+
+/// One call of one endpoint: the root request's call or any call it causes downstream.
+/// Numbered from 1 in the order calls are made; later used to derive span ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CallId(pub u64);

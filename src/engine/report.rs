@@ -1,0 +1,163 @@
+//! The run report: what `lokal-cli run` prints, as plain data (its `--json` form uses these names).
+
+use super::events::format_hash;
+use super::histogram::LatencySummary;
+use super::metrics::{Counters, Tracker};
+use super::rng;
+use super::sim::Engine;
+use serde::Serialize;
+
+/// Latency figures in milliseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct LatencyMs {
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub p99_9: f64,
+    pub max: f64,
+}
+
+impl From<LatencySummary> for LatencyMs {
+    fn from(summary: LatencySummary) -> LatencyMs {
+        let ms = |us: u64| us as f64 / 1_000.0;
+        LatencyMs {
+            mean: summary.mean_us / 1_000.0,
+            p50: ms(summary.p50_us),
+            p90: ms(summary.p90_us),
+            p95: ms(summary.p95_us),
+            p99: ms(summary.p99_us),
+            p99_9: ms(summary.p999_us),
+            max: ms(summary.max_us),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EndpointReport {
+    pub endpoint: String,
+    pub arrived: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub rejected: u64,
+    pub timed_out: u64,
+    pub latency_ms: LatencyMs,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ServiceReport {
+    pub service: String,
+    pub arrived: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub rejected: u64,
+    /// Server-side time (arrival at the instance to the answer leaving it) of successful calls.
+    pub latency_ms: LatencyMs,
+    /// Average share of the service's workers that were busy over the run.
+    pub utilisation: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunReport {
+    pub scenario: String,
+    pub seed: u64,
+    pub rng: &'static str,
+    /// Virtual time the run covered, in seconds.
+    pub virtual_seconds: f64,
+    pub arrived: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub rejected: u64,
+    pub timed_out: u64,
+    pub in_flight: u64,
+    /// Latency of successful requests as clients saw them.
+    pub latency_ms: LatencyMs,
+    /// Successful requests per virtual second.
+    pub throughput_per_s: f64,
+    /// Time-averaged number of requests in flight (L in Little's law).
+    pub mean_in_flight: f64,
+    /// Per entry endpoint, as clients saw them.
+    pub endpoints: Vec<EndpointReport>,
+    pub services: Vec<ServiceReport>,
+    pub events_processed: u64,
+    pub commands_applied: usize,
+    pub trace_hash: String,
+}
+
+fn endpoint_report(name: String, tracker: &Tracker) -> EndpointReport {
+    let Counters {
+        arrived,
+        completed,
+        failed,
+        rejected,
+        timed_out,
+    } = tracker.counters;
+    EndpointReport {
+        endpoint: name,
+        arrived,
+        completed,
+        failed,
+        rejected,
+        timed_out,
+        latency_ms: tracker.summary().into(),
+    }
+}
+
+impl Engine {
+    pub fn report(&self) -> RunReport {
+        let scenario = self.scenario();
+        let metrics = self.metrics();
+        let client = metrics.client.counters;
+        let elapsed_s = self.now().as_secs_f64();
+        let per_second = |count: f64| if elapsed_s > 0.0 { count / elapsed_s } else { 0.0 };
+        let endpoints = scenario
+            .workload
+            .mix
+            .endpoints
+            .iter()
+            .zip(&metrics.client_by_entry)
+            .map(|(endpoint, tracker)| {
+                endpoint_report(scenario.endpoint(*endpoint).qualified_name.clone(), tracker)
+            })
+            .collect();
+        let services = scenario
+            .services
+            .iter()
+            .zip(&metrics.services)
+            .map(|(service, tracker)| {
+                let capacity = f64::from(service.workers) * service.instances.len() as f64;
+                let busy_area = tracker.busy.area_until(self.now()) as f64 / 1_000_000.0;
+                ServiceReport {
+                    service: service.name.clone(),
+                    arrived: tracker.counters.arrived,
+                    completed: tracker.counters.completed,
+                    failed: tracker.counters.failed,
+                    rejected: tracker.counters.rejected,
+                    latency_ms: tracker.summary().into(),
+                    utilisation: per_second(busy_area) / capacity,
+                }
+            })
+            .collect();
+        RunReport {
+            scenario: scenario.id.clone(),
+            seed: self.seed(),
+            rng: rng::ALGORITHM,
+            virtual_seconds: elapsed_s,
+            arrived: client.arrived,
+            completed: client.completed,
+            failed: client.failed,
+            rejected: client.rejected,
+            timed_out: client.timed_out,
+            in_flight: client.in_flight(),
+            latency_ms: metrics.client.summary().into(),
+            throughput_per_s: per_second(client.completed as f64),
+            mean_in_flight: per_second(metrics.client.busy.area_until(self.now()) as f64 / 1_000_000.0),
+            endpoints,
+            services,
+            events_processed: self.events_processed(),
+            commands_applied: self.command_log().len(),
+            trace_hash: format_hash(self.trace_hash()),
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Problems found in a scenario: each with the field path it concerns and a plain explanation.
+
+use serde::Serialize;
+use std::fmt;
+
+/// One thing wrong with a scenario, e.g. `services[1].workers: must be at least 1, got 0`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Where: `services[1].endpoints[0].calls[2]`. Empty for the file as a whole.
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// Collects every problem instead of stopping at the first.
+#[derive(Clone, Debug, Default)]
+pub struct Problems {
+    list: Vec<Problem>,
+}
+
+/// Enough problems to fix at once; beyond this a file is probably not a scenario at all.
+const MAX_PROBLEMS: usize = 200;
+
+impl Problems {
+    pub fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        if self.list.len() < MAX_PROBLEMS {
+            self.list.push(Problem {
+                path: path.into(),
+                message: message.into(),
+            });
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn into_vec(self) -> Vec<Problem> {
+        self.list
+    }
+}
+
+/// `"did you mean \"payment\"?"` for the candidate closest to `wrong`, if one is close enough.
+pub fn suggestion<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let wrong_lower = wrong.to_lowercase();
+    let mut best: Option<(&str, usize)> = None;
+    for candidate in candidates {
+        let distance = edit_distance(&wrong_lower, &candidate.to_lowercase());
+        let allowed = (candidate.chars().count().max(wrong.chars().count()) / 3).max(1);
+        if distance <= allowed && best.is_none_or(|(_, d)| distance < d) {
+            best = Some((candidate, distance));
+        }
+    }
+    best.map(|(candidate, _)| candidate)
+}
+
+/// `not found (did you mean "x"?)` or `not found; known: a, b, c` — the tail of a "not found" message.
+pub fn not_found_hint<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> String {
+    if let Some(close) = suggestion(wrong, candidates.clone()) {
+        return format!(" (did you mean \"{close}\"?)");
+    }
+    let known: Vec<&str> = candidates.into_iter().take(12).collect();
+    if known.is_empty() {
+        String::new()
+    } else {
+        format!("; known: {}", known.join(", "))
+    }
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        current[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_the_closest_name() {
+        let names = ["payment", "inventory", "gateway"];
+        assert_eq!(suggestion("paymnt", names), Some("payment"));
+        assert_eq!(suggestion("Inventroy", names), Some("inventory"));
+        assert_eq!(suggestion("shipping", names), None);
+    }
+
+    #[test]
+    fn hint_lists_known_names_when_nothing_is_close() {
+        let names = ["a1", "b2"];
+        assert_eq!(not_found_hint("zzzz", names), "; known: a1, b2");
+        assert_eq!(not_found_hint("a2", names), " (did you mean \"a1\"?)");
+    }
+
+    #[test]
+    fn distance_is_levenshtein() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
+}
