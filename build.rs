@@ -17,15 +17,24 @@ fn main() {
         })
         .unwrap_or_default();
     files.sort();
-    let mut code = String::from("/// (file stem, TOML text) of every file in `scenarios/`, sorted by name.\n");
+    let mut code =
+        String::from("/// (file stem, TOML text) of every file in `scenarios/`, sorted by name.\n");
     code.push_str("pub const BUILTIN_FILES: &[(&str, &str)] = &[\n");
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-        let _ = writeln!(code, "    ({stem:?}, include_str!({:?})),", path.display().to_string());
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let _ = writeln!(
+            code,
+            "    ({stem:?}, include_str!({:?})),",
+            path.display().to_string()
+        );
     }
     code.push_str("];\n");
-    let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("builtin_scenarios.rs");
+    let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into()))
+        .join("builtin_scenarios.rs");
     if let Err(error) = std::fs::write(&out, code) {
         panic!("cannot write {}: {error}", out.display());
     }

@@ -7,7 +7,10 @@ use std::sync::Arc;
 #[test]
 fn every_builtin_parses_and_its_id_is_its_file_name() {
     let ids: Vec<&str> = builtin_ids().collect();
-    assert!(ids.contains(&"mm1") && ids.contains(&"mmc") && ids.contains(&"flipkart"), "{ids:?}");
+    assert!(
+        ids.contains(&"mm1") && ids.contains(&"mmc") && ids.contains(&"flipkart"),
+        "{ids:?}"
+    );
     for id in ids {
         let scenario = match load_builtin(id) {
             Some(Ok(scenario)) => scenario,
@@ -15,15 +18,23 @@ fn every_builtin_parses_and_its_id_is_its_file_name() {
             None => panic!("{id} listed but not found"),
         };
         assert_eq!(scenario.id, id, "the id field must match the file name");
-        assert!(scenario.title.hi.is_some(), "{id}: built-ins carry a Hindi title");
-        assert!(scenario.description.hi.is_some(), "{id}: built-ins carry a Hindi description");
+        assert!(
+            scenario.title.hi.is_some(),
+            "{id}: built-ins carry a Hindi title"
+        );
+        assert!(
+            scenario.description.hi.is_some(),
+            "{id}: built-ins carry a Hindi description"
+        );
     }
 }
 
 #[test]
 fn every_builtin_runs_with_invariants_after_every_event() {
     for id in builtin_ids() {
-        let Some(Ok(mut scenario)) = load_builtin(id) else { panic!("{id}") };
+        let Some(Ok(mut scenario)) = load_builtin(id) else {
+            panic!("{id}")
+        };
         scenario.duration = lokal::engine::SimDuration::from_secs(20);
         let mut engine = Engine::new(Arc::new(scenario), 3);
         let mut events = 0u64;
@@ -35,7 +46,10 @@ fn every_builtin_runs_with_invariants_after_every_event() {
         }
         let report = engine.report();
         assert!(report.arrived > 0, "{id}: no requests arrived");
-        assert_eq!(report.in_flight, 0, "{id}: requests left in flight after draining");
+        assert_eq!(
+            report.in_flight, 0,
+            "{id}: requests left in flight after draining"
+        );
         assert!(report.completed > 0, "{id}: nothing completed");
     }
 }

@@ -129,7 +129,9 @@ impl Command {
             Ok(())
         };
         let check_duration = |duration: &Option<SimDuration>| match duration {
-            Some(d) if d.0 == 0 => Err(CommandError("a fault's duration must be above zero".into())),
+            Some(d) if d.0 == 0 => {
+                Err(CommandError("a fault's duration must be above zero".into()))
+            }
             _ => Ok(()),
         };
         match self {

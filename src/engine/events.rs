@@ -260,15 +260,21 @@ impl TraceHasher {
                 *arrive_us,
                 status.map_or(99, Status::code),
             ]),
-            EventKind::HopArrived { call, direction } => self.words(&[3, call.0, *direction as u64]),
+            EventKind::HopArrived { call, direction } => {
+                self.words(&[3, call.0, *direction as u64])
+            }
             EventKind::HopLost { call, direction } => self.words(&[4, call.0, *direction as u64]),
             EventKind::CallQueued {
                 call,
                 instance,
                 queue_length,
             } => self.words(&[5, call.0, u64::from(instance.0), u64::from(*queue_length)]),
-            EventKind::CallStarted { call, instance } => self.words(&[6, call.0, u64::from(instance.0)]),
-            EventKind::CallRejected { call, instance } => self.words(&[7, call.0, u64::from(instance.0)]),
+            EventKind::CallStarted { call, instance } => {
+                self.words(&[6, call.0, u64::from(instance.0)])
+            }
+            EventKind::CallRejected { call, instance } => {
+                self.words(&[7, call.0, u64::from(instance.0)])
+            }
             EventKind::CallFinished {
                 call,
                 instance,
@@ -286,7 +292,13 @@ impl TraceHasher {
                 endpoint,
                 latency_us,
                 status,
-            } => self.words(&[12, request.0, u64::from(endpoint.0), *latency_us, status.code()]),
+            } => self.words(&[
+                12,
+                request.0,
+                u64::from(endpoint.0),
+                *latency_us,
+                status.code(),
+            ]),
             EventKind::RequestRejected {
                 request,
                 endpoint,
@@ -408,7 +420,8 @@ impl EngineEvent {
                 instance: i,
                 queue_length,
             } => json!({"call": call.0, "instance": instance(i), "queue_length": queue_length}),
-            EventKind::CallStarted { call, instance: i } | EventKind::CallRejected { call, instance: i } => {
+            EventKind::CallStarted { call, instance: i }
+            | EventKind::CallRejected { call, instance: i } => {
                 json!({"call": call.0, "instance": instance(i)})
             }
             EventKind::CallFinished {
@@ -416,7 +429,9 @@ impl EngineEvent {
                 instance: i,
                 status,
             } => json!({"call": call.0, "instance": instance(i), "status": status}),
-            EventKind::CallTimedOut { call } | EventKind::LateResponse { call } => json!({"call": call.0}),
+            EventKind::CallTimedOut { call } | EventKind::LateResponse { call } => {
+                json!({"call": call.0})
+            }
             EventKind::RequestCompleted {
                 request,
                 endpoint: e,
@@ -432,8 +447,13 @@ impl EngineEvent {
                 endpoint: e,
                 latency_us,
                 status,
-            } => json!({"request": request.0, "endpoint": endpoint(e), "latency_us": latency_us, "status": status}),
-            EventKind::RequestTimedOut { request, endpoint: e } => {
+            } => {
+                json!({"request": request.0, "endpoint": endpoint(e), "latency_us": latency_us, "status": status})
+            }
+            EventKind::RequestTimedOut {
+                request,
+                endpoint: e,
+            } => {
                 json!({"request": request.0, "endpoint": endpoint(e)})
             }
             EventKind::CommandApplied {

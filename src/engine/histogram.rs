@@ -13,8 +13,8 @@ const SUB_BUCKETS: u64 = 1 << SUB_BUCKET_BITS; // 64 buckets per octave above th
 const EXACT_LIMIT: u64 = 2 * SUB_BUCKETS; // values below 128 get a bucket each
 /// Values up to 2^44 µs (about 203 days) are recorded; larger ones go to the last bucket.
 const MAX_EXPONENT: u32 = 43;
-const BUCKET_COUNT: usize = ((MAX_EXPONENT - SUB_BUCKET_BITS) as usize + 1) * SUB_BUCKETS as usize
-    + SUB_BUCKETS as usize;
+const BUCKET_COUNT: usize =
+    ((MAX_EXPONENT - SUB_BUCKET_BITS) as usize + 1) * SUB_BUCKETS as usize + SUB_BUCKETS as usize;
 
 #[derive(Clone, Debug)]
 pub struct Histogram {
@@ -117,6 +117,13 @@ impl Histogram {
         self.max_us
     }
 
+    /// How many recorded values are at or above `threshold_us`, counting whole buckets: exact when
+    /// no recorded value shares a bucket with the threshold.
+    pub fn count_at_or_above(&self, threshold_us: u64) -> u64 {
+        let first = bucket_index(threshold_us);
+        self.counts[first..].iter().sum()
+    }
+
     pub fn summary(&self) -> LatencySummary {
         if self.total == 0 {
             return LatencySummary::default();
@@ -201,6 +208,16 @@ mod tests {
         assert_eq!(hist.summary().min_us, 1);
         assert_eq!(hist.summary().max_us, 100);
         assert!((hist.mean_us() - 50.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn counts_above_a_threshold() {
+        let mut hist = Histogram::new();
+        for v in [10, 20, 30_000, 500_000, 600_000] {
+            hist.record(v);
+        }
+        assert_eq!(hist.count_at_or_above(250_000), 2);
+        assert_eq!(hist.count_at_or_above(0), 5);
     }
 
     #[test]

@@ -94,7 +94,8 @@ impl Gauge {
 
     /// The area up to `now`, including the stretch since the last change.
     pub fn area_until(&self, now: SimTime) -> u128 {
-        self.area_total + u128::from(self.current) * u128::from(now.0.saturating_sub(self.last_change.0))
+        self.area_total
+            + u128::from(self.current) * u128::from(now.0.saturating_sub(self.last_change.0))
     }
 
     fn advance(&mut self, now: SimTime) {
@@ -288,8 +289,12 @@ impl Metrics {
         Metrics {
             client: Tracker::new(window_seconds),
             client_by_entry: (0..entries).map(|_| Tracker::new(window_seconds)).collect(),
-            services: (0..services).map(|_| Tracker::new(window_seconds)).collect(),
-            endpoints: (0..endpoints).map(|_| Tracker::new(window_seconds)).collect(),
+            services: (0..services)
+                .map(|_| Tracker::new(window_seconds))
+                .collect(),
+            endpoints: (0..endpoints)
+                .map(|_| Tracker::new(window_seconds))
+                .collect(),
             next_second: 1,
             window_seconds,
         }
@@ -375,9 +380,15 @@ mod tests {
         gauge.set(SimTime(0), 2);
         gauge.set(SimTime(500_000), 4);
         metrics.roll(SimTime(1_000_000));
-        let point = metrics.services[0].last_second().copied().unwrap_or_default();
+        let point = metrics.services[0]
+            .last_second()
+            .copied()
+            .unwrap_or_default();
         assert!((point.busy_avg - 3.0).abs() < 1e-9, "{}", point.busy_avg);
-        assert_eq!(metrics.services[0].busy.area_total, 2 * 500_000 + 4 * 500_000);
+        assert_eq!(
+            metrics.services[0].busy.area_total,
+            2 * 500_000 + 4 * 500_000
+        );
     }
 
     #[test]
@@ -387,7 +398,10 @@ mod tests {
             metrics.services[0].completed(latency);
         }
         metrics.roll(SimTime(1_000_000));
-        let point = metrics.services[0].last_second().copied().unwrap_or_default();
+        let point = metrics.services[0]
+            .last_second()
+            .copied()
+            .unwrap_or_default();
         assert!((point.latency_p99_us as f64 / 99_000.0 - 1.0).abs() < 0.01);
     }
 }

@@ -92,7 +92,12 @@ mod tests {
         let order: Vec<_> = std::iter::from_fn(|| queue.pop()).collect();
         assert_eq!(
             order,
-            vec![(SimTime(1), "a"), (SimTime(3), "x"), (SimTime(5), "b"), (SimTime(5), "c")]
+            vec![
+                (SimTime(1), "a"),
+                (SimTime(3), "x"),
+                (SimTime(5), "b"),
+                (SimTime(5), "c")
+            ]
         );
     }
 }

@@ -110,7 +110,13 @@ impl Engine {
         let metrics = self.metrics();
         let client = metrics.client.counters;
         let elapsed_s = self.now().as_secs_f64();
-        let per_second = |count: f64| if elapsed_s > 0.0 { count / elapsed_s } else { 0.0 };
+        let per_second = |count: f64| {
+            if elapsed_s > 0.0 {
+                count / elapsed_s
+            } else {
+                0.0
+            }
+        };
         let endpoints = scenario
             .workload
             .mix
@@ -152,7 +158,9 @@ impl Engine {
             in_flight: client.in_flight(),
             latency_ms: metrics.client.summary().into(),
             throughput_per_s: per_second(client.completed as f64),
-            mean_in_flight: per_second(metrics.client.busy.area_until(self.now()) as f64 / 1_000_000.0),
+            mean_in_flight: per_second(
+                metrics.client.busy.area_until(self.now()) as f64 / 1_000_000.0,
+            ),
             endpoints,
             services,
             events_processed: self.events_processed(),

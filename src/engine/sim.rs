@@ -260,7 +260,10 @@ impl Engine {
             .iter()
             .map(|endpoint| EndpointStreams {
                 work: SimRng::derive(seed, &format!("endpoint/{}/work", endpoint.qualified_name)),
-                errors: SimRng::derive(seed, &format!("endpoint/{}/errors", endpoint.qualified_name)),
+                errors: SimRng::derive(
+                    seed,
+                    &format!("endpoint/{}/errors", endpoint.qualified_name),
+                ),
             })
             .collect();
         let network_streams = scenario
@@ -314,7 +317,8 @@ impl Engine {
     fn schedule_start(&mut self) {
         let scenario = Arc::clone(&self.scenario);
         for (index, fault) in scenario.faults.iter().enumerate() {
-            self.queue.push(fault.at, Pending::ScheduledFault(index as u32));
+            self.queue
+                .push(fault.at, Pending::ScheduledFault(index as u32));
         }
         match &scenario.workload.mode {
             WorkloadMode::Open(_) => {
@@ -640,7 +644,10 @@ impl Engine {
     fn pick_instance(&mut self, service: ServiceId) -> Option<InstanceId> {
         let spec = self.scenario.service(service);
         let ids = &spec.instances;
-        let up_count = ids.iter().filter(|id| self.instances[id.index()].up).count();
+        let up_count = ids
+            .iter()
+            .filter(|id| self.instances[id.index()].up)
+            .count();
         if up_count == 0 {
             return None;
         }
@@ -724,7 +731,11 @@ impl Engine {
         let arrive = now + latency;
         let lost = self.is_partitioned(from, to);
         let call = self.call_mut(call_ref);
-        call.state = if lost { CallState::Lost } else { CallState::ToCallee };
+        call.state = if lost {
+            CallState::Lost
+        } else {
+            CallState::ToCallee
+        };
         call.awaited = true;
         call.status = Status::Ok;
         call.child_failure = None;
@@ -767,7 +778,9 @@ impl Engine {
     }
 
     fn on_hop_arrive(&mut self, call_ref: CallRef) {
-        let Some(call) = self.live(call_ref) else { return };
+        let Some(call) = self.live(call_ref) else {
+            return;
+        };
         let (id, from, to, state, instance, endpoint) = (
             call.id,
             call.hop_from,
@@ -805,7 +818,9 @@ impl Engine {
                 state.queue.len() as u32
             };
             self.call_mut(call_ref).state = CallState::Queued;
-            self.metrics.services[service.index()].queued.add(self.now, 1);
+            self.metrics.services[service.index()]
+                .queued
+                .add(self.now, 1);
             self.emit(EventKind::CallQueued {
                 call: id,
                 instance,
@@ -838,11 +853,14 @@ impl Engine {
             duration = SimDuration(round_to_u64(duration.0 as f64 * slow));
         }
         self.emit(EventKind::CallStarted { call: id, instance });
-        self.queue.push(self.now + duration, Pending::WorkDone(call_ref));
+        self.queue
+            .push(self.now + duration, Pending::WorkDone(call_ref));
     }
 
     fn on_work_done(&mut self, call_ref: CallRef) {
-        let Some(call) = self.live(call_ref) else { return };
+        let Some(call) = self.live(call_ref) else {
+            return;
+        };
         if call.state != CallState::Working {
             return; // the instance crashed meanwhile
         }
@@ -896,7 +914,9 @@ impl Engine {
 
     /// A child's answer (or its timeout) reached a parent still calling.
     fn on_child_result(&mut self, parent_ref: CallRef, status: Status) {
-        let Some(parent) = self.live(parent_ref) else { return };
+        let Some(parent) = self.live(parent_ref) else {
+            return;
+        };
         if parent.state != CallState::Calling {
             return; // the parent failed meanwhile (its instance crashed)
         }
@@ -958,9 +978,13 @@ impl Engine {
         let state = &mut self.instances[instance.index()];
         state.busy -= 1;
         let next = state.queue.pop_front();
-        self.metrics.services[service.index()].busy.add(self.now, -1);
+        self.metrics.services[service.index()]
+            .busy
+            .add(self.now, -1);
         if let Some(next) = next {
-            self.metrics.services[service.index()].queued.add(self.now, -1);
+            self.metrics.services[service.index()]
+                .queued
+                .add(self.now, -1);
             self.start_work(next, instance);
         }
     }
@@ -975,7 +999,11 @@ impl Engine {
         let arrive = now + latency;
         let lost = self.is_partitioned(from, to);
         let call = self.call_mut(call_ref);
-        call.state = if lost { CallState::Lost } else { CallState::ToCaller };
+        call.state = if lost {
+            CallState::Lost
+        } else {
+            CallState::ToCaller
+        };
         call.status = status;
         call.hop_from = from;
         call.hop_to = to;
@@ -995,8 +1023,11 @@ impl Engine {
     }
 
     fn on_response_arrive(&mut self, call_ref: CallRef) {
-        let Some(call) = self.live(call_ref) else { return };
-        let (id, state, from, to, status) = (call.id, call.state, call.hop_from, call.hop_to, call.status);
+        let Some(call) = self.live(call_ref) else {
+            return;
+        };
+        let (id, state, from, to, status) =
+            (call.id, call.state, call.hop_from, call.hop_to, call.status);
         if state == CallState::Lost || self.is_partitioned(from, to) {
             self.lose_hop(call_ref, Direction::Response);
             return;
@@ -1015,7 +1046,10 @@ impl Engine {
             call.state = CallState::Lost;
             (call.id, call.hop_depart)
         };
-        self.emit(EventKind::HopLost { call: id, direction });
+        self.emit(EventKind::HopLost {
+            call: id,
+            direction,
+        });
         let notice = (depart + CONNECT_TIMEOUT).max(self.now);
         self.queue.push(notice, Pending::NetworkFailure(call_ref));
     }
@@ -1049,10 +1083,18 @@ impl Engine {
 
     fn finish_request(&mut self, call_ref: CallRef, status: Status) {
         let call = &self.calls[call_ref.slot as usize];
-        let (request, endpoint, entry, user) = (call.request, call.endpoint, usize::from(call.entry), call.user);
+        let (request, endpoint, entry, user) = (
+            call.request,
+            call.endpoint,
+            usize::from(call.entry),
+            call.user,
+        );
         let latency_us = self.now.saturating_since(call.sent_at).0;
         self.metrics.client.busy.add(self.now, -1);
-        for tracker in [&mut self.metrics.client, &mut self.metrics.client_by_entry[entry]] {
+        for tracker in [
+            &mut self.metrics.client,
+            &mut self.metrics.client_by_entry[entry],
+        ] {
             match status {
                 Status::Ok => tracker.completed(latency_us),
                 Status::Rejected => tracker.rejected(),
@@ -1082,7 +1124,9 @@ impl Engine {
     }
 
     fn on_call_timeout(&mut self, call_ref: CallRef) {
-        let Some(call) = self.live(call_ref) else { return };
+        let Some(call) = self.live(call_ref) else {
+            return;
+        };
         if !call.awaited {
             return;
         }
@@ -1095,11 +1139,18 @@ impl Engine {
     }
 
     fn on_client_timeout(&mut self, call_ref: CallRef) {
-        let Some(call) = self.live(call_ref) else { return };
+        let Some(call) = self.live(call_ref) else {
+            return;
+        };
         if !call.awaited {
             return;
         }
-        let (request, endpoint, entry, user) = (call.request, call.endpoint, usize::from(call.entry), call.user);
+        let (request, endpoint, entry, user) = (
+            call.request,
+            call.endpoint,
+            usize::from(call.entry),
+            call.user,
+        );
         self.call_mut(call_ref).awaited = false;
         self.metrics.client.busy.add(self.now, -1);
         self.metrics.client.timed_out();
@@ -1155,7 +1206,9 @@ impl Engine {
         }
         let is_partition = matches!(command, Command::Partition { .. });
         let crash_target = match &command {
-            Command::Crash { service, instance, .. } => self.scenario.instance_of(*service, *instance),
+            Command::Crash {
+                service, instance, ..
+            } => self.scenario.instance_of(*service, *instance),
             _ => None,
         };
         let service = command_service(&command);
@@ -1179,11 +1232,14 @@ impl Engine {
         self.emit(EventKind::FaultEnded { id });
         match fault.command {
             Command::Partition { .. } => self.partitions_active -= 1,
-            Command::Crash { service, instance, .. } => {
+            Command::Crash {
+                service, instance, ..
+            } => {
                 let still_crashed = self.active_faults.iter().any(|other| {
                     matches!(other.command, Command::Crash { service: s, instance: i, .. } if s == service && i == instance)
                 });
-                if !still_crashed && let Some(target) = self.scenario.instance_of(service, instance) {
+                if !still_crashed && let Some(target) = self.scenario.instance_of(service, instance)
+                {
                     self.bring_up(target);
                 }
             }
@@ -1199,7 +1255,8 @@ impl Engine {
         let scenario = Arc::clone(&self.scenario);
         for &instance in &scenario.service(service).instances {
             let ordinal = scenario.instances[instance.index()].ordinal;
-            let applies = |s: ServiceId, i: Option<u32>| s == service && i.is_none_or(|i| i == ordinal);
+            let applies =
+                |s: ServiceId, i: Option<u32>| s == service && i.is_none_or(|i| i == ordinal);
             let mut slow_factor = 1.0;
             let mut survive = 1.0;
             for fault in &self.active_faults {
@@ -1284,7 +1341,9 @@ impl Engine {
     // ----- views for snapshots and checks -----------------------------------------------------
 
     pub(crate) fn live_calls(&self) -> impl Iterator<Item = &Call> {
-        self.calls.iter().filter(|call| call.state != CallState::Free)
+        self.calls
+            .iter()
+            .filter(|call| call.state != CallState::Free)
     }
 }
 

@@ -189,10 +189,15 @@ impl Engine {
         if let Some(next) = self.next_event_time()
             && next < now
         {
-            return Err(format!("an event is due at {next}, before the current time {now}"));
+            return Err(format!(
+                "an event is due at {next}, before the current time {now}"
+            ));
         }
         if self.last_event_time > now {
-            return Err(format!("the clock ({now}) is behind the last event ({})", self.last_event_time));
+            return Err(format!(
+                "the clock ({now}) is behind the last event ({})",
+                self.last_event_time
+            ));
         }
 
         let metrics = self.metrics();
@@ -214,9 +219,16 @@ impl Engine {
                 metrics.client.busy.current
             ));
         }
-        let by_entry: u64 = metrics.client_by_entry.iter().map(|t| t.counters.arrived).sum();
+        let by_entry: u64 = metrics
+            .client_by_entry
+            .iter()
+            .map(|t| t.counters.arrived)
+            .sum();
         if by_entry != client.arrived {
-            return Err(format!("entry counters sum to {by_entry}, not {}", client.arrived));
+            return Err(format!(
+                "entry counters sum to {by_entry}, not {}",
+                client.arrived
+            ));
         }
 
         let mut busy_by_instance = vec![0u32; self.instances.len()];
@@ -228,7 +240,10 @@ impl Engine {
                 }
                 (CallState::Queued, Some(instance)) => queued_by_instance[instance.index()] += 1,
                 (CallState::Working | CallState::Calling | CallState::Queued, None) => {
-                    return Err(format!("call {} holds no instance but is {:?}", call.id.0, call.state));
+                    return Err(format!(
+                        "call {} holds no instance but is {:?}",
+                        call.id.0, call.state
+                    ));
                 }
                 _ => {}
             }
@@ -248,7 +263,10 @@ impl Engine {
                 ));
             }
             if state.busy > service.workers {
-                return Err(format!("{label}: {} busy workers of {}", state.busy, service.workers));
+                return Err(format!(
+                    "{label}: {} busy workers of {}",
+                    state.busy, service.workers
+                ));
             }
             if state.busy != busy_by_instance[index] {
                 return Err(format!(
@@ -267,7 +285,9 @@ impl Engine {
                 return Err(format!("{label} is down but still holds calls"));
             }
             if state.busy < service.workers && !state.queue.is_empty() {
-                return Err(format!("{label}: calls wait in the queue while workers are idle"));
+                return Err(format!(
+                    "{label}: calls wait in the queue while workers are idle"
+                ));
             }
             let work = u64::from(state.busy) + state.queue.len() as u64;
             in_progress_by_service[spec.service.index()] += work;
@@ -284,8 +304,12 @@ impl Engine {
                     counters.arrived, in_progress_by_service[index]
                 ));
             }
-            if tracker.busy.current != busy_by_service[index] || tracker.queued.current != queued_by_service[index] {
-                return Err(format!("service {name}: gauges disagree with its instances"));
+            if tracker.busy.current != busy_by_service[index]
+                || tracker.queued.current != queued_by_service[index]
+            {
+                return Err(format!(
+                    "service {name}: gauges disagree with its instances"
+                ));
             }
         }
         Ok(())

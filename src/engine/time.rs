@@ -113,11 +113,11 @@ impl fmt::Display for SimDuration {
 pub fn format_micros(us: u64) -> String {
     if us == 0 {
         "0s".to_string()
-    } else if us % MICROS_PER_SECOND == 0 {
+    } else if us.is_multiple_of(MICROS_PER_SECOND) {
         format!("{}s", us / MICROS_PER_SECOND)
     } else if us >= MICROS_PER_SECOND {
         format!("{}s", trim_decimal(us as f64 / MICROS_PER_SECOND as f64))
-    } else if us % 1_000 == 0 {
+    } else if us.is_multiple_of(1_000) {
         format!("{}ms", us / 1_000)
     } else if us >= 1_000 {
         format!("{}ms", trim_decimal(us as f64 / 1_000.0))
@@ -255,11 +255,26 @@ mod tests {
     #[test]
     fn bad_durations_say_why() {
         assert!(parse_duration("250").unwrap_err().0.contains("no unit"));
-        assert!(parse_duration("5 parsecs").unwrap_err().0.contains("unknown time unit"));
-        assert!(parse_duration("fast").unwrap_err().0.contains("not a duration"));
+        assert!(
+            parse_duration("5 parsecs")
+                .unwrap_err()
+                .0
+                .contains("unknown time unit")
+        );
+        assert!(
+            parse_duration("fast")
+                .unwrap_err()
+                .0
+                .contains("not a duration")
+        );
         assert!(parse_duration("-3s").is_err());
         assert!(parse_duration("400d").is_err());
-        assert!(parse_duration("99999999h").unwrap_err().0.contains("365 days"));
+        assert!(
+            parse_duration("99999999h")
+                .unwrap_err()
+                .0
+                .contains("365 days")
+        );
     }
 
     #[test]
@@ -275,7 +290,9 @@ mod tests {
 
     #[test]
     fn formatting_round_trips_through_parsing() {
-        for us in [0, 7, 1_000, 1_500, 250_000, 1_000_000, 1_500_000, 90_000_000] {
+        for us in [
+            0, 7, 1_000, 1_500, 250_000, 1_000_000, 1_500_000, 90_000_000,
+        ] {
             let text = format_micros(us);
             assert_eq!(parse_duration(&text), Ok(SimDuration(us)), "{text}");
         }

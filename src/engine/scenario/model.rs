@@ -225,7 +225,10 @@ pub enum WorkloadMode {
     /// Poisson arrivals whose rate follows a profile over time.
     Open(RateProfile),
     /// A fixed population of users, each waiting for its answer and thinking before the next request.
-    Closed { users: u32, think_time: Distribution },
+    Closed {
+        users: u32,
+        think_time: Distribution,
+    },
 }
 
 /// Which entry endpoint each request calls, by weight.

@@ -31,13 +31,19 @@ pub struct Problems {
 const MAX_PROBLEMS: usize = 200;
 
 impl Problems {
+    /// Adds a problem. One problem per field: a second one at the same path (say, "missing"
+    /// after "not a number") would only repeat the first, so it is dropped.
     pub fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        if self.list.len() < MAX_PROBLEMS {
-            self.list.push(Problem {
-                path: path.into(),
-                message: message.into(),
-            });
+        let path = path.into();
+        if self.list.len() >= MAX_PROBLEMS
+            || (!path.is_empty() && self.list.iter().any(|p| p.path == path))
+        {
+            return;
         }
+        self.list.push(Problem {
+            path,
+            message: message.into(),
+        });
     }
 
     pub fn is_empty(&self) -> bool {
@@ -54,7 +60,10 @@ impl Problems {
 }
 
 /// `"did you mean \"payment\"?"` for the candidate closest to `wrong`, if one is close enough.
-pub fn suggestion<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn suggestion<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let wrong_lower = wrong.to_lowercase();
     let mut best: Option<(&str, usize)> = None;
     for candidate in candidates {
@@ -68,7 +77,10 @@ pub fn suggestion<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>
 }
 
 /// `not found (did you mean "x"?)` or `not found; known: a, b, c` — the tail of a "not found" message.
-pub fn not_found_hint<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> String {
+pub fn not_found_hint<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
+) -> String {
     if let Some(close) = suggestion(wrong, candidates.clone()) {
         return format!(" (did you mean \"{close}\"?)");
     }

@@ -25,7 +25,10 @@ pub enum RawDist {
     Constant(SimDuration),
     Uniform(SimDuration, SimDuration),
     Exponential(SimDuration),
-    LogNormal { median: SimDuration, p99: SimDuration },
+    LogNormal {
+        median: SimDuration,
+        p99: SimDuration,
+    },
     Mixture(Vec<(f64, RawDist)>),
 }
 
@@ -335,7 +338,10 @@ impl<'a> Fields<'a> {
                 match item {
                     Value::Table(table) => Some(Fields::new(table, path)),
                     other => {
-                        problems.add(path, format!("expected a table, found {}", type_name(other)));
+                        problems.add(
+                            path,
+                            format!("expected a table, found {}", type_name(other)),
+                        );
                         None
                     }
                 }
@@ -403,7 +409,10 @@ fn number_value(value: &Value, path: &str, problems: &mut Problems) -> Option<f6
             None
         }
         other => {
-            problems.add(path, format!("expected a number, found {}", type_name(other)));
+            problems.add(
+                path,
+                format!("expected a number, found {}", type_name(other)),
+            );
             None
         }
     }
@@ -497,10 +506,7 @@ fn dist_fields(fields: &mut Fields<'_>, problems: &mut Problems) -> Option<RawDi
         .collect();
     if present.len() != 1 {
         let message = if present.is_empty() {
-            format!(
-                "a distribution needs one of: {}",
-                DIST_KINDS.join(", ")
-            )
+            format!("a distribution needs one of: {}", DIST_KINDS.join(", "))
         } else {
             format!(
                 "a distribution takes exactly one of {}, found {}",
@@ -541,10 +547,16 @@ fn dist_fields(fields: &mut Fields<'_>, problems: &mut Problems) -> Option<RawDi
                 (Some(median), Some(p99)) => Some(RawDist::LogNormal { median, p99 }),
                 (median, p99) => {
                     if median.is_none() {
-                        problems.add(join(&path, "median"), "missing; give the median, like \"20ms\"");
+                        problems.add(
+                            join(&path, "median"),
+                            "missing; give the median, like \"20ms\"",
+                        );
                     }
                     if p99.is_none() {
-                        problems.add(join(&path, "p99"), "missing; give the 99th percentile, like \"200ms\"");
+                        problems.add(
+                            join(&path, "p99"),
+                            "missing; give the 99th percentile, like \"200ms\"",
+                        );
                     }
                     None
                 }
@@ -568,8 +580,16 @@ fn dist_fields(fields: &mut Fields<'_>, problems: &mut Problems) -> Option<RawDi
                 let mut component = Fields::new(table, item_path);
                 let weight = component.number("weight", problems);
                 let dist = dist_fields(&mut component, problems);
-                if weight.is_none() && table.get("weight").is_none() {
-                    problems.add(component.at("weight"), "missing; every mixture component needs a weight");
+                match weight {
+                    None if table.get("weight").is_none() => problems.add(
+                        component.at("weight"),
+                        "missing; every mixture component needs a weight",
+                    ),
+                    Some(w) if w <= 0.0 => problems.add(
+                        component.at("weight"),
+                        format!("must be above zero, got {w}"),
+                    ),
+                    _ => {}
                 }
                 component.finish(problems);
                 match (weight, dist) {

@@ -42,7 +42,11 @@ pub fn validate(raw: &RawScenario, problems: &mut Problems) -> Option<Scenario> 
     if id.trim().is_empty() {
         problems.add("id", "must not be empty");
     }
-    let title = raw.title.as_ref().map(to_text).unwrap_or_else(|| Text::english(&id));
+    let title = raw
+        .title
+        .as_ref()
+        .map(to_text)
+        .unwrap_or_else(|| Text::english(&id));
     let description = raw.description.as_ref().map(to_text).unwrap_or_default();
     let duration = raw.duration.unwrap_or(DEFAULT_DURATION);
     if duration.0 == 0 {
@@ -58,7 +62,9 @@ pub fn validate(raw: &RawScenario, problems: &mut Problems) -> Option<Scenario> 
     };
     let window_seconds = match raw.metrics_window {
         None => DEFAULT_WINDOW_SECONDS,
-        Some(window) if (10_000_000..=3_600_000_000).contains(&window.0) && window.0 % 1_000_000 == 0 => {
+        Some(window)
+            if (10_000_000..=3_600_000_000).contains(&window.0) && window.0.is_multiple_of(1_000_000) =>
+        {
             (window.0 / 1_000_000) as u32
         }
         Some(window) => {
@@ -80,9 +86,14 @@ pub fn validate(raw: &RawScenario, problems: &mut Problems) -> Option<Scenario> 
     let (services, endpoints, instances) = services_and_endpoints;
     check_call_graph(&endpoints, problems);
     let workload = match &raw.workload {
-        Some(workload) => validate_workload(workload, &station_names, &services, &endpoints, problems),
+        Some(workload) => {
+            validate_workload(workload, &station_names, &services, &endpoints, problems)
+        }
         None => {
-            problems.add("workload", "missing; a scenario needs a [workload] that sends requests");
+            problems.add(
+                "workload",
+                "missing; a scenario needs a [workload] that sends requests",
+            );
             None
         }
     };
@@ -134,7 +145,11 @@ fn check_identifier(name: &str, path: &str, what: &str, problems: &mut Problems)
     }
 }
 
-fn resolve_station(named: &Named, station_names: &[String], problems: &mut Problems) -> Option<StationId> {
+fn resolve_station(
+    named: &Named,
+    station_names: &[String],
+    problems: &mut Problems,
+) -> Option<StationId> {
     match station_names.iter().position(|n| *n == named.value) {
         Some(index) => Some(StationId::from_index(index)),
         None => {
@@ -166,7 +181,10 @@ fn validate_map(raw: &RawScenario, problems: &mut Problems) -> (Vec<Station>, Ve
     };
     for raw_station in &raw.stations {
         let Some(name) = &raw_station.name else {
-            problems.add(format!("{}.name", raw_station.path), "missing; every station needs a name");
+            problems.add(
+                format!("{}.name", raw_station.path),
+                "missing; every station needs a name",
+            );
             continue;
         };
         if name.trim().is_empty() {
@@ -200,7 +218,10 @@ fn validate_map(raw: &RawScenario, problems: &mut Problems) -> (Vec<Station>, Ve
         let name = match &raw_line.name {
             Some(name) => to_text(name),
             None => {
-                problems.add(format!("{}.name", raw_line.path), "missing; every line needs a name");
+                problems.add(
+                    format!("{}.name", raw_line.path),
+                    "missing; every line needs a name",
+                );
                 Text::english(format!("Line {}", index + 1))
             }
         };
@@ -254,7 +275,10 @@ fn validate_map(raw: &RawScenario, problems: &mut Problems) -> (Vec<Station>, Ve
         );
     }
     if stations.len() > MAX_STATIONS {
-        problems.add("stations", format!("at most {MAX_STATIONS} stations, got {}", stations.len()));
+        problems.add(
+            "stations",
+            format!("at most {MAX_STATIONS} stations, got {}", stations.len()),
+        );
     }
     (stations, lines)
 }
@@ -281,12 +305,25 @@ fn int_in_range(
 
 type ServiceTables = (Vec<Service>, Vec<Endpoint>, Vec<InstanceSpec>);
 
-fn validate_services(raw: &RawScenario, station_names: &[String], problems: &mut Problems) -> ServiceTables {
+fn validate_services(
+    raw: &RawScenario,
+    station_names: &[String],
+    problems: &mut Problems,
+) -> ServiceTables {
     if raw.services.is_empty() {
-        problems.add("services", "no services; add at least one [[services]] table");
+        problems.add(
+            "services",
+            "no services; add at least one [[services]] table",
+        );
     }
     if raw.services.len() > MAX_SERVICES {
-        problems.add("services", format!("at most {MAX_SERVICES} services, got {}", raw.services.len()));
+        problems.add(
+            "services",
+            format!(
+                "at most {MAX_SERVICES} services, got {}",
+                raw.services.len()
+            ),
+        );
     }
     // First pass: names of services and their endpoints, so calls can refer forward.
     let service_names: Vec<String> = raw
@@ -304,7 +341,13 @@ fn validate_services(raw: &RawScenario, station_names: &[String], problems: &mut
         }
     }
     if endpoint_names.len() > MAX_ENDPOINTS {
-        problems.add("services", format!("at most {MAX_ENDPOINTS} endpoints in all, got {}", endpoint_names.len()));
+        problems.add(
+            "services",
+            format!(
+                "at most {MAX_ENDPOINTS} endpoints in all, got {}",
+                endpoint_names.len()
+            ),
+        );
     }
 
     let mut services = Vec::new();
@@ -317,19 +360,28 @@ fn validate_services(raw: &RawScenario, station_names: &[String], problems: &mut
             Some(name) => {
                 check_identifier(name, &format!("{path}.name"), "service", problems);
                 if service_names[..index].contains(name) {
-                    problems.add(format!("{path}.name"), format!("service \"{name}\" is defined twice"));
+                    problems.add(
+                        format!("{path}.name"),
+                        format!("service \"{name}\" is defined twice"),
+                    );
                 }
                 name.clone()
             }
             None => {
-                problems.add(format!("{path}.name"), "missing; every service needs a name");
+                problems.add(
+                    format!("{path}.name"),
+                    "missing; every service needs a name",
+                );
                 format!("service{index}")
             }
         };
         let station = match &raw_service.station {
             Some(named) => resolve_station(named, station_names, problems),
             None => {
-                problems.add(format!("{path}.station"), "missing; every service sits at a station");
+                problems.add(
+                    format!("{path}.station"),
+                    "missing; every service sits at a station",
+                );
                 None
             }
         };
@@ -340,15 +392,30 @@ fn validate_services(raw: &RawScenario, station_names: &[String], problems: &mut
             format!("{path}.instances"),
             problems,
         );
-        let workers = int_in_range(raw_service.workers, DEFAULT_WORKERS, 1..=MAX_WORKERS, format!("{path}.workers"), problems);
-        let queue_capacity = int_in_range(raw_service.queue, DEFAULT_QUEUE, 0..=MAX_QUEUE, format!("{path}.queue"), problems);
+        let workers = int_in_range(
+            raw_service.workers,
+            DEFAULT_WORKERS,
+            1..=MAX_WORKERS,
+            format!("{path}.workers"),
+            problems,
+        );
+        let queue_capacity = int_in_range(
+            raw_service.queue,
+            DEFAULT_QUEUE,
+            0..=MAX_QUEUE,
+            format!("{path}.queue"),
+            problems,
+        );
         let balancer = match &raw_service.balancer {
             None => Balancer::RoundRobin,
             Some(named) => match Balancer::ALL.iter().find(|(key, _)| *key == named.value) {
                 Some((_, balancer)) => *balancer,
                 None => {
                     let hint = not_found_hint(&named.value, Balancer::ALL.iter().map(|(k, _)| *k));
-                    problems.add(named.path.clone(), format!("balancer \"{}\" not found{hint}", named.value));
+                    problems.add(
+                        named.path.clone(),
+                        format!("balancer \"{}\" not found{hint}", named.value),
+                    );
                     Balancer::RoundRobin
                 }
             },
@@ -382,25 +449,35 @@ fn validate_services(raw: &RawScenario, station_names: &[String], problems: &mut
                     {
                         problems.add(
                             format!("{ep_path}.name"),
-                            format!("endpoint \"{ep_name}\" is defined twice in service \"{name}\""),
+                            format!(
+                                "endpoint \"{ep_name}\" is defined twice in service \"{name}\""
+                            ),
                         );
                     }
                     ep_name.clone()
                 }
                 None => {
-                    problems.add(format!("{ep_path}.name"), "missing; every endpoint needs a name");
+                    problems.add(
+                        format!("{ep_path}.name"),
+                        "missing; every endpoint needs a name",
+                    );
                     format!("endpoint{ep_index}")
                 }
             };
             let work = match &raw_endpoint.service_time {
-                Some(dist) => to_distribution(dist, problems).unwrap_or(Distribution::constant_us(0.0)),
+                Some(dist) => {
+                    to_distribution(dist, problems).unwrap_or(Distribution::constant_us(0.0))
+                }
                 None => Distribution::constant_us(0.0),
             };
             let error_probability = match raw_endpoint.error_rate {
                 None => 0.0,
                 Some(p) if (0.0..=1.0).contains(&p) => p,
                 Some(p) => {
-                    problems.add(format!("{ep_path}.error_rate"), format!("must be from 0 to 1, got {p}"));
+                    problems.add(
+                        format!("{ep_path}.error_rate"),
+                        format!("must be from 0 to 1, got {p}"),
+                    );
                     0.0
                 }
             };
@@ -412,7 +489,10 @@ fn validate_services(raw: &RawScenario, station_names: &[String], problems: &mut
                         RawStep::Call(call) => (&call.path, std::slice::from_ref(call)),
                         RawStep::Parallel { path, calls } => {
                             if calls.is_empty() {
-                                problems.add(format!("{path}.parallel"), "a parallel step needs at least one call");
+                                problems.add(
+                                    format!("{path}.parallel"),
+                                    "a parallel step needs at least one call",
+                                );
                             }
                             (path, calls.as_slice())
                         }
@@ -425,7 +505,10 @@ fn validate_services(raw: &RawScenario, station_names: &[String], problems: &mut
                     if resolved.len() > MAX_PARALLEL_CALLS {
                         problems.add(
                             path.clone(),
-                            format!("at most {MAX_PARALLEL_CALLS} calls in one step, got {}", resolved.len()),
+                            format!(
+                                "at most {MAX_PARALLEL_CALLS} calls in one step, got {}",
+                                resolved.len()
+                            ),
                         );
                     }
                     match (raw_step, resolved.len()) {
@@ -447,7 +530,11 @@ fn validate_services(raw: &RawScenario, station_names: &[String], problems: &mut
         }
         services.push(Service {
             id,
-            label: raw_service.label.as_ref().map(to_text).unwrap_or_else(|| Text::english(&name)),
+            label: raw_service
+                .label
+                .as_ref()
+                .map(to_text)
+                .unwrap_or_else(|| Text::english(&name)),
             name,
             station: station.unwrap_or(StationId(0)),
             instances: instance_ids,
@@ -473,7 +560,10 @@ fn resolve_endpoint(
     };
     let Some(service_index) = service_names.iter().position(|n| n == service_name) else {
         let hint = not_found_hint(service_name, service_names.iter().map(String::as_str));
-        problems.add(named.path.clone(), format!("service \"{service_name}\" not found{hint}"));
+        problems.add(
+            named.path.clone(),
+            format!("service \"{service_name}\" not found{hint}"),
+        );
         return None;
     };
     let service = ServiceId::from_index(service_index);
@@ -497,17 +587,19 @@ fn resolve_endpoint(
             );
             None
         }
-        Some(endpoint_name) => match of_service.iter().find(|(_, n)| *n == endpoint_name) {
-            Some((index, _)) => Some(EndpointId::from_index(*index)),
-            None => {
-                let hint = not_found_hint(endpoint_name, of_service.iter().map(|(_, n)| *n));
-                problems.add(
+        Some(endpoint_name) => {
+            match of_service.iter().find(|(_, n)| *n == endpoint_name) {
+                Some((index, _)) => Some(EndpointId::from_index(*index)),
+                None => {
+                    let hint = not_found_hint(endpoint_name, of_service.iter().map(|(_, n)| *n));
+                    problems.add(
                     named.path.clone(),
                     format!("endpoint \"{endpoint_name}\" not found in service \"{service_name}\"{hint}"),
                 );
-                None
+                    None
+                }
             }
-        },
+        }
     }
 }
 
@@ -546,7 +638,10 @@ fn to_distribution(raw: &RawDistAt, problems: &mut Problems) -> Option<Distribut
     let dist = convert_dist(&raw.dist, &raw.path, problems)?;
     let mean = dist.mean_us();
     if !(mean.is_finite() && mean <= MAX_MEAN_US) {
-        problems.add(raw.path.clone(), "its mean is above one hour; check the units");
+        problems.add(
+            raw.path.clone(),
+            "its mean is above one hour; check the units",
+        );
         return None;
     }
     Some(dist)
@@ -557,7 +652,14 @@ fn convert_dist(raw: &RawDist, path: &str, problems: &mut Problems) -> Option<Di
         RawDist::Constant(value) => Some(Distribution::constant_us(value.0 as f64)),
         RawDist::Uniform(low, high) => {
             if low > high {
-                problems.add(path, format!("uniform low {} is above high {}", format_micros(low.0), format_micros(high.0)));
+                problems.add(
+                    path,
+                    format!(
+                        "uniform low {} is above high {}",
+                        format_micros(low.0),
+                        format_micros(high.0)
+                    ),
+                );
                 return None;
             }
             Some(Distribution::Uniform {
@@ -570,7 +672,9 @@ fn convert_dist(raw: &RawDist, path: &str, problems: &mut Problems) -> Option<Di
                 problems.add(path, "an exponential mean must be above zero");
                 return None;
             }
-            Some(Distribution::Exponential { mean_us: mean.0 as f64 })
+            Some(Distribution::Exponential {
+                mean_us: mean.0 as f64,
+            })
         }
         RawDist::LogNormal { median, p99 } => {
             if median.0 == 0 || p99 <= median {
@@ -594,9 +698,6 @@ fn convert_dist(raw: &RawDist, path: &str, problems: &mut Problems) -> Option<Di
             let mut converted = Vec::new();
             for (index, (weight, component)) in components.iter().enumerate() {
                 let component_path = format!("{path}.mixture[{index}]");
-                if !(*weight > 0.0) {
-                    problems.add(format!("{component_path}.weight"), format!("must be above zero, got {weight}"));
-                }
                 converted.push((*weight, convert_dist(component, &component_path, problems)?));
             }
             Some(Distribution::mixture(converted))
@@ -604,7 +705,11 @@ fn convert_dist(raw: &RawDist, path: &str, problems: &mut Problems) -> Option<Di
     }
 }
 
-fn validate_network(raw: &RawNetwork, station_names: &[String], problems: &mut Problems) -> Option<Network> {
+fn validate_network(
+    raw: &RawNetwork,
+    station_names: &[String],
+    problems: &mut Problems,
+) -> Option<Network> {
     let default_latency = match &raw.latency {
         Some(dist) => to_distribution(dist, problems)?,
         None => Distribution::constant_us(DEFAULT_LATENCY_US),
@@ -622,7 +727,10 @@ fn validate_network(raw: &RawNetwork, station_names: &[String], problems: &mut P
     let mut seen_pairs: Vec<(usize, usize)> = Vec::new();
     for link in &raw.links {
         if link.between.len() != 2 {
-            problems.add(format!("{}.between", link.path), "a link names exactly two stations: [\"A\", \"B\"]");
+            problems.add(
+                format!("{}.between", link.path),
+                "a link names exactly two stations: [\"A\", \"B\"]",
+            );
             continue;
         }
         let a = resolve_station(&link.between[0], station_names, problems);
@@ -630,7 +738,10 @@ fn validate_network(raw: &RawNetwork, station_names: &[String], problems: &mut P
         let latency = match &link.latency {
             Some(dist) => to_distribution(dist, problems),
             None => {
-                problems.add(format!("{}.latency", link.path), "missing; give the link's latency, like \"5ms\"");
+                problems.add(
+                    format!("{}.latency", link.path),
+                    "missing; give the link's latency, like \"5ms\"",
+                );
                 None
             }
         };
@@ -639,7 +750,10 @@ fn validate_network(raw: &RawNetwork, station_names: &[String], problems: &mut P
         };
         let pair = (a.index().min(b.index()), a.index().max(b.index()));
         if seen_pairs.contains(&pair) {
-            problems.add(link.path.clone(), "this pair of stations already has a link");
+            problems.add(
+                link.path.clone(),
+                "this pair of stations already has a link",
+            );
             continue;
         }
         seen_pairs.push(pair);
@@ -716,7 +830,10 @@ fn check_call_graph(endpoints: &[Endpoint], problems: &mut Problems) {
     let mut calls = vec![0u64; endpoints.len()];
     for index in 0..endpoints.len() {
         let mut stack = Vec::new();
-        if visit(index, endpoints, &mut marks, &mut calls, &mut stack, problems) && calls[index] > MAX_CALLS_PER_REQUEST {
+        if visit(
+            index, endpoints, &mut marks, &mut calls, &mut stack, problems,
+        ) && calls[index] > MAX_CALLS_PER_REQUEST
+        {
             problems.add(
                 format!("services (endpoint {})", endpoints[index].qualified_name),
                 format!(
@@ -733,8 +850,11 @@ fn weighted_names(raw: &[(String, f64)], path: String, problems: &mut Problems) 
     let mut cumulative_weights = Vec::new();
     let mut total = 0.0;
     for (name, weight) in raw {
-        if !(*weight > 0.0) {
-            problems.add(format!("{path}.{name}"), format!("weight must be above zero, got {weight}"));
+        if weight.is_nan() || *weight <= 0.0 {
+            problems.add(
+                format!("{path}.{name}"),
+                format!("weight must be above zero, got {weight}"),
+            );
             continue;
         }
         total += weight;
@@ -756,7 +876,10 @@ fn validate_workload(
 ) -> Option<Workload> {
     let path = &raw.path;
     let service_names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
-    let endpoint_names: Vec<(ServiceId, String)> = endpoints.iter().map(|e| (e.service, e.name.clone())).collect();
+    let endpoint_names: Vec<(ServiceId, String)> = endpoints
+        .iter()
+        .map(|e| (e.service, e.name.clone()))
+        .collect();
 
     if raw.mix.is_empty() {
         problems.add(
@@ -771,11 +894,17 @@ fn validate_workload(
     let mut total = 0.0;
     for entry in &raw.mix {
         let weight = entry.weight.unwrap_or(1.0);
-        if !(weight > 0.0) {
-            problems.add(format!("{}.weight", entry.path), format!("must be above zero, got {weight}"));
+        if weight.is_nan() || weight <= 0.0 {
+            problems.add(
+                format!("{}.weight", entry.path),
+                format!("must be above zero, got {weight}"),
+            );
         }
         let Some(named) = &entry.endpoint else {
-            problems.add(format!("{}.endpoint", entry.path), "missing; name the endpoint, like \"gateway.browse\"");
+            problems.add(
+                format!("{}.endpoint", entry.path),
+                "missing; name the endpoint, like \"gateway.browse\"",
+            );
             continue;
         };
         if let Some(endpoint) = resolve_endpoint(named, &service_names, &endpoint_names, problems) {
@@ -793,19 +922,32 @@ fn validate_workload(
             .map(|&e| services[endpoints[e.index()].service.index()].station),
     };
 
-    let mode_name = raw.mode.as_ref().map(|m| m.value.as_str()).unwrap_or("open");
+    let mode_name = raw
+        .mode
+        .as_ref()
+        .map(|m| m.value.as_str())
+        .unwrap_or("open");
     let mode = match mode_name {
         "open" => {
             if raw.users.is_some() {
-                problems.add(format!("{path}.users"), "users is for mode = \"closed\"; an open workload takes a rate");
+                problems.add(
+                    format!("{path}.users"),
+                    "users is for mode = \"closed\"; an open workload takes a rate",
+                );
             }
             if raw.think_time.is_some() {
-                problems.add(format!("{path}.think_time"), "think_time is for mode = \"closed\"");
+                problems.add(
+                    format!("{path}.think_time"),
+                    "think_time is for mode = \"closed\"",
+                );
             }
             let base_per_s = match raw.rate {
                 Some(rate) => rate,
                 None => {
-                    problems.add(format!("{path}.rate"), "missing; an open workload needs a rate, like \"200/s\"");
+                    problems.add(
+                        format!("{path}.rate"),
+                        "missing; an open workload needs a rate, like \"200/s\"",
+                    );
                     0.0
                 }
             };
@@ -814,20 +956,37 @@ fn validate_workload(
         }
         "closed" => {
             if raw.rate.is_some() {
-                problems.add(format!("{path}.rate"), "rate is for mode = \"open\"; a closed workload takes users and think_time");
+                problems.add(
+                    format!("{path}.rate"),
+                    "rate is for mode = \"open\"; a closed workload takes users and think_time",
+                );
             }
             if !raw.rate_changes.is_empty() || !raw.spikes.is_empty() {
-                problems.add(format!("{path}.mode"), "rate_changes and spikes need mode = \"open\"");
+                problems.add(
+                    format!("{path}.mode"),
+                    "rate_changes and spikes need mode = \"open\"",
+                );
             }
             let users = match raw.users {
-                Some(users) => int_in_range(Some(users), 1, 1..=MAX_USERS, format!("{path}.users"), problems),
+                Some(users) => int_in_range(
+                    Some(users),
+                    1,
+                    1..=MAX_USERS,
+                    format!("{path}.users"),
+                    problems,
+                ),
                 None => {
-                    problems.add(format!("{path}.users"), "missing; a closed workload needs a number of users");
+                    problems.add(
+                        format!("{path}.users"),
+                        "missing; a closed workload needs a number of users",
+                    );
                     1
                 }
             };
             let think_time = match &raw.think_time {
-                Some(dist) => to_distribution(dist, problems).unwrap_or(Distribution::constant_us(0.0)),
+                Some(dist) => {
+                    to_distribution(dist, problems).unwrap_or(Distribution::constant_us(0.0))
+                }
                 None => Distribution::Exponential {
                     mean_us: DEFAULT_THINK_TIME_US,
                 },
@@ -837,7 +996,10 @@ fn validate_workload(
         other => {
             let hint = not_found_hint(other, ["open", "closed"]);
             problems.add(
-                raw.mode.as_ref().map(|m| m.path.clone()).unwrap_or_default(),
+                raw.mode
+                    .as_ref()
+                    .map(|m| m.path.clone())
+                    .unwrap_or_default(),
                 format!("mode \"{other}\" not found{hint}"),
             );
             WorkloadMode::Open(RateProfile::constant(0.0))
@@ -847,7 +1009,11 @@ fn validate_workload(
         problems.add(format!("{path}.timeout"), "must be above zero");
     }
     let attributes = AttributeSpec {
-        cities: weighted_names(&raw.attributes.cities, format!("{}.cities", raw.attributes.path), problems),
+        cities: weighted_names(
+            &raw.attributes.cities,
+            format!("{}.cities", raw.attributes.path),
+            problems,
+        ),
         payment_methods: weighted_names(
             &raw.attributes.payment_methods,
             format!("{}.payment_methods", raw.attributes.path),
@@ -880,10 +1046,16 @@ fn validate_profile(raw: &RawWorkload, base_per_s: f64, problems: &mut Problems)
     for change in &raw.rate_changes {
         let (Some(at), Some(rate)) = (change.at, change.rate) else {
             if change.at.is_none() {
-                problems.add(format!("{}.at", change.path), "missing; when does the rate change?");
+                problems.add(
+                    format!("{}.at", change.path),
+                    "missing; when does the rate change?",
+                );
             }
             if change.rate.is_none() {
-                problems.add(format!("{}.rate", change.path), "missing; the new rate, like \"400/s\"");
+                problems.add(
+                    format!("{}.rate", change.path),
+                    "missing; the new rate, like \"400/s\"",
+                );
             }
             continue;
         };
@@ -901,7 +1073,10 @@ fn validate_profile(raw: &RawWorkload, base_per_s: f64, problems: &mut Problems)
             }
         }
         if change.ramp == Some(SimDuration::ZERO) {
-            problems.add(format!("{}.ramp", change.path), "must be above zero (leave it out for a step)");
+            problems.add(
+                format!("{}.ramp", change.path),
+                "must be above zero (leave it out for a step)",
+            );
         }
         changes.push(RateChange {
             at: SimTime(at.0),
@@ -912,15 +1087,24 @@ fn validate_profile(raw: &RawWorkload, base_per_s: f64, problems: &mut Problems)
     let mut spikes = Vec::new();
     for spike in &raw.spikes {
         let at = spike.at.unwrap_or_else(|| {
-            problems.add(format!("{}.at", spike.path), "missing; when does the spike start?");
+            problems.add(
+                format!("{}.at", spike.path),
+                "missing; when does the spike start?",
+            );
             SimDuration::ZERO
         });
         let duration = spike.duration.unwrap_or_else(|| {
-            problems.add(format!("{}.duration", spike.path), "missing; how long does the spike last?");
+            problems.add(
+                format!("{}.duration", spike.path),
+                "missing; how long does the spike last?",
+            );
             SimDuration::ZERO
         });
         let multiplier = spike.multiplier.unwrap_or_else(|| {
-            problems.add(format!("{}.multiplier", spike.path), "missing; how many times the normal rate?");
+            problems.add(
+                format!("{}.multiplier", spike.path),
+                "missing; how many times the normal rate?",
+            );
             1.0
         });
         if spike.duration == Some(SimDuration::ZERO) {
@@ -966,24 +1150,36 @@ fn validate_faults(
     for raw in raw_faults {
         let path = &raw.path;
         let Some(at) = raw.at else {
-            problems.add(format!("{path}.at"), "missing; when does the fault start, like \"20s\"?");
+            problems.add(
+                format!("{path}.at"),
+                "missing; when does the fault start, like \"20s\"?",
+            );
             continue;
         };
         if at >= duration {
             problems.add(
                 format!("{path}.at"),
-                format!("{} is not before the scenario ends at {}", format_micros(at.0), format_micros(duration.0)),
+                format!(
+                    "{} is not before the scenario ends at {}",
+                    format_micros(at.0),
+                    format_micros(duration.0)
+                ),
             );
         }
         let Some(kind) = &raw.kind else {
-            problems.add(format!("{path}.kind"), format!("missing; one of {}", FAULT_KINDS.join(", ")));
+            problems.add(
+                format!("{path}.kind"),
+                format!("missing; one of {}", FAULT_KINDS.join(", ")),
+            );
             continue;
         };
         let uses = |field: &str| -> bool {
             matches!(
                 (kind.value.as_str(), field),
-                ("crash" | "restart" | "slow" | "errors", "service" | "instance")
-                    | ("crash" | "slow" | "errors" | "partition", "duration")
+                (
+                    "crash" | "restart" | "slow" | "errors",
+                    "service" | "instance"
+                ) | ("crash" | "slow" | "errors" | "partition", "duration")
                     | ("slow", "factor")
                     | ("errors", "probability")
                     | ("partition", "stations")
@@ -991,7 +1187,10 @@ fn validate_faults(
         };
         if !FAULT_KINDS.contains(&kind.value.as_str()) {
             let hint = not_found_hint(&kind.value, FAULT_KINDS);
-            problems.add(kind.path.clone(), format!("fault kind \"{}\" not found{hint}", kind.value));
+            problems.add(
+                kind.path.clone(),
+                format!("fault kind \"{}\" not found{hint}", kind.value),
+            );
             continue;
         }
         let present = [
@@ -1015,13 +1214,20 @@ fn validate_faults(
                 Some(named) => match services.iter().position(|s| s.name == named.value) {
                     Some(index) => Some(ServiceId::from_index(index)),
                     None => {
-                        let hint = not_found_hint(&named.value, services.iter().map(|s| s.name.as_str()));
-                        problems.add(named.path.clone(), format!("service \"{}\" not found{hint}", named.value));
+                        let hint =
+                            not_found_hint(&named.value, services.iter().map(|s| s.name.as_str()));
+                        problems.add(
+                            named.path.clone(),
+                            format!("service \"{}\" not found{hint}", named.value),
+                        );
                         None
                     }
                 },
                 None => {
-                    problems.add(format!("{path}.service"), "missing; which service does the fault hit?");
+                    problems.add(
+                        format!("{path}.service"),
+                        "missing; which service does the fault hit?",
+                    );
                     None
                 }
             }
@@ -1030,9 +1236,12 @@ fn validate_faults(
         };
         let instance = match raw.instance {
             None => None,
-            Some(i) if i >= 0 && i < MAX_INSTANCES_PER_SERVICE => Some(i as u32),
+            Some(i) if (0..MAX_INSTANCES_PER_SERVICE).contains(&i) => Some(i as u32),
             Some(i) => {
-                problems.add(format!("{path}.instance"), format!("must be an instance number from 0, got {i}"));
+                problems.add(
+                    format!("{path}.instance"),
+                    format!("must be an instance number from 0, got {i}"),
+                );
                 None
             }
         };
@@ -1048,11 +1257,17 @@ fn validate_faults(
             }),
             "slow" => {
                 let factor = raw.factor.unwrap_or_else(|| {
-                    problems.add(format!("{path}.factor"), "missing; how many times slower, like 5?");
+                    problems.add(
+                        format!("{path}.factor"),
+                        "missing; how many times slower, like 5?",
+                    );
                     1.0
                 });
                 if raw.factor.is_some() && !(factor > 0.0 && factor <= MAX_SLOW_FACTOR) {
-                    problems.add(format!("{path}.factor"), format!("must be above 0 and at most {MAX_SLOW_FACTOR}, got {factor}"));
+                    problems.add(
+                        format!("{path}.factor"),
+                        format!("must be above 0 and at most {MAX_SLOW_FACTOR}, got {factor}"),
+                    );
                 }
                 service.map(|service| Command::Slow {
                     service,
@@ -1063,11 +1278,17 @@ fn validate_faults(
             }
             "errors" => {
                 let probability = raw.probability.unwrap_or_else(|| {
-                    problems.add(format!("{path}.probability"), "missing; the chance a call fails, from 0 to 1");
+                    problems.add(
+                        format!("{path}.probability"),
+                        "missing; the chance a call fails, from 0 to 1",
+                    );
                     0.0
                 });
                 if !(0.0..=1.0).contains(&probability) {
-                    problems.add(format!("{path}.probability"), format!("must be from 0 to 1, got {probability}"));
+                    problems.add(
+                        format!("{path}.probability"),
+                        format!("must be from 0 to 1, got {probability}"),
+                    );
                 }
                 service.map(|service| Command::Errors {
                     service,
@@ -1078,7 +1299,10 @@ fn validate_faults(
             }
             "partition" => {
                 if raw.stations.len() != 2 {
-                    problems.add(format!("{path}.stations"), "a partition names exactly two stations: [\"A\", \"B\"]");
+                    problems.add(
+                        format!("{path}.stations"),
+                        "a partition names exactly two stations: [\"A\", \"B\"]",
+                    );
                     None
                 } else {
                     let a = resolve_station(&raw.stations[0], station_names, problems);
@@ -1096,7 +1320,10 @@ fn validate_faults(
             _ => Some(Command::Heal),
         };
         if raw.duration == Some(SimDuration::ZERO) {
-            problems.add(format!("{path}.duration"), "must be above zero (leave it out for a fault that lasts)");
+            problems.add(
+                format!("{path}.duration"),
+                "must be above zero (leave it out for a fault that lasts)",
+            );
         }
         let Some(command) = command else { continue };
         // Instance numbers and station pairs are checked the same way as at run time.
@@ -1109,7 +1336,9 @@ fn validate_faults(
         } {
             let count = services[service.index()].instances.len();
             let wanted = match &command {
-                Command::Crash { instance, .. } | Command::Restart { instance, .. } => Some(*instance),
+                Command::Crash { instance, .. } | Command::Restart { instance, .. } => {
+                    Some(*instance)
+                }
                 Command::Slow { instance, .. } | Command::Errors { instance, .. } => *instance,
                 _ => None,
             };
@@ -1128,7 +1357,10 @@ fn validate_faults(
         if let Command::Partition { a, b, .. } = &command
             && a == b
         {
-            problems.add(format!("{path}.stations"), "a partition needs two different stations");
+            problems.add(
+                format!("{path}.stations"),
+                "a partition needs two different stations",
+            );
         }
         faults.push(ScheduledFault {
             at: SimTime(at.0),
