@@ -6,7 +6,7 @@ use super::scenario::{Problem, Scenario, parse_scenario};
 include!(concat!(env!("OUT_DIR"), "/builtin_scenarios.rs"));
 
 /// The ids of the built-in scenarios (their file names without `.toml`), sorted.
-pub fn builtin_ids() -> impl Iterator<Item = &'static str> {
+pub fn builtin_ids() -> impl Iterator<Item = &'static str> + Clone {
     BUILTIN_FILES.iter().map(|(id, _)| *id)
 }
 

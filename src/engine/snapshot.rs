@@ -97,10 +97,15 @@ pub struct FaultView {
 impl Engine {
     /// Everything the map needs to draw this instant.
     pub fn snapshot(&self) -> Snapshot {
+        let mut snapshot = self.snapshot_without_hops();
+        snapshot.hops = self.hops_in_flight();
+        snapshot
+    }
+
+    /// Every hop in flight now, in call-slot order.
+    pub fn hops_in_flight(&self) -> Vec<HopView> {
         let now = self.now();
-        let scenario = self.scenario();
-        let hops = self
-            .live_calls()
+        self.live_calls()
             .filter(|call| match call.state {
                 CallState::ToCallee | CallState::ToCaller => true,
                 CallState::Lost => now < call.hop_arrive,
@@ -119,7 +124,13 @@ impl Engine {
                 lost: call.state == CallState::Lost,
                 is_root: call.parent.is_none(),
             })
-            .collect();
+            .collect()
+    }
+
+    /// The snapshot without the (possibly long) list of hops, for panels that only need figures.
+    pub fn snapshot_without_hops(&self) -> Snapshot {
+        let now = self.now();
+        let scenario = self.scenario();
         let instances = scenario
             .instances
             .iter()
@@ -155,7 +166,7 @@ impl Engine {
             .collect();
         Snapshot {
             now_us: now.0,
-            hops,
+            hops: Vec::new(),
             instances,
             services,
             client: ClientView {

@@ -1,0 +1,119 @@
+//! The few places the app talks to the browser directly: localStorage (which may be missing or
+//! blocked in an embedded iframe), the URL, media queries, the document language, and the panel
+//! that replaces a crash.
+
+use super::i18n::{Lang, Msg, tr};
+use super::settings::{STORAGE_CORRUPT_KEY, STORAGE_KEY};
+use wasm_bindgen::JsCast;
+
+/// The element the app renders into (created if the page lacks one).
+pub fn app_root() -> Option<web_sys::Element> {
+    let document = web_sys::window()?.document()?;
+    if let Some(existing) = document.get_element_by_id("lokal") {
+        return Some(existing);
+    }
+    let root = document.create_element("div").ok()?;
+    root.set_id("lokal");
+    document.body()?.prepend_with_node_1(&root).ok()?;
+    Some(root)
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The saved session text, if storage is available and holds one.
+pub fn load_session() -> Option<String> {
+    local_storage()?.get_item(STORAGE_KEY).ok().flatten()
+}
+
+/// Saves the session; silently does nothing where storage is blocked.
+pub fn save_session(text: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(STORAGE_KEY, text);
+    }
+}
+
+/// Moves an unreadable saved session aside, so it is not lost but no longer in the way.
+pub fn set_aside_session(text: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(STORAGE_CORRUPT_KEY, text);
+        let _ = storage.remove_item(STORAGE_KEY);
+    }
+}
+
+/// The page's query string, `?…` included.
+pub fn query_string() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+/// The browser's preferred language, if it is one the app speaks.
+pub fn browser_lang() -> Lang {
+    let language = web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .unwrap_or_default();
+    if language.starts_with("hi") { Lang::Hi } else { Lang::En }
+}
+
+pub fn media_query(query: &str) -> Option<web_sys::MediaQueryList> {
+    web_sys::window()?.match_media(query).ok().flatten()
+}
+
+pub fn prefers_reduced_motion() -> bool {
+    media_query("(prefers-reduced-motion: reduce)").is_some_and(|m| m.matches())
+}
+
+pub fn set_document_lang(lang: Lang) {
+    if let Some(element) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = element.set_attribute("lang", lang.code());
+    }
+}
+
+/// Milliseconds from the page's monotonic clock (for pacing; never seen by the engine).
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+/// Replaces a crash with a readable panel offering a reload with the last good scenario.
+/// The text is bilingual because the panic may happen before any language is known.
+pub fn install_panic_panel() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info.to_string();
+        web_sys::console::error_1(&format!("Lokal internal error: {message}").into());
+        show_fatal_panel(&message);
+    }));
+}
+
+fn show_fatal_panel(message: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(panel) = document.get_element_by_id("lokal-fatal") else { return };
+    let escape = |text: &str| text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let line = |msg: Msg| format!("{} · {}", tr(Lang::En, msg), tr(Lang::Hi, msg));
+    let html = format!(
+        "<div role=\"alertdialog\" aria-labelledby=\"lokal-fatal-title\" class=\"fatal\">\
+         <h2 id=\"lokal-fatal-title\">{}</h2><p>{}</p><pre>{}</pre>\
+         <p><a class=\"button\" href=\"?\">{}</a></p></div>",
+        escape(&line(Msg::FatalTitle)),
+        escape(&line(Msg::FatalBody)),
+        escape(message),
+        escape(&line(Msg::FatalReload)),
+    );
+    panel.set_inner_html(&html);
+    let _ = panel.remove_attribute("hidden");
+    if let Some(app) = document.get_element_by_id("lokal") {
+        let _ = app.set_attribute("hidden", "");
+    }
+    if let Some(link) = panel.query_selector("a").ok().flatten()
+        && let Ok(link) = link.dyn_into::<web_sys::HtmlElement>()
+    {
+        let _ = link.focus();
+    }
+}

@@ -1,0 +1,285 @@
+//! The message catalogue: every string the app shows, in English and Hindi.
+//!
+//! Components never write visible text themselves; they ask for a `Msg` in the current `Lang`.
+//! A test checks that every message has both languages and that the Hindi is in Devanagari.
+//! Placeholders `{0}`, `{1}` are filled by `fill`.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    Hi,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Hi => "hi",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code {
+            "en" => Some(Lang::En),
+            "hi" => Some(Lang::Hi),
+            _ => None,
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::En => Lang::Hi,
+            Lang::Hi => Lang::En,
+        }
+    }
+}
+
+macro_rules! catalogue {
+    ($($key:ident => $en:expr, $hi:expr;)*) => {
+        /// A message of the catalogue.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Msg { $($key),* }
+
+        impl Msg {
+            pub const ALL: &'static [Msg] = &[$(Msg::$key),*];
+
+            pub fn en(self) -> &'static str {
+                match self { $(Msg::$key => $en),* }
+            }
+
+            pub fn hi(self) -> &'static str {
+                match self { $(Msg::$key => $hi),* }
+            }
+        }
+    };
+}
+
+catalogue! {
+    AppName => "Lokal", "लोकल";
+    Tagline => "Microservices on a Mumbai local map", "मुंबई लोकल के नक्शे पर माइक्रोसर्विसेज़";
+    Scenario => "Scenario", "परिदृश्य";
+    ChooseScenario => "Choose a scenario", "परिदृश्य चुनें";
+    CustomScenario => "Your scenario", "आपका परिदृश्य";
+    Play => "Play", "चलाएँ";
+    Pause => "Pause", "रोकें";
+    Step => "Step to the next event", "अगली घटना तक बढ़ें";
+    StepShort => "Step", "एक कदम";
+    Restart => "Restart", "फिर से शुरू";
+    Speed => "Speed", "गति";
+    Slower => "Slower", "धीमा";
+    Faster => "Faster", "तेज़";
+    Seed => "Seed", "सीड";
+    Reseed => "New seed", "नया सीड";
+    ApplySeed => "Use this seed", "यह सीड लगाएँ";
+    Language => "हिन्दी", "English";
+    LanguageName => "Switch to Hindi", "अंग्रेज़ी में बदलें";
+    Help => "Keyboard shortcuts", "कीबोर्ड शॉर्टकट";
+    HelpShort => "Help", "मदद";
+    Close => "Close", "बंद करें";
+    VirtualTime => "Virtual time", "आभासी समय";
+    Behind => "The simulation cannot keep up at this speed; it is running slower than asked.", "इस गति पर सिमुलेशन पीछे रह गया है; यह माँगी गई गति से धीमा चल रहा है।";
+    BehindShort => "Falling behind", "पीछे चल रहा है";
+    Finished => "Run finished: every request has drained.", "रन पूरा हुआ: सभी अनुरोध निपट गए।";
+    Arrived => "Arrived", "आए";
+    Completed => "Completed", "पूरे हुए";
+    Failed => "Failed", "विफल";
+    Rejected => "Rejected", "अस्वीकृत";
+    TimedOut => "Timed out", "समय समाप्त";
+    InFlight => "In flight", "रास्ते में";
+    Throughput => "Throughput", "थ्रूपुट";
+    ErrorRate => "Error rate", "त्रुटि दर";
+    Latency => "Latency", "विलंब";
+    RequestsPerSecond => "requests/s", "अनुरोध/से";
+    Milliseconds => "ms", "मि.से.";
+    Seconds => "s", "से";
+    Percent => "%", "%";
+    ChartThroughput => "Throughput (successful requests/s)", "थ्रूपुट (सफल अनुरोध/से)";
+    ChartErrors => "Error rate (%)", "त्रुटि दर (%)";
+    ChartLatency => "Latency (ms): p50, p95, p99", "विलंब (मि.से.): p50, p95, p99";
+    ChartTime => "virtual time (s)", "आभासी समय (से)";
+    ChartsHeading => "Charts", "चार्ट";
+    ChartsLabel => "Throughput, error rate and latency over virtual time", "आभासी समय के साथ थ्रूपुट, त्रुटि दर और विलंब";
+    MapLabel => "Service map: stations are services, lines are tracks", "सर्विस मैप: स्टेशन सेवाएँ हैं, लाइनें पटरियाँ";
+    Legend => "Legend", "संकेत";
+    LegendRequest => "request on its way", "जाता हुआ अनुरोध";
+    LegendOk => "answer: success", "उत्तर: सफल";
+    LegendError => "answer: error", "उत्तर: त्रुटि";
+    LegendRejected => "answer: rejected (queue full)", "उत्तर: अस्वीकृत (कतार भरी)";
+    LegendTimeout => "answer: timeout", "उत्तर: समय समाप्त";
+    LegendLost => "lost in a partition", "विभाजन में खोया";
+    LegendInterchange => "interchange (two or more lines)", "इंटरचेंज (दो या अधिक लाइनें)";
+    LegendInstance => "instance: filled = busy workers, bar = queue", "इंस्टेंस: भरा = व्यस्त वर्कर, पट्टी = कतार";
+    LegendDown => "instance down", "इंस्टेंस बंद";
+    PaletteNote => "Line colours are a colour-blind-safe design inspired by Mumbai's suburban lines, not an official scheme.", "लाइनों के रंग मुंबई की उपनगरीय लाइनों से प्रेरित, रंग-अंधता के अनुकूल डिज़ाइन हैं; आधिकारिक योजना नहीं।";
+    Inspect => "Inspect", "जाँचें";
+    InspectHint => "Select a station on the map (click, or Tab and Enter) to see its live figures and break it.", "नक्शे पर कोई स्टेशन चुनें (क्लिक करें, या Tab और Enter) ताकि उसके लाइव आँकड़े दिखें और उसे तोड़ सकें।";
+    Station => "Station", "स्टेशन";
+    Service => "Service", "सेवा";
+    NoServiceHere => "No service runs at this station.", "इस स्टेशन पर कोई सेवा नहीं चलती।";
+    ClientsHere => "Clients send their requests from here.", "ग्राहक यहीं से अनुरोध भेजते हैं।";
+    InstancesUp => "Instances up", "चालू इंस्टेंस";
+    Queue => "Queue", "कतार";
+    BusyWorkers => "Busy workers", "व्यस्त वर्कर";
+    P99 => "p99 latency", "p99 विलंब";
+    Faults => "Break it", "तोड़कर देखें";
+    FaultsHint => "Faults apply to the selected service and are recorded, so the run stays reproducible.", "खराबियाँ चुनी गई सेवा पर लगती हैं और दर्ज होती हैं, ताकि रन दोहराया जा सके।";
+    Crash => "Crash an instance", "एक इंस्टेंस गिराएँ";
+    Slow => "Slow it ×5", "×5 धीमा करें";
+    MakeFail => "Make it fail 50%", "50% विफल करें";
+    Heal => "Heal everything", "सब ठीक करें";
+    NothingToCrash => "Every instance of this service is already down.", "इस सेवा के सभी इंस्टेंस पहले से बंद हैं।";
+    ActiveFaults => "Active faults", "सक्रिय खराबियाँ";
+    FaultApplied => "Applied at {0}: {1}", "{0} पर लगाया: {1}";
+    Request => "Request", "अनुरोध";
+    RequestPath => "Path and timings", "रास्ता और समय";
+    RequestHint => "Click a moving dot (or press J) to follow a request.", "किसी चलते बिंदु पर क्लिक करें (या J दबाएँ) ताकि अनुरोध का पीछा कर सकें।";
+    RequestGone => "This request is no longer in the recent history.", "यह अनुरोध अब हाल के इतिहास में नहीं है।";
+    HopRequest => "{0} → {1}: request, {2}", "{0} → {1}: अनुरोध, {2}";
+    HopResponse => "{0} → {1}: answer {3}, {2}", "{0} → {1}: उत्तर {3}, {2}";
+    Departed => "left at {0}", "{0} पर निकला";
+    Editor => "Scenario editor", "परिदृश्य संपादक";
+    EditorShort => "Edit", "संपादन";
+    EditorHint => "Edit the TOML, load a file, or drop one here. It is checked as you apply it.", "TOML बदलें, फ़ाइल लोड करें या यहाँ छोड़ें। लागू करते समय इसकी जाँच होती है।";
+    LoadFile => "Load a file", "फ़ाइल लोड करें";
+    ApplyScenario => "Check and run", "जाँचें और चलाएँ";
+    Problems => "Problems", "समस्याएँ";
+    ProblemsCount => "{0} problem(s) in this scenario; nothing was replaced.", "इस परिदृश्य में {0} समस्या(एँ); कुछ भी बदला नहीं गया।";
+    ScenarioLoaded => "Scenario loaded.", "परिदृश्य लोड हुआ।";
+    DropHere => "Drop a .toml file to load it", "लोड करने के लिए .toml फ़ाइल यहाँ छोड़ें";
+    FileUnreadable => "That file could not be read as text.", "वह फ़ाइल टेक्स्ट के रूप में पढ़ी नहीं जा सकी।";
+    NoticeBadParam => "URL parameter {0}={1} was ignored: {2}", "URL पैरामीटर {0}={1} को अनदेखा किया गया: {2}";
+    NoticeStoredCorrupt => "Saved settings could not be read and were set aside; defaults are in use.", "सहेजी गई सेटिंग पढ़ी नहीं जा सकीं और अलग रख दी गईं; डिफ़ॉल्ट उपयोग में हैं।";
+    NoticeStoredScenarioInvalid => "Your saved scenario no longer validates; it was set aside and a built-in one loaded.", "आपका सहेजा परिदृश्य अब मान्य नहीं है; उसे अलग रखकर एक बिल्ट-इन परिदृश्य लोड किया गया।";
+    Dismiss => "Dismiss", "हटाएँ";
+    Notices => "Notices", "सूचनाएँ";
+    FatalTitle => "Something went wrong", "कुछ गड़बड़ हो गई";
+    FatalBody => "Lokal hit an internal error and stopped. Your saved scenario is safe.", "लोकल में आंतरिक त्रुटि आई और वह रुक गया। आपका सहेजा परिदृश्य सुरक्षित है।";
+    FatalReload => "Reload with the last good scenario", "अंतिम सही परिदृश्य के साथ फिर से लोड करें";
+    ShortcutPlay => "Play or pause", "चलाएँ या रोकें";
+    ShortcutStep => "Step to the next event", "अगली घटना तक बढ़ें";
+    ShortcutFaster => "Faster", "तेज़";
+    ShortcutSlower => "Slower", "धीमा";
+    ShortcutRestart => "Restart the run", "रन फिर से शुरू करें";
+    ShortcutReseed => "New random seed", "नया यादृच्छिक सीड";
+    ShortcutCrash => "Crash an instance of the selected service", "चुनी गई सेवा का एक इंस्टेंस गिराएँ";
+    ShortcutSlow => "Slow the selected service", "चुनी गई सेवा धीमी करें";
+    ShortcutFail => "Make the selected service fail", "चुनी गई सेवा को विफल करें";
+    ShortcutHeal => "Heal everything", "सब ठीक करें";
+    ShortcutNextStation => "Select the next station", "अगला स्टेशन चुनें";
+    ShortcutRequest => "Follow a moving request", "एक चलते अनुरोध का पीछा करें";
+    ShortcutLang => "Switch language", "भाषा बदलें";
+    ShortcutEditor => "Open or close the scenario editor", "परिदृश्य संपादक खोलें या बंद करें";
+    ShortcutHelp => "Show or hide this help", "यह मदद दिखाएँ या छिपाएँ";
+    ShortcutEscape => "Close panels, clear selection", "पैनल बंद करें, चयन हटाएँ";
+    KeyColumn => "Key", "कुंजी";
+    ActionColumn => "Action", "क्रिया";
+    ReducedMotion => "Reduced motion: requests are shown as a static flow overlay.", "कम गति मोड: अनुरोध स्थिर प्रवाह के रूप में दिखाए जाते हैं।";
+    FlowLabel => "{0}/s", "{0}/से";
+    Up => "up", "चालू";
+    Down => "down", "बंद";
+    Slowed => "slowed ×{0}", "×{0} धीमा";
+    Failing => "failing {0}%", "{0}% विफल";
+    StatusOk => "success", "सफल";
+    StatusError => "error", "त्रुटि";
+    StatusRejected => "rejected", "अस्वीकृत";
+    StatusUnavailable => "unavailable", "उपलब्ध नहीं";
+    StatusReset => "reset by a crash", "क्रैश से टूटा";
+    StatusTimeout => "timeout", "समय समाप्त";
+    StatusDownstream => "failed downstream", "आगे विफल";
+    StatusNetwork => "lost in the network", "नेटवर्क में खोया";
+    Outcome => "Outcome", "परिणाम";
+    Pending => "still on its way", "अभी रास्ते में";
+    Loading => "Loading the engine…", "इंजन लोड हो रहा है…";
+    About => "Same scenario + same seed + same actions = the same run, every time.", "वही परिदृश्य + वही सीड + वही क्रियाएँ = हर बार वही रन।";
+}
+
+/// The message in `lang`.
+pub fn tr(lang: Lang, msg: Msg) -> &'static str {
+    match lang {
+        Lang::En => msg.en(),
+        Lang::Hi => msg.hi(),
+    }
+}
+
+/// The message in `lang` with `{0}`, `{1}`, … replaced by `args`.
+pub fn fill(lang: Lang, msg: Msg, args: &[&str]) -> String {
+    let mut text = tr(lang, msg).to_string();
+    for (index, arg) in args.iter().enumerate() {
+        text = text.replace(&format!("{{{index}}}"), arg);
+    }
+    text
+}
+
+/// A count with Indian digit grouping (lakh, crore): 12,34,567.
+pub fn group_indian(value: u64) -> String {
+    let digits = value.to_string();
+    if digits.len() <= 3 {
+        return digits;
+    }
+    let (head, last3) = digits.split_at(digits.len() - 3);
+    let mut groups: Vec<&str> = Vec::new();
+    let mut rest = head;
+    while rest.len() > 2 {
+        let (left, right) = rest.split_at(rest.len() - 2);
+        groups.push(right);
+        rest = left;
+    }
+    if !rest.is_empty() {
+        groups.push(rest);
+    }
+    groups.reverse();
+    format!("{},{last3}", groups.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_english_and_devanagari_hindi() {
+        for &msg in Msg::ALL {
+            assert!(!msg.en().trim().is_empty(), "{msg:?} has no English");
+            assert!(!msg.hi().trim().is_empty(), "{msg:?} has no Hindi");
+            let symbols_only = msg.en().chars().all(|c| !c.is_alphabetic());
+            let devanagari = msg.hi().chars().any(|c| ('\u{0900}'..='\u{097F}').contains(&c));
+            assert!(
+                symbols_only || devanagari || msg == Msg::Language,
+                "{msg:?}: Hindi text {:?} has no Devanagari",
+                msg.hi()
+            );
+        }
+    }
+
+    #[test]
+    fn placeholders_match_between_languages() {
+        for &msg in Msg::ALL {
+            for index in 0..5 {
+                let placeholder = format!("{{{index}}}");
+                assert_eq!(
+                    msg.en().contains(&placeholder),
+                    msg.hi().contains(&placeholder),
+                    "{msg:?}: {placeholder} in one language only"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fill_replaces_placeholders() {
+        assert_eq!(fill(Lang::En, Msg::FlowLabel, &["12"]), "12/s");
+        assert_eq!(fill(Lang::Hi, Msg::FlowLabel, &["12"]), "12/से");
+    }
+
+    #[test]
+    fn indian_grouping() {
+        assert_eq!(group_indian(0), "0");
+        assert_eq!(group_indian(999), "999");
+        assert_eq!(group_indian(1_000), "1,000");
+        assert_eq!(group_indian(100_000), "1,00,000");
+        assert_eq!(group_indian(12_345_678), "1,23,45,678");
+    }
+}

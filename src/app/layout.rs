@@ -1,0 +1,638 @@
+//! Map layout: where each station sits and how each line runs, in the style of a transit diagram.
+//!
+//! Positions come from the scenario; stations without one are placed next to a placed neighbour
+//! on their line. Tracks are octilinear: every segment between two stations runs horizontally,
+//! vertically or at 45°, with at most one bend. Requests travel along the tracks, so a route
+//! between any two stations is the shortest path over the line graph.
+
+use crate::engine::Scenario;
+use crate::engine::ids::{LineId, StationId};
+use crate::engine::scenario::LineStyle;
+use std::collections::{BTreeMap, VecDeque};
+
+/// Map units per grid step of scenario positions.
+pub const GRID: f64 = 64.0;
+const MARGIN: f64 = 90.0;
+/// Blank paper around the drawing.
+const PAPER: f64 = 24.0;
+
+pub type Point = (f64, f64);
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StationPlace {
+    pub point: Point,
+    /// Lines serving the station; two or more make an interchange.
+    pub lines: Vec<LineId>,
+    /// Where the station's name and services go: the side its tracks leave most free.
+    pub label_side: LabelSide,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LabelSide {
+    Right,
+    Left,
+    Above,
+    Below,
+}
+
+impl LabelSide {
+    const ALL: [(LabelSide, Point); 4] = [
+        (LabelSide::Right, (1.0, 0.0)),
+        (LabelSide::Left, (-1.0, 0.0)),
+        (LabelSide::Below, (0.0, 1.0)),
+        (LabelSide::Above, (0.0, -1.0)),
+    ];
+}
+
+/// Sides in order of preference, widest angle to every track leaving the station first; a side
+/// running along a track (under 45° from it) only when every side does.
+fn ranked_label_sides(directions: &[Point]) -> Vec<LabelSide> {
+    let mut ranked: Vec<(LabelSide, f64)> = LabelSide::ALL
+        .iter()
+        .map(|&(side, (sx, sy))| {
+            // Smallest angle (as 1 − cosine) between this side and any track.
+            let clearance = directions
+                .iter()
+                .map(|&(dx, dy)| {
+                    let length = (dx * dx + dy * dy).sqrt().max(1e-9);
+                    1.0 - (sx * dx + sy * dy) / length
+                })
+                .fold(2.0, f64::min);
+            (side, clearance)
+        })
+        .collect();
+    // Stable: among equals the order of `LabelSide::ALL` decides.
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let clear = ranked.iter().filter(|(_, clearance)| *clearance >= 0.29).count().max(1);
+    ranked.into_iter().take(clear).map(|(side, _)| side).collect()
+}
+
+#[cfg(test)]
+fn choose_label_side(directions: &[Point]) -> LabelSide {
+    ranked_label_sides(directions)[0]
+}
+
+/// Approximate width of text in map units (labels are 13–15 px, about 7.5 px a character).
+fn text_width(text: &str) -> f64 {
+    text.chars().count() as f64 * 7.5
+}
+
+/// An axis-aligned box (x0, y0, x1, y1).
+type Rect = (f64, f64, f64, f64);
+
+/// The box a station's name and services take on `side`.
+fn label_box(point: Point, side: LabelSide, width: f64, height: f64) -> Rect {
+    let (x, y) = point;
+    match side {
+        LabelSide::Right => (x + 14.0, y - 14.0, x + 18.0 + width, y - 10.0 + height),
+        LabelSide::Left => (x - 18.0 - width, y - 14.0, x - 14.0, y - 10.0 + height),
+        LabelSide::Below => (x - width / 2.0, y + 12.0, x + width / 2.0, y + 16.0 + height),
+        LabelSide::Above => (x - width / 2.0, y - 16.0 - height, x + width / 2.0, y - 12.0),
+    }
+}
+
+fn overlaps(a: Rect, b: Rect) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
+/// Picks each station's label side: the freest side whose label box hits no label placed
+/// before it and no other station, falling back to the freest side.
+fn place_labels(scenario: &Scenario, points: &[Point], directions: &[Vec<Point>]) -> Vec<(LabelSide, Rect)> {
+    let mut placed: Vec<Rect> = Vec::new();
+    let mut sides = Vec::with_capacity(points.len());
+    for (index, station) in scenario.stations.iter().enumerate() {
+        let services: Vec<_> = scenario.services.iter().filter(|s| s.station == station.id).collect();
+        let name_width = text_width(&station.label.en).max(station.label.hi.as_deref().map_or(0.0, text_width));
+        let service_width = services
+            .iter()
+            .map(|s| {
+                let label = text_width(&s.label.en).max(s.label.hi.as_deref().map_or(0.0, text_width)) * 0.9;
+                label.max(s.instances.len() as f64 * 14.0)
+            })
+            .fold(0.0, f64::max);
+        let width = name_width.max(service_width);
+        let height = 18.0 + services.len() as f64 * 44.0;
+        let ranked = ranked_label_sides(&directions[index]);
+        let fits = |side: LabelSide| {
+            let candidate = label_box(points[index], side, width, height);
+            !placed.iter().any(|&other| overlaps(candidate, other))
+                && !points.iter().enumerate().any(|(other, &(x, y))| {
+                    other != index && overlaps(candidate, (x - 8.0, y - 8.0, x + 8.0, y + 8.0))
+                })
+        };
+        let side = ranked.iter().copied().find(|&side| fits(side)).unwrap_or(ranked[0]);
+        let chosen = label_box(points[index], side, width, height);
+        placed.push(chosen);
+        sides.push((side, chosen));
+    }
+    sides
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrackPath {
+    pub line: LineId,
+    pub style: LineStyle,
+    /// One octilinear polyline per pair of neighbouring stations, bends included. Where several
+    /// lines share a corridor each is shifted sideways so they run side by side.
+    pub segments: Vec<Vec<Point>>,
+}
+
+/// Distance between parallel lines sharing a corridor.
+pub const PARALLEL_SPACING: f64 = 8.0;
+
+/// `points` shifted sideways by `distance` (left of the direction of travel), with mitred bends.
+pub fn offset_polyline(points: &[Point], distance: f64) -> Vec<Point> {
+    if distance.abs() < 1e-9 || points.len() < 2 {
+        return points.to_vec();
+    }
+    let normal = |a: Point, b: Point| {
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let length = (dx * dx + dy * dy).sqrt().max(1e-9);
+        (-dy / length, dx / length)
+    };
+    let mut out = Vec::with_capacity(points.len());
+    for i in 0..points.len() {
+        let before = (i > 0).then(|| normal(points[i - 1], points[i]));
+        let after = (i + 1 < points.len()).then(|| normal(points[i], points[i + 1]));
+        let (nx, ny) = match (before, after) {
+            (Some(a), Some(b)) => {
+                let (sx, sy) = (a.0 + b.0, a.1 + b.1);
+                let length = (sx * sx + sy * sy).sqrt().max(1e-9);
+                let (mx, my) = (sx / length, sy / length);
+                let cos_half = (mx * a.0 + my * a.1).max(0.3);
+                (mx / cos_half, my / cos_half)
+            }
+            (Some(n), None) | (None, Some(n)) => n,
+            (None, None) => (0.0, 0.0),
+        };
+        out.push((points[i].0 + nx * distance, points[i].1 + ny * distance));
+    }
+    out
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapLayout {
+    pub width: f64,
+    pub height: f64,
+    pub stations: Vec<StationPlace>,
+    pub tracks: Vec<TrackPath>,
+    /// Station adjacency along the lines, for routing.
+    neighbours: Vec<Vec<StationId>>,
+}
+
+/// Directions a line may take from a placed station: right, down-right, down, up-right, …
+const DIRECTIONS: [Point; 8] = [
+    (1.0, 0.0),
+    (1.0, 1.0),
+    (0.0, 1.0),
+    (1.0, -1.0),
+    (0.0, -1.0),
+    (-1.0, 1.0),
+    (-1.0, 0.0),
+    (-1.0, -1.0),
+];
+
+fn occupied(grid: &[Option<Point>], point: Point) -> bool {
+    grid.iter()
+        .flatten()
+        .any(|p| (p.0 - point.0).abs() < 0.5 && (p.1 - point.1).abs() < 0.5)
+}
+
+/// Grid positions for every station: the scenario's, or placed along their lines.
+fn grid_positions(scenario: &Scenario) -> Vec<Point> {
+    let mut grid: Vec<Option<Point>> = scenario.stations.iter().map(|s| s.position).collect();
+    let mut next_row = grid
+        .iter()
+        .flatten()
+        .map(|p| p.1)
+        .fold(f64::NEG_INFINITY, f64::max);
+    next_row = if next_row.is_finite() { next_row + 3.0 } else { 0.0 };
+    for (line_index, line) in scenario.lines.iter().enumerate() {
+        let direction = DIRECTIONS[line_index % DIRECTIONS.len()];
+        if line.stations.iter().all(|s| grid[s.index()].is_none()) {
+            // A line with nothing placed yet starts a new row.
+            if let Some(first) = line.stations.first() {
+                grid[first.index()] = Some((0.0, next_row));
+                next_row += 3.0;
+            }
+        }
+        // Walk outwards from placed stations in both directions until the line is placed.
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (i, station) in line.stations.iter().enumerate() {
+                if grid[station.index()].is_some() {
+                    continue;
+                }
+                let before = i.checked_sub(1).and_then(|j| grid[line.stations[j].index()]);
+                let after = line.stations.get(i + 1).and_then(|s| grid[s.index()]);
+                let (anchor, sign) = match (before, after) {
+                    (Some(p), _) => (p, 1.0),
+                    (None, Some(p)) => (p, -1.0),
+                    (None, None) => continue,
+                };
+                let mut candidate = (anchor.0 + sign * 2.0 * direction.0, anchor.1 + sign * 2.0 * direction.1);
+                let mut tries = 0;
+                while occupied(&grid, candidate) && tries < 16 {
+                    let turn = DIRECTIONS[(line_index + tries + 1) % DIRECTIONS.len()];
+                    candidate = (anchor.0 + sign * 2.0 * turn.0, anchor.1 + sign * 2.0 * turn.1);
+                    tries += 1;
+                }
+                grid[station.index()] = Some(candidate);
+                changed = true;
+            }
+        }
+    }
+    // Stations on no line go in a row of their own.
+    let mut column = 0.0;
+    for place in grid.iter_mut() {
+        if place.is_none() {
+            *place = Some((column, next_row));
+            column += 2.0;
+        }
+    }
+    grid.into_iter().map(|p| p.unwrap_or((0.0, 0.0))).collect()
+}
+
+/// An octilinear path from `a` to `b`: straight when possible, else one bend. The bend is the
+/// same whichever way the path is asked for, so a dot travelling B → A follows the track A → B.
+pub fn octilinear(a: Point, b: Point) -> Vec<Point> {
+    if (b.0, b.1) < (a.0, a.1) {
+        let mut reversed = octilinear_forward(b, a);
+        reversed.reverse();
+        return reversed;
+    }
+    octilinear_forward(a, b)
+}
+
+/// Straight then 45°, from `a` to `b`.
+fn octilinear_forward(a: Point, b: Point) -> Vec<Point> {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let (adx, ady) = (dx.abs(), dy.abs());
+    if adx < 1e-9 || ady < 1e-9 || (adx - ady).abs() < 1e-9 {
+        return vec![a, b];
+    }
+    let diagonal = adx.min(ady);
+    let bend = if adx > ady {
+        (b.0 - dx.signum() * diagonal, a.1)
+    } else {
+        (a.0, b.1 - dy.signum() * diagonal)
+    };
+    vec![a, bend, b]
+}
+
+impl MapLayout {
+    pub fn new(scenario: &Scenario) -> MapLayout {
+        let grid = grid_positions(scenario);
+        let (min_x, min_y) = grid
+            .iter()
+            .fold((f64::INFINITY, f64::INFINITY), |(mx, my), p| (mx.min(p.0), my.min(p.1)));
+        let to_map = |p: &Point| (MARGIN + (p.0 - min_x) * GRID, MARGIN + (p.1 - min_y) * GRID);
+        let points: Vec<Point> = grid.iter().map(to_map).collect();
+
+        let mut neighbours = vec![Vec::new(); scenario.stations.len()];
+        // How many lines use each corridor (pair of neighbouring stations), to set them side by side.
+        let mut corridor_lines: BTreeMap<(usize, usize), Vec<LineId>> = BTreeMap::new();
+        for line in &scenario.lines {
+            for pair in line.stations.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                if !neighbours[a.index()].contains(&b) {
+                    neighbours[a.index()].push(b);
+                    neighbours[b.index()].push(a);
+                }
+                let key = (a.index().min(b.index()), a.index().max(b.index()));
+                corridor_lines.entry(key).or_default().push(line.id);
+            }
+        }
+        let tracks: Vec<TrackPath> = scenario
+            .lines
+            .iter()
+            .map(|line| {
+                let segments = line
+                    .stations
+                    .windows(2)
+                    .map(|pair| {
+                        let (a, b) = (pair[0], pair[1]);
+                        let key = (a.index().min(b.index()), a.index().max(b.index()));
+                        let sharing = corridor_lines.get(&key).map_or(&[][..], Vec::as_slice);
+                        let rank = sharing.iter().position(|&l| l == line.id).unwrap_or(0) as f64;
+                        let centred = rank - (sharing.len().max(1) as f64 - 1.0) / 2.0;
+                        // Offsets are measured along the corridor's canonical direction, so two
+                        // lines running it in opposite directions still end up side by side.
+                        let (from, to) = (points[key.0], points[key.1]);
+                        let canonical = offset_polyline(&octilinear(from, to), centred * PARALLEL_SPACING);
+                        if a.index() == key.0 {
+                            canonical
+                        } else {
+                            canonical.into_iter().rev().collect()
+                        }
+                    })
+                    .collect();
+                TrackPath {
+                    line: line.id,
+                    style: line.style,
+                    segments,
+                }
+            })
+            .collect();
+        // The directions in which tracks leave each station.
+        let mut directions: Vec<Vec<Point>> = vec![Vec::new(); scenario.stations.len()];
+        for (line, track) in scenario.lines.iter().zip(&tracks) {
+            let track: &TrackPath = track;
+            for (pair, segment) in line.stations.windows(2).zip(&track.segments) {
+                if let (Some(&first), Some(&second), Some(&last), Some(&before_last)) =
+                    (segment.first(), segment.get(1), segment.last(), segment.get(segment.len().saturating_sub(2)))
+                {
+                    directions[pair[0].index()].push((second.0 - first.0, second.1 - first.1));
+                    directions[pair[1].index()].push((before_last.0 - last.0, before_last.1 - last.1));
+                }
+            }
+        }
+        let placed = place_labels(scenario, &points, &directions);
+        // Fit the drawing to everything on it, labels included, with a little paper around.
+        let (mut x0, mut y0, mut x1, mut y1) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+        for &(_, (bx0, by0, bx1, by1)) in &placed {
+            (x0, y0, x1, y1) = (x0.min(bx0), y0.min(by0), x1.max(bx1), y1.max(by1));
+        }
+        for &(x, y) in &points {
+            (x0, y0, x1, y1) = (x0.min(x - 60.0), y0.min(y - 40.0), x1.max(x + 60.0), y1.max(y + 40.0));
+        }
+        let shift = (PAPER - x0, PAPER - y0);
+        let moved = |p: Point| (p.0 + shift.0, p.1 + shift.1);
+        let width = x1 - x0 + 2.0 * PAPER;
+        let height = y1 - y0 + 2.0 * PAPER;
+        let tracks = tracks
+            .into_iter()
+            .map(|track| TrackPath {
+                segments: track.segments.into_iter().map(|segment| segment.into_iter().map(moved).collect()).collect(),
+                ..track
+            })
+            .collect();
+        let stations = scenario
+            .stations
+            .iter()
+            .zip(points)
+            .zip(placed)
+            .map(|((station, point), (label_side, _))| StationPlace {
+                point: moved(point),
+                lines: station.lines.clone(),
+                label_side,
+            })
+            .collect();
+        MapLayout {
+            width,
+            height,
+            stations,
+            tracks,
+            neighbours,
+        }
+    }
+
+    pub fn station_point(&self, station: StationId) -> Point {
+        self.stations
+            .get(station.index())
+            .map(|s| s.point)
+            .unwrap_or((0.0, 0.0))
+    }
+
+    /// The stations a message passes from `from` to `to` along the tracks (breadth-first, so the
+    /// fewest stops); a direct hop when no track joins them.
+    pub fn station_route(&self, from: StationId, to: StationId) -> Vec<StationId> {
+        if from == to {
+            return vec![from];
+        }
+        let count = self.neighbours.len();
+        let mut previous: Vec<Option<StationId>> = vec![None; count];
+        let mut seen = vec![false; count];
+        let mut queue = VecDeque::new();
+        seen[from.index()] = true;
+        queue.push_back(from);
+        while let Some(station) = queue.pop_front() {
+            if station == to {
+                let mut route = vec![to];
+                let mut at = to;
+                while let Some(before) = previous[at.index()] {
+                    route.push(before);
+                    at = before;
+                }
+                route.reverse();
+                return route;
+            }
+            for &next in &self.neighbours[station.index()] {
+                if !seen[next.index()] {
+                    seen[next.index()] = true;
+                    previous[next.index()] = Some(station);
+                    queue.push_back(next);
+                }
+            }
+        }
+        vec![from, to]
+    }
+
+    /// The polyline a message follows from `from` to `to`.
+    pub fn route(&self, from: StationId, to: StationId) -> Polyline {
+        let stations = self.station_route(from, to);
+        let mut points: Vec<Point> = Vec::new();
+        if stations.len() == 1 {
+            let p = self.station_point(from);
+            points.push(p);
+            points.push(p);
+        }
+        for pair in stations.windows(2) {
+            let segment = octilinear(self.station_point(pair[0]), self.station_point(pair[1]));
+            if points.is_empty() {
+                points.extend(segment);
+            } else {
+                points.extend(segment.into_iter().skip(1));
+            }
+        }
+        Polyline::new(points)
+    }
+}
+
+/// A polyline with its cumulative lengths, for placing a dot at a fraction of the way.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Polyline {
+    pub points: Vec<Point>,
+    cumulative: Vec<f64>,
+}
+
+impl Polyline {
+    pub fn new(points: Vec<Point>) -> Polyline {
+        let mut cumulative = Vec::with_capacity(points.len());
+        let mut total = 0.0;
+        for (i, p) in points.iter().enumerate() {
+            if i > 0 {
+                let q = points[i - 1];
+                total += ((p.0 - q.0).powi(2) + (p.1 - q.1).powi(2)).sqrt();
+            }
+            cumulative.push(total);
+        }
+        Polyline { points, cumulative }
+    }
+
+    pub fn length(&self) -> f64 {
+        self.cumulative.last().copied().unwrap_or(0.0)
+    }
+
+    /// The point at `fraction` (0 to 1) of the way along.
+    pub fn at(&self, fraction: f64) -> Point {
+        let Some(&first) = self.points.first() else {
+            return (0.0, 0.0);
+        };
+        let total = self.length();
+        if total <= 0.0 {
+            return first;
+        }
+        let target = fraction.clamp(0.0, 1.0) * total;
+        let index = self.cumulative.partition_point(|&c| c < target).max(1);
+        if index >= self.points.len() {
+            return *self.points.last().unwrap_or(&first);
+        }
+        let (a, b) = (self.points[index - 1], self.points[index]);
+        let span = self.cumulative[index] - self.cumulative[index - 1];
+        let t = if span > 0.0 {
+            (target - self.cumulative[index - 1]) / span
+        } else {
+            0.0
+        };
+        (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::builtin::load_builtin;
+
+    fn is_octilinear(a: Point, b: Point) -> bool {
+        let (dx, dy) = ((b.0 - a.0).abs(), (b.1 - a.1).abs());
+        dx < 1e-9 || dy < 1e-9 || (dx - dy).abs() < 1e-9
+    }
+
+    #[test]
+    fn every_track_segment_is_octilinear() {
+        for id in crate::engine::builtin::builtin_ids() {
+            let Some(Ok(scenario)) = load_builtin(id) else { panic!("{id}") };
+            let layout = MapLayout::new(&scenario);
+            for track in &layout.tracks {
+                for segment in &track.segments {
+                    for pair in segment.windows(2) {
+                        assert!(is_octilinear(pair[0], pair[1]), "{id}: {pair:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stations_without_positions_get_distinct_places() {
+        let Some(Ok(scenario)) = load_builtin("irctc-tatkal") else { panic!() };
+        assert!(scenario.stations.iter().filter(|s| s.position.is_none()).count() > 3);
+        let layout = MapLayout::new(&scenario);
+        for (i, a) in layout.stations.iter().enumerate() {
+            for b in &layout.stations[i + 1..] {
+                let distance = ((a.point.0 - b.point.0).powi(2) + (a.point.1 - b.point.1).powi(2)).sqrt();
+                assert!(distance > GRID, "stations overlap: {a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn routes_follow_the_lines() {
+        let Some(Ok(scenario)) = load_builtin("flipkart") else { panic!() };
+        let layout = MapLayout::new(&scenario);
+        let id = |name: &str| scenario.station_named(name).expect(name);
+        // Churchgate to Vashi: Western to Dadar, Central to Kurla, Harbour to Vashi.
+        let route = layout.station_route(id("Churchgate"), id("Vashi"));
+        let names: Vec<&str> = route.iter().map(|s| scenario.station(*s).name.as_str()).collect();
+        assert_eq!(names, ["Churchgate", "Mumbai Central", "Dadar", "Kurla", "Chembur", "Vashi"]);
+        let line = layout.route(id("Churchgate"), id("Vashi"));
+        assert_eq!(line.at(0.0), layout.station_point(id("Churchgate")));
+        assert_eq!(line.at(1.0), layout.station_point(id("Vashi")));
+    }
+
+    #[test]
+    fn lines_sharing_a_corridor_run_side_by_side() {
+        let text = r#"
+            [[lines]]
+            name = "A"
+            stations = ["X", "Y", "Z"]
+            [[lines]]
+            name = "B"
+            stations = ["Z", "Y"]
+            [[stations]]
+            name = "X"
+            position = [0, 0]
+            [[stations]]
+            name = "Y"
+            position = [4, 0]
+            [[stations]]
+            name = "Z"
+            position = [8, 0]
+            [[services]]
+            name = "s"
+            station = "Z"
+            [[services.endpoints]]
+            name = "e"
+            [workload]
+            rate = "1/s"
+            [[workload.mix]]
+            endpoint = "s"
+        "#;
+        let scenario = crate::engine::parse_scenario(text).expect("valid");
+        let layout = MapLayout::new(&scenario);
+        let a = &layout.tracks[0].segments[1]; // Y → Z on line A
+        let b = &layout.tracks[1].segments[0]; // Z → Y on line B
+        let gap = (a[0].1 - b[b.len() - 1].1).abs();
+        assert!((gap - PARALLEL_SPACING).abs() < 1e-9, "lines {gap} apart: {a:?} {b:?}");
+        // Where the corridor is not shared, line A runs on the centre line.
+        assert_eq!(layout.tracks[0].segments[0][0].1, layout.station_point(StationId(0)).1);
+        let offset = offset_polyline(&[(0.0, 0.0), (10.0, 0.0)], 4.0);
+        assert_eq!(offset, vec![(0.0, 4.0), (10.0, 4.0)]);
+    }
+
+    #[test]
+    fn labels_go_where_no_track_runs() {
+        assert_eq!(choose_label_side(&[(0.0, 1.0), (0.0, -1.0)]), LabelSide::Right);
+        assert_eq!(choose_label_side(&[(1.0, 0.0), (-1.0, 0.0)]), LabelSide::Below);
+        assert_eq!(choose_label_side(&[(1.0, 0.0)]), LabelSide::Left);
+        assert_eq!(choose_label_side(&[]), LabelSide::Right);
+    }
+
+    #[test]
+    fn neighbouring_labels_do_not_overlap_in_the_builtins() {
+        for id in crate::engine::builtin::builtin_ids() {
+            let Some(Ok(scenario)) = load_builtin(id) else { panic!("{id}") };
+            let layout = MapLayout::new(&scenario);
+            let points: Vec<Point> = layout.stations.iter().map(|s| s.point).collect();
+            let directions = vec![Vec::new(); points.len()];
+            // Re-run placement and check every chosen box against every other.
+            let placed = place_labels(&scenario, &points, &directions);
+            assert_eq!(placed.len(), points.len());
+            let boxes: Vec<_> = points.iter().zip(&layout.stations).map(|(&p, s)| label_box(p, s.label_side, 60.0, 20.0)).collect();
+            for (i, a) in boxes.iter().enumerate() {
+                for (j, b) in boxes.iter().enumerate().skip(i + 1) {
+                    assert!(!overlaps(*a, *b), "{id}: labels of stations {i} and {j} overlap");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_bend_is_the_same_both_ways() {
+        let forward = octilinear((0.0, 0.0), (2.0, 4.0));
+        let mut backward = octilinear((2.0, 4.0), (0.0, 0.0));
+        backward.reverse();
+        assert_eq!(forward, backward);
+        assert_eq!(forward.len(), 3);
+    }
+
+    #[test]
+    fn polyline_interpolates_by_length() {
+        let line = Polyline::new(vec![(0.0, 0.0), (10.0, 0.0), (10.0, 10.0)]);
+        assert_eq!(line.at(0.25), (5.0, 0.0));
+        assert_eq!(line.at(0.75), (10.0, 5.0));
+        assert_eq!(line.at(2.0), (10.0, 10.0));
+    }
+}

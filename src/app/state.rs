@@ -1,0 +1,380 @@
+//! The UI state and its reducer. `reduce` is pure: no I/O, no clock, no randomness (a new seed is
+//! derived from the old one), so it is unit-tested natively. Persistence and the animation loop
+//! react to state changes in effects, outside the reducer.
+
+use super::i18n::{Lang, Msg};
+use crate::engine::builtin::load_builtin;
+use crate::engine::ids::{RequestId, ServiceId, StationId};
+use crate::engine::metrics::{Counters, SecondPoint};
+use crate::engine::rng::splitmix64;
+use crate::engine::snapshot::{FaultView, InstanceView, ServiceView};
+use crate::engine::{Problem, Scenario, parse_scenario};
+use std::rc::Rc;
+use std::sync::Arc;
+use yew::Reducible;
+
+/// The speeds the faster/slower controls step through.
+pub const SPEEDS: [f64; 10] = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0];
+/// The scenario a first visit opens.
+pub const DEFAULT_SCENARIO: &str = "flipkart";
+/// Seeds offered by "new seed" stay short enough to read aloud.
+const SEED_MODULUS: u64 = 1_000_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScenarioSource {
+    Builtin(String),
+    Custom(Rc<str>),
+}
+
+/// A message for the user, kept as catalogue key + arguments so it follows a language switch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub id: u64,
+    pub msg: Msg,
+    pub args: Vec<String>,
+}
+
+/// What the panels show, refreshed from the engine about ten times a second.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveView {
+    pub now_us: u64,
+    pub counters: Counters,
+    pub last_second: Option<SecondPoint>,
+    pub instances: Vec<InstanceView>,
+    pub services: Vec<ServiceView>,
+    pub active_faults: Vec<FaultView>,
+    pub series: Vec<SecondPoint>,
+    pub flows: Vec<(StationId, StationId, f64)>,
+    pub behind: bool,
+    pub finished: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub lang: Lang,
+    pub source: ScenarioSource,
+    pub scenario: Arc<Scenario>,
+    pub seed: u64,
+    pub speed: f64,
+    pub playing: bool,
+    /// Bumped whenever the run must start over (new scenario, seed or restart).
+    pub run: u64,
+    pub selected_station: Option<StationId>,
+    pub selected_service: Option<ServiceId>,
+    pub selected_request: Option<RequestId>,
+    pub live: Rc<LiveView>,
+    pub notices: Vec<Notice>,
+    next_notice: u64,
+    /// Problems of the last scenario the user tried to load.
+    pub problems: Vec<Problem>,
+    pub editor_open: bool,
+    pub help_open: bool,
+    pub reduced_motion: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    ToggleLang,
+    SetLang(Lang),
+    ChooseBuiltin(String),
+    /// Validate and, if valid, run this TOML.
+    ApplyCustom(String),
+    SetSeed(u64),
+    Reseed,
+    SetSpeed(f64),
+    Faster,
+    Slower,
+    TogglePlay,
+    SetPlaying(bool),
+    Restart,
+    SelectStation(Option<StationId>),
+    SelectNextStation,
+    SelectService(ServiceId),
+    SelectRequest(Option<RequestId>),
+    Live(Rc<LiveView>),
+    Notify(Msg, Vec<String>),
+    Dismiss(u64),
+    ToggleHelp,
+    ToggleEditor,
+    /// Escape: close overlays first, then clear the selection.
+    Escape,
+    SetReducedMotion(bool),
+}
+
+/// Clamps a speed into the supported range; NaN becomes 1×.
+pub fn clamp_speed(speed: f64) -> f64 {
+    if speed.is_nan() {
+        1.0
+    } else {
+        speed.clamp(SPEEDS[0], SPEEDS[SPEEDS.len() - 1])
+    }
+}
+
+impl AppState {
+    /// The state for `scenario` loaded from `source`.
+    pub fn new(source: ScenarioSource, scenario: Arc<Scenario>, seed: u64, speed: f64, lang: Lang) -> AppState {
+        let selected_station = None;
+        AppState {
+            lang,
+            source,
+            scenario,
+            seed,
+            speed: clamp_speed(speed),
+            playing: false,
+            run: 0,
+            selected_station,
+            selected_service: None,
+            selected_request: None,
+            live: Rc::new(LiveView::default()),
+            notices: Vec::new(),
+            next_notice: 1,
+            problems: Vec::new(),
+            editor_open: false,
+            help_open: false,
+            reduced_motion: false,
+        }
+    }
+
+    /// The state a first visit starts in.
+    pub fn initial(lang: Lang) -> AppState {
+        let scenario = match load_builtin(DEFAULT_SCENARIO) {
+            Some(Ok(scenario)) => scenario,
+            // The built-ins are checked by tests; this branch only guards against a broken build.
+            _ => match crate::engine::builtin::builtin_ids().find_map(|id| load_builtin(id).and_then(Result::ok)) {
+                Some(scenario) => scenario,
+                None => unreachable_scenario(),
+            },
+        };
+        let seed = scenario.seed;
+        AppState::new(ScenarioSource::Builtin(scenario.id.clone()), Arc::new(scenario), seed, 1.0, lang)
+    }
+
+    pub fn notify(&mut self, msg: Msg, args: Vec<String>) {
+        let id = self.next_notice;
+        self.next_notice += 1;
+        self.notices.push(Notice { id, msg, args });
+        // Keep the list short: the oldest notices go first.
+        if self.notices.len() > 5 {
+            self.notices.remove(0);
+        }
+    }
+
+    fn start_over(&mut self) {
+        self.run += 1;
+        self.selected_request = None;
+        self.live = Rc::new(LiveView::default());
+    }
+
+    fn load(&mut self, source: ScenarioSource, scenario: Scenario) {
+        self.seed = scenario.seed;
+        self.scenario = Arc::new(scenario);
+        self.source = source;
+        self.selected_station = None;
+        self.selected_service = None;
+        self.problems.clear();
+        self.start_over();
+    }
+
+    /// The services at the selected station.
+    pub fn services_at_selection(&self) -> Vec<ServiceId> {
+        match self.selected_station {
+            Some(station) => self
+                .scenario
+                .services
+                .iter()
+                .filter(|s| s.station == station)
+                .map(|s| s.id)
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// A scenario that always validates, for the impossible case of no usable built-in.
+fn unreachable_scenario() -> Scenario {
+    let text = "[[lines]]\nname = \"L\"\nstations = [\"A\", \"B\"]\n[[services]]\nname = \"s\"\nstation = \"B\"\n[[services.endpoints]]\nname = \"e\"\n[workload]\nrate = \"1/s\"\n[[workload.mix]]\nendpoint = \"s\"\n";
+    match parse_scenario(text) {
+        Ok(scenario) => scenario,
+        Err(problems) => panic!("the fallback scenario is invalid: {problems:?}"),
+    }
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut state = (*self).clone();
+        match action {
+            Action::ToggleLang => state.lang = state.lang.other(),
+            Action::SetLang(lang) => state.lang = lang,
+            Action::ChooseBuiltin(id) => match load_builtin(&id) {
+                Some(Ok(scenario)) => state.load(ScenarioSource::Builtin(id), scenario),
+                Some(Err(problems)) => state.problems = problems,
+                None => state.notify(Msg::NoticeBadParam, vec!["scenario".into(), id, "?".into()]),
+            },
+            Action::ApplyCustom(text) => match parse_scenario(&text) {
+                Ok(scenario) => {
+                    state.load(ScenarioSource::Custom(Rc::from(text.as_str())), scenario);
+                    state.editor_open = false;
+                    state.notify(Msg::ScenarioLoaded, Vec::new());
+                }
+                Err(problems) => {
+                    state.notify(Msg::ProblemsCount, vec![problems.len().to_string()]);
+                    state.problems = problems;
+                    state.editor_open = true;
+                }
+            },
+            Action::SetSeed(seed) => {
+                state.seed = seed;
+                state.start_over();
+            }
+            Action::Reseed => {
+                state.seed = splitmix64(state.seed ^ state.run) % SEED_MODULUS;
+                state.start_over();
+            }
+            Action::SetSpeed(speed) => state.speed = clamp_speed(speed),
+            Action::Faster => {
+                state.speed = SPEEDS.iter().copied().find(|&s| s > state.speed + 1e-9).unwrap_or(state.speed);
+            }
+            Action::Slower => {
+                state.speed = SPEEDS.iter().rev().copied().find(|&s| s < state.speed - 1e-9).unwrap_or(state.speed);
+            }
+            Action::TogglePlay => state.playing = !state.playing,
+            Action::SetPlaying(playing) => state.playing = playing,
+            Action::Restart => state.start_over(),
+            Action::SelectStation(station) => {
+                state.selected_station = station;
+                state.selected_service = state.services_at_selection().first().copied();
+            }
+            Action::SelectNextStation => {
+                let count = state.scenario.stations.len() as u32;
+                let next = match state.selected_station {
+                    Some(station) => (station.0 + 1) % count.max(1),
+                    None => 0,
+                };
+                state.selected_station = Some(StationId(next));
+                state.selected_service = state.services_at_selection().first().copied();
+            }
+            Action::SelectService(service) => state.selected_service = Some(service),
+            Action::SelectRequest(request) => state.selected_request = request,
+            Action::Live(live) => state.live = live,
+            Action::Notify(msg, args) => state.notify(msg, args),
+            Action::Dismiss(id) => state.notices.retain(|notice| notice.id != id),
+            Action::ToggleHelp => state.help_open = !state.help_open,
+            Action::ToggleEditor => state.editor_open = !state.editor_open,
+            Action::Escape => {
+                if state.help_open || state.editor_open {
+                    state.help_open = false;
+                    state.editor_open = false;
+                } else {
+                    state.selected_station = None;
+                    state.selected_service = None;
+                    state.selected_request = None;
+                }
+            }
+            Action::SetReducedMotion(reduced) => state.reduced_motion = reduced,
+        }
+        Rc::new(state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reduce(state: AppState, actions: &[Action]) -> AppState {
+        let mut state = Rc::new(state);
+        for action in actions {
+            state = state.reduce(action.clone());
+        }
+        (*state).clone()
+    }
+
+    #[test]
+    fn the_first_visit_opens_the_flipkart_shop() {
+        let state = AppState::initial(Lang::En);
+        assert_eq!(state.source, ScenarioSource::Builtin("flipkart".into()));
+        assert!(!state.playing);
+    }
+
+    #[test]
+    fn speed_steps_and_clamps() {
+        let state = reduce(AppState::initial(Lang::En), &[Action::Faster, Action::Faster]);
+        assert_eq!(state.speed, 5.0);
+        let state = reduce(state, &[Action::SetSpeed(1e9)]);
+        assert_eq!(state.speed, 100.0);
+        let state = reduce(state, &[Action::Faster]);
+        assert_eq!(state.speed, 100.0);
+        let state = reduce(state, &[Action::SetSpeed(f64::NAN), Action::Slower]);
+        assert_eq!(state.speed, 0.5);
+        let state = reduce(state, &[Action::SetSpeed(0.0), Action::Slower]);
+        assert_eq!(state.speed, 0.1);
+    }
+
+    #[test]
+    fn an_invalid_custom_scenario_keeps_the_current_one_and_lists_problems() {
+        let before = AppState::initial(Lang::En);
+        let after = reduce(before.clone(), &[Action::ApplyCustom("[[services]]\nname = 3\n".into())]);
+        assert_eq!(after.scenario.id, before.scenario.id, "nothing was replaced");
+        assert_eq!(after.run, before.run);
+        assert!(!after.problems.is_empty());
+        assert!(after.problems.iter().any(|p| p.path == "services[0].name"));
+        assert!(after.editor_open);
+        assert_eq!(after.notices.last().map(|n| n.msg), Some(Msg::ProblemsCount));
+    }
+
+    #[test]
+    fn a_valid_custom_scenario_starts_a_new_run() {
+        let text = crate::engine::builtin::builtin_source("mm1").expect("mm1").to_string();
+        let before = AppState::initial(Lang::En);
+        let after = reduce(before.clone(), &[Action::ApplyCustom(text.clone())]);
+        assert_eq!(after.scenario.id, "mm1");
+        assert_eq!(after.source, ScenarioSource::Custom(Rc::from(text.as_str())));
+        assert_eq!(after.run, before.run + 1);
+        assert!(after.problems.is_empty());
+    }
+
+    #[test]
+    fn reseeding_is_deterministic_and_restarts() {
+        let a = reduce(AppState::initial(Lang::En), &[Action::Reseed]);
+        let b = reduce(AppState::initial(Lang::En), &[Action::Reseed]);
+        assert_eq!(a.seed, b.seed);
+        assert_ne!(a.seed, AppState::initial(Lang::En).seed);
+        assert_eq!(a.run, 1);
+    }
+
+    #[test]
+    fn escape_closes_overlays_before_clearing_selection() {
+        let state = reduce(
+            AppState::initial(Lang::En),
+            &[Action::SelectStation(Some(StationId(5))), Action::ToggleHelp, Action::Escape],
+        );
+        assert!(!state.help_open);
+        assert_eq!(state.selected_station, Some(StationId(5)));
+        let state = reduce(state, &[Action::Escape]);
+        assert_eq!(state.selected_station, None);
+    }
+
+    #[test]
+    fn selecting_a_station_selects_its_first_service() {
+        let state = AppState::initial(Lang::En);
+        let csmt = state.scenario.station_named("CSMT").expect("CSMT");
+        let gateway = state.scenario.service_named("gateway").expect("gateway");
+        let state = reduce(state, &[Action::SelectStation(Some(csmt))]);
+        assert_eq!(state.selected_service, Some(gateway));
+        let state = reduce(state, &[Action::SelectNextStation]);
+        assert_eq!(state.selected_station, Some(StationId(csmt.0 + 1)));
+    }
+
+    #[test]
+    fn notices_stay_few() {
+        let mut state = AppState::initial(Lang::En);
+        for i in 0..9 {
+            state = reduce(state, &[Action::Notify(Msg::ScenarioLoaded, vec![i.to_string()])]);
+        }
+        assert_eq!(state.notices.len(), 5);
+        let first = state.notices[0].id;
+        let state = reduce(state, &[Action::Dismiss(first)]);
+        assert_eq!(state.notices.len(), 4);
+    }
+}

@@ -1,0 +1,224 @@
+//! Charts of a run over virtual time: throughput, error rate and latency percentiles.
+//!
+//! Written against plotters' `DrawingBackend`, so the same code draws on a canvas in the browser
+//! and into SVG in native tests. Lines differ by dash pattern and label as well as colour.
+
+use crate::engine::metrics::SecondPoint;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// The words a chart shows, already in the user's language.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChartLabels {
+    pub throughput: String,
+    pub errors: String,
+    pub latency: String,
+    pub time_axis: String,
+    pub requests_per_s: String,
+    pub percent: String,
+    pub milliseconds: String,
+}
+
+/// Colour-blind-safe series colours (Okabe–Ito).
+pub const BLUE: RGBColor = RGBColor(0, 114, 178);
+pub const VERMILION: RGBColor = RGBColor(213, 94, 0);
+pub const GREEN: RGBColor = RGBColor(0, 158, 115);
+pub const PURPLE: RGBColor = RGBColor(204, 121, 167);
+const INK: RGBColor = RGBColor(40, 44, 52);
+const GRID: RGBColor = RGBColor(225, 228, 235);
+
+/// The x range shown: the series' span, at least 10 s so a fresh run is not a single point.
+fn time_range(points: &[SecondPoint]) -> std::ops::Range<f64> {
+    let last = points.last().map_or(0, |p| p.second + 1) as f64;
+    let first = points.first().map_or(0, |p| p.second) as f64;
+    let start = first.min((last - 10.0).max(0.0));
+    start..(start + (last - start).max(10.0))
+}
+
+/// `50`, `2.5`, `0.25`: no trailing zeros on axis labels.
+fn trim_number(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn nice_max(value: f64, floor: f64) -> f64 {
+    let value = value.max(floor);
+    let magnitude = 10f64.powf(value.log10().floor());
+    for step in [1.0, 2.0, 2.5, 5.0, 10.0] {
+        if value <= step * magnitude {
+            return step * magnitude;
+        }
+    }
+    10.0 * magnitude
+}
+
+/// Draws the three charts stacked in `root`.
+pub fn draw_run_charts<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    points: &[SecondPoint],
+    labels: &ChartLabels,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let areas = root.split_evenly((3, 1));
+    let x_range = time_range(points);
+    let font = ("sans-serif", 13).into_font().color(&INK);
+    let caption_font = ("sans-serif", 14).into_font().color(&INK);
+
+    // Throughput: successful requests per second.
+    let throughput: Vec<(f64, f64)> = points
+        .iter()
+        .map(|p| (p.second as f64 + 1.0, f64::from(p.completed)))
+        .collect();
+    let y_max = nice_max(throughput.iter().map(|p| p.1).fold(0.0, f64::max) * 1.1, 1.0);
+    let mut chart = ChartBuilder::on(&areas[0])
+        .caption(&labels.throughput, caption_font.clone())
+        .margin(6)
+        .x_label_area_size(34)
+        .y_label_area_size(52)
+        .build_cartesian_2d(x_range.clone(), 0.0..y_max)?;
+    chart
+        .configure_mesh()
+        .light_line_style(GRID)
+        .bold_line_style(GRID)
+        .x_desc(&labels.time_axis)
+        .y_desc(&labels.requests_per_s)
+        .label_style(font.clone())
+        .x_labels(6)
+        .y_labels(4)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| trim_number(*y))
+        .draw()?;
+    chart.draw_series(LineSeries::new(throughput, BLUE.stroke_width(2)))?;
+
+    // Error rate: share of finished requests that failed, were rejected or timed out.
+    let errors: Vec<(f64, f64)> = points
+        .iter()
+        .map(|p| (p.second as f64 + 1.0, p.error_ratio() * 100.0))
+        .collect();
+    let y_max = nice_max(errors.iter().map(|p| p.1).fold(0.0, f64::max) * 1.1, 1.0).min(100.0);
+    let mut chart = ChartBuilder::on(&areas[1])
+        .caption(&labels.errors, caption_font.clone())
+        .margin(6)
+        .x_label_area_size(34)
+        .y_label_area_size(52)
+        .build_cartesian_2d(x_range.clone(), 0.0..y_max)?;
+    chart
+        .configure_mesh()
+        .light_line_style(GRID)
+        .bold_line_style(GRID)
+        .x_desc(&labels.time_axis)
+        .y_desc(&labels.percent)
+        .label_style(font.clone())
+        .x_labels(6)
+        .y_labels(4)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| trim_number(*y))
+        .draw()?;
+    chart.draw_series(LineSeries::new(errors, VERMILION.stroke_width(2)))?;
+
+    // Latency percentiles of successful requests, in milliseconds.
+    let ms = |us: u64| us as f64 / 1_000.0;
+    let with_latency: Vec<&SecondPoint> = points.iter().filter(|p| p.completed > 0).collect();
+    let p50: Vec<(f64, f64)> = with_latency.iter().map(|p| (p.second as f64 + 1.0, ms(p.latency_p50_us))).collect();
+    let p95: Vec<(f64, f64)> = with_latency.iter().map(|p| (p.second as f64 + 1.0, ms(p.latency_p95_us))).collect();
+    let p99: Vec<(f64, f64)> = with_latency.iter().map(|p| (p.second as f64 + 1.0, ms(p.latency_p99_us))).collect();
+    let y_max = nice_max(p99.iter().map(|p| p.1).fold(0.0, f64::max) * 1.1, 1.0);
+    let mut chart = ChartBuilder::on(&areas[2])
+        .caption(&labels.latency, caption_font)
+        .margin(6)
+        .x_label_area_size(34)
+        .y_label_area_size(52)
+        .build_cartesian_2d(x_range, 0.0..y_max)?;
+    chart
+        .configure_mesh()
+        .light_line_style(GRID)
+        .bold_line_style(GRID)
+        .x_desc(&labels.time_axis)
+        .y_desc(&labels.milliseconds)
+        .label_style(font.clone())
+        .x_labels(6)
+        .y_labels(4)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| trim_number(*y))
+        .draw()?;
+    chart
+        .draw_series(LineSeries::new(p50, GREEN.stroke_width(2)))?
+        .label("p50")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], GREEN.stroke_width(2)));
+    chart
+        .draw_series(DashedLineSeries::new(p95, 6, 4, BLUE.stroke_width(2)))?
+        .label("p95 - -")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 7, y)], BLUE.stroke_width(2)));
+    chart
+        .draw_series(DashedLineSeries::new(p99, 2, 3, PURPLE.stroke_width(2)))?
+        .label("p99 ···")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 3, y)], PURPLE.stroke_width(2)));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(GRID)
+        .label_font(font)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::builtin::load_builtin;
+    use crate::engine::{Engine, SimDuration};
+    use std::sync::Arc;
+
+    fn labels() -> ChartLabels {
+        ChartLabels {
+            throughput: "Throughput (successful requests/s)".into(),
+            errors: "Error rate (%)".into(),
+            latency: "Latency (ms): p50, p95, p99".into(),
+            time_axis: "virtual time (s)".into(),
+            requests_per_s: "requests/s".into(),
+            percent: "%".into(),
+            milliseconds: "ms".into(),
+        }
+    }
+
+    fn svg_of(points: &[SecondPoint]) -> String {
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (640, 600)).into_drawing_area();
+            draw_run_charts(&root, points, &labels()).expect("draws");
+        }
+        svg
+    }
+
+    #[test]
+    fn charts_of_a_real_run_have_axes_units_and_lines() {
+        let Some(Ok(mut scenario)) = load_builtin("flipkart") else { panic!() };
+        scenario.duration = SimDuration::from_secs(30);
+        let mut engine = Engine::new(Arc::new(scenario), 2);
+        engine.run_until_idle(u64::MAX).expect("finite");
+        let points: Vec<SecondPoint> = engine.metrics().client.series().iter().copied().collect();
+        assert!(points.len() >= 30);
+        let svg = svg_of(&points);
+        for text in ["Throughput (successful requests/s)", "Error rate (%)", "Latency (ms)", "virtual time (s)", "requests/s", "p50", "p95", "p99"] {
+            assert!(svg.contains(text), "missing {text:?}");
+        }
+        // Three series in the latency chart plus one each in the others: at least five paths.
+        assert!(svg.matches("<polyline").count() + svg.matches("<path").count() >= 5);
+    }
+
+    #[test]
+    fn an_empty_run_still_draws_its_axes() {
+        let svg = svg_of(&[]);
+        assert!(svg.contains("virtual time (s)"));
+    }
+
+    #[test]
+    fn nice_maxima_round_up() {
+        assert_eq!(nice_max(0.0, 1.0), 1.0);
+        assert_eq!(nice_max(7.3, 1.0), 10.0);
+        assert_eq!(nice_max(130.0, 1.0), 200.0);
+        assert_eq!(nice_max(2.2, 1.0), 2.5);
+    }
+}

@@ -1,0 +1,440 @@
+//! The root component: owns the UI state (one reducer), the player (the engine and its pacing),
+//! the animation-frame loop, keyboard shortcuts, persistence and the page-level listeners.
+
+use super::charts::Charts;
+use super::controls::Controls;
+use super::dots::{draw_dots, nearest_dot};
+use super::editor::Editor;
+use super::help::Help;
+use super::inspector::Inspector;
+use super::map::{Legend, Map};
+use super::notices::Notices;
+use super::{Local, Shared, StateRef};
+use crate::app::browser;
+use crate::app::i18n::{Msg, tr};
+use crate::app::layout::MapLayout;
+use crate::app::player::Player;
+use crate::app::settings::{StoredOutcome, StoredSession, parse_url, read_stored, starting_state};
+use crate::app::state::{Action, AppState};
+use crate::engine::Command;
+use gloo::events::{EventListener, EventListenerOptions};
+use gloo::render::{AnimationFrame, request_animation_frame};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlCanvasElement, KeyboardEvent};
+use yew::prelude::*;
+
+/// How often the panels, counters and charts refresh (the dots move every frame).
+const LIVE_REFRESH_MS: f64 = 100.0;
+
+pub type SharedPlayer = Rc<RefCell<Option<Player>>>;
+
+/// The state a visit starts in: saved session, then URL parameters, with notices for anything bad.
+fn initial_state() -> AppState {
+    let (url, url_notices) = parse_url(&browser::query_string());
+    let raw = browser::load_session();
+    let stored = read_stored(raw.as_deref());
+    if stored == StoredOutcome::Corrupt
+        && let Some(raw) = &raw
+    {
+        browser::set_aside_session(raw);
+    }
+    let (mut state, notices) = starting_state(stored, &url, browser::browser_lang());
+    for (msg, args) in url_notices.into_iter().chain(notices) {
+        state.notify(msg, args);
+    }
+    state.reduced_motion = browser::prefers_reduced_motion();
+    state
+}
+
+/// Everything the animation-frame callback needs, shared between frames.
+struct FrameLoop {
+    player: SharedPlayer,
+    canvas: NodeRef,
+    dispatch: UseReducerDispatcher<AppState>,
+    latest: Rc<RefCell<Rc<AppState>>>,
+    last_frame_ms: Cell<Option<f64>>,
+    last_live_ms: Cell<f64>,
+    handle: RefCell<Option<AnimationFrame>>,
+    running: Cell<bool>,
+}
+
+impl FrameLoop {
+    fn schedule(self: &Rc<Self>) {
+        if !self.running.get() {
+            return;
+        }
+        let this = Rc::clone(self);
+        let handle = request_animation_frame(move |timestamp| this.on_frame(timestamp));
+        *self.handle.borrow_mut() = Some(handle);
+    }
+
+    fn start(self: &Rc<Self>) {
+        if !self.running.replace(true) {
+            self.last_frame_ms.set(None);
+            self.schedule();
+        }
+    }
+
+    fn stop(&self) {
+        self.running.set(false);
+        self.handle.borrow_mut().take();
+    }
+
+    fn on_frame(self: &Rc<Self>, timestamp: f64) {
+        let dt = self.last_frame_ms.get().map_or(0.0, |last| timestamp - last);
+        self.last_frame_ms.set(Some(timestamp));
+        let state = Rc::clone(&self.latest.borrow());
+        let mut refresh = None;
+        if let Some(player) = self.player.borrow_mut().as_mut() {
+            player.frame(dt);
+            if let Some(canvas) = self.canvas.cast::<HtmlCanvasElement>() {
+                draw_dots(&canvas, player, state.selected_request, state.reduced_motion);
+            }
+            if timestamp - self.last_live_ms.get() >= LIVE_REFRESH_MS {
+                self.last_live_ms.set(timestamp);
+                refresh = Some(Rc::new(player.live_view()));
+            }
+        }
+        if let Some(live) = refresh {
+            self.dispatch.dispatch(Action::Live(live));
+        }
+        self.schedule();
+    }
+}
+
+/// Applies a fault command from the toolbar or a shortcut to the selected service.
+pub fn apply_fault(player: &SharedPlayer, dispatch: &UseReducerDispatcher<AppState>, command: Command) {
+    let result = match player.borrow_mut().as_mut() {
+        Some(player) => player.apply(command).map(|_| player.live_view()),
+        None => return,
+    };
+    match result {
+        Ok(live) => dispatch.dispatch(Action::Live(Rc::new(live))),
+        Err(error) => dispatch.dispatch(Action::Notify(Msg::NoticeBadParam, vec!["fault".into(), String::new(), error.0])),
+    }
+}
+
+/// The fault a shortcut or button means for the selected service, if one is selected.
+pub fn fault_for(state: &AppState, kind: FaultKind) -> Option<Command> {
+    let service = state.selected_service?;
+    Some(match kind {
+        FaultKind::Crash => {
+            let up = state
+                .live
+                .instances
+                .iter()
+                .filter(|i| i.service == service && i.up)
+                .map(|i| i.ordinal)
+                .next();
+            Command::Crash {
+                service,
+                instance: up.unwrap_or(0),
+                duration: None,
+            }
+        }
+        FaultKind::Slow => Command::Slow {
+            service,
+            instance: None,
+            factor: 5.0,
+            duration: Some(crate::engine::SimDuration::from_secs(30)),
+        },
+        FaultKind::Fail => Command::Errors {
+            service,
+            instance: None,
+            probability: 0.5,
+            duration: Some(crate::engine::SimDuration::from_secs(30)),
+        },
+        FaultKind::Heal => Command::Heal,
+    })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    Crash,
+    Slow,
+    Fail,
+    Heal,
+}
+
+/// Steps the paused engine to its next event and refreshes the panels.
+pub fn step_once(player: &SharedPlayer, dispatch: &UseReducerDispatcher<AppState>) {
+    let live = match player.borrow_mut().as_mut() {
+        Some(player) => {
+            player.step_one();
+            player.live_view()
+        }
+        None => return,
+    };
+    dispatch.dispatch(Action::SetPlaying(false));
+    dispatch.dispatch(Action::Live(Rc::new(live)));
+}
+
+fn on_key(event: &KeyboardEvent, state: &AppState, player: &SharedPlayer, dispatch: &UseReducerDispatcher<AppState>) {
+    if event.ctrl_key() || event.meta_key() || event.alt_key() {
+        return;
+    }
+    // Typing in a field (the seed, the editor) is not a shortcut.
+    let typing = event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+    if typing && event.key() != "Escape" {
+        return;
+    }
+    let action = match event.key().as_str() {
+        " " | "k" => Some(Action::TogglePlay),
+        "." | "n" => {
+            step_once(player, dispatch);
+            None
+        }
+        "+" | "=" | "]" => Some(Action::Faster),
+        "-" | "[" => Some(Action::Slower),
+        "r" => Some(Action::Restart),
+        "s" => Some(Action::Reseed),
+        "l" => Some(Action::ToggleLang),
+        "e" => Some(Action::ToggleEditor),
+        "?" | "h" => Some(Action::ToggleHelp),
+        "Escape" => Some(Action::Escape),
+        "g" => Some(Action::SelectNextStation),
+        "j" => {
+            let request = player
+                .borrow()
+                .as_ref()
+                .and_then(|p| p.latest_moving_request(p.display_ms()));
+            Some(Action::SelectRequest(request))
+        }
+        "c" | "w" | "f" | "x" => {
+            let kind = match event.key().as_str() {
+                "c" => FaultKind::Crash,
+                "w" => FaultKind::Slow,
+                "f" => FaultKind::Fail,
+                _ => FaultKind::Heal,
+            };
+            if let Some(command) = fault_for(state, kind) {
+                apply_fault(player, dispatch, command);
+            }
+            None
+        }
+        _ => return,
+    };
+    event.prevent_default();
+    if let Some(action) = action {
+        dispatch.dispatch(action);
+    }
+}
+
+#[component]
+pub fn App() -> Html {
+    let state = use_reducer(initial_state);
+    let player: SharedPlayer = use_mut_ref(|| None);
+    let canvas = use_node_ref();
+    let latest = use_mut_ref(|| Rc::new(AppState::initial(state.lang)));
+    let state_rc = Rc::new((*state).clone());
+    *latest.borrow_mut() = Rc::clone(&state_rc);
+
+    let layout = {
+        let scenario = Arc::clone(&state.scenario);
+        use_memo(Arc::as_ptr(&state.scenario) as usize, move |_| MapLayout::new(&scenario))
+    };
+
+    // A new run: a fresh player for the scenario and seed.
+    {
+        let player = Rc::clone(&player);
+        let scenario = Arc::clone(&state.scenario);
+        let layout = Rc::clone(&layout);
+        let (seed, speed, playing) = (state.seed, state.speed, state.playing);
+        let dispatch = state.dispatcher();
+        use_effect_with(state.run, move |_| {
+            let mut fresh = Player::with_layout(scenario, layout, seed, speed);
+            fresh.set_playing(playing);
+            let live = Rc::new(fresh.live_view());
+            *player.borrow_mut() = Some(fresh);
+            dispatch.dispatch(Action::Live(live));
+        });
+    }
+
+    // Speed and play/pause follow the state.
+    {
+        let player = Rc::clone(&player);
+        use_effect_with((state.speed.to_bits(), state.playing), move |&(speed, playing)| {
+            if let Some(player) = player.borrow_mut().as_mut() {
+                player.set_speed(f64::from_bits(speed));
+                player.set_playing(playing);
+            }
+        });
+    }
+
+    // The session is saved whenever what it holds changes (outside the reducer).
+    {
+        let session = StoredSession::of(&state);
+        use_effect_with(session, |session| {
+            if let Ok(text) = serde_json::to_string(session) {
+                browser::save_session(&text);
+            }
+        });
+    }
+
+    use_effect_with(state.lang, |&lang| browser::set_document_lang(lang));
+
+    // The animation loop runs while the page is visible and stops when it is hidden or closed.
+    {
+        let frame_loop = Rc::new(FrameLoop {
+            player: Rc::clone(&player),
+            canvas: canvas.clone(),
+            dispatch: state.dispatcher(),
+            latest: Rc::clone(&latest),
+            last_frame_ms: Cell::new(None),
+            last_live_ms: Cell::new(f64::NEG_INFINITY),
+            handle: RefCell::new(None),
+            running: Cell::new(false),
+        });
+        use_effect_with((), move |_| {
+            frame_loop.start();
+            let document = gloo::utils::document();
+            let visibility = {
+                let frame_loop = Rc::clone(&frame_loop);
+                let document_for_check = document.clone();
+                EventListener::new(&document, "visibilitychange", move |_| {
+                    if document_for_check.hidden() {
+                        frame_loop.stop();
+                    } else {
+                        frame_loop.start();
+                    }
+                })
+            };
+            move || {
+                frame_loop.stop();
+                drop(visibility);
+            }
+        });
+    }
+
+    // Keyboard shortcuts and the reduced-motion preference.
+    {
+        let player = Rc::clone(&player);
+        let latest = Rc::clone(&latest);
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            let document = gloo::utils::document();
+            let keys = {
+                let dispatch = dispatch.clone();
+                EventListener::new_with_options(&document, "keydown", EventListenerOptions::enable_prevent_default(), move |event| {
+                    if let Some(event) = event.dyn_ref::<KeyboardEvent>() {
+                        let state = Rc::clone(&latest.borrow());
+                        on_key(event, &state, &player, &dispatch);
+                    }
+                })
+            };
+            let motion = browser::media_query("(prefers-reduced-motion: reduce)").map(|query| {
+                let query_for_check = query.clone();
+                EventListener::new(&query, "change", move |_| {
+                    dispatch.dispatch(Action::SetReducedMotion(query_for_check.matches()));
+                })
+            });
+            move || {
+                drop(keys);
+                drop(motion);
+            }
+        });
+    }
+
+    let dispatch_action = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |action: Action| dispatch.dispatch(action))
+    };
+    let on_fault = {
+        let player = Rc::clone(&player);
+        let dispatch = state.dispatcher();
+        let latest = Rc::clone(&latest);
+        Callback::from(move |kind: FaultKind| {
+            let state = Rc::clone(&latest.borrow());
+            if let Some(command) = fault_for(&state, kind) {
+                apply_fault(&player, &dispatch, command);
+            }
+        })
+    };
+    let on_step = {
+        let player = Rc::clone(&player);
+        let dispatch = state.dispatcher();
+        Callback::from(move |_| step_once(&player, &dispatch))
+    };
+    // A click on the map first looks for a moving dot under the pointer.
+    let on_map_click = {
+        let player = Rc::clone(&player);
+        let canvas = canvas.clone();
+        let dispatch = state.dispatcher();
+        Callback::from(move |event: MouseEvent| {
+            let Some(canvas) = canvas.cast::<HtmlCanvasElement>() else { return };
+            let rect = canvas.get_bounding_client_rect();
+            let (x, y) = (f64::from(event.client_x()) - rect.left(), f64::from(event.client_y()) - rect.top());
+            if let Some(player) = player.borrow().as_ref()
+                && let Some(request) = nearest_dot(&canvas, player, x, y)
+            {
+                dispatch.dispatch(Action::SelectRequest(Some(request)));
+            }
+        })
+    };
+
+    let lang = state.lang;
+    let trace = state
+        .selected_request
+        .and_then(|request| player.borrow().as_ref().and_then(|p| p.request_trace(request).cloned()));
+    html! {
+        <div class={classes!("app", state.reduced_motion.then_some("reduced-motion"))} lang={lang.code()}>
+            <a class="skip-link" href="#lokal-controls">{ tr(lang, Msg::Scenario) }</a>
+            <header class="masthead">
+                <div class="brand">
+                    <svg class="brand-mark" viewBox="0 0 32 32" aria-hidden="true" focusable="false">
+                        <path d="M4 24 L12 16 L20 16 L28 8" />
+                        <circle cx="12" cy="16" r="3.5" />
+                        <circle cx="20" cy="16" r="3.5" />
+                    </svg>
+                    <div>
+                        <h1>{ tr(lang, Msg::AppName) }</h1>
+                        <p class="tagline">{ tr(lang, Msg::Tagline) }</p>
+                    </div>
+                </div>
+                <Controls state={StateRef(Rc::clone(&state_rc))} on_action={dispatch_action.clone()} on_step={on_step} />
+            </header>
+            <Notices lang={lang} notices={state.notices.clone()} on_action={dispatch_action.clone()} />
+            <main class="workspace">
+                <section class="map-panel" aria-label={tr(lang, Msg::MapLabel)}>
+                    <div class="scenario-intro">
+                        <h2>{ state.scenario.title.in_language(lang.code()) }</h2>
+                        <p>{ state.scenario.description.in_language(lang.code()) }</p>
+                    </div>
+                    <div class="map-stage" onclick={on_map_click}>
+                        <Map
+                            scenario={Shared(Arc::clone(&state.scenario))}
+                            layout={Local(Rc::clone(&layout))}
+                            lang={lang}
+                            live={Rc::clone(&state.live)}
+                            selected_station={state.selected_station}
+                            reduced_motion={state.reduced_motion}
+                            on_action={dispatch_action.clone()}
+                        />
+                        <canvas ref={canvas} class="dots" aria-hidden="true"></canvas>
+                    </div>
+                    <Legend scenario={Shared(Arc::clone(&state.scenario))} lang={lang} />
+                </section>
+                <aside class="side-panel">
+                    <Inspector state={StateRef(Rc::clone(&state_rc))} trace={trace} on_action={dispatch_action.clone()} on_fault={on_fault} />
+                    <Charts lang={lang} live={Rc::clone(&state.live)} />
+                </aside>
+            </main>
+            if state.editor_open {
+                <Editor state={StateRef(Rc::clone(&state_rc))} on_action={dispatch_action.clone()} />
+            }
+            if state.help_open {
+                <Help lang={lang} on_action={dispatch_action} />
+            }
+            <footer class="footer">
+                <p>{ tr(lang, Msg::About) }</p>
+                <p class="palette-note">{ tr(lang, Msg::PaletteNote) }</p>
+            </footer>
+        </div>
+    }
+}

@@ -1,0 +1,75 @@
+//! The charts panel: `crate::charts` drawn with plotters on a canvas. It redraws when the live
+//! figures change, which the loop limits to ten times a second.
+
+use crate::app::i18n::{Lang, Msg, fill, tr};
+use crate::app::state::LiveView;
+use crate::charts::{ChartLabels, draw_run_charts};
+use plotters::prelude::IntoDrawingArea;
+use plotters_canvas::CanvasBackend;
+use std::rc::Rc;
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+pub fn labels(lang: Lang) -> ChartLabels {
+    ChartLabels {
+        throughput: tr(lang, Msg::ChartThroughput).into(),
+        errors: tr(lang, Msg::ChartErrors).into(),
+        latency: tr(lang, Msg::ChartLatency).into(),
+        time_axis: tr(lang, Msg::ChartTime).into(),
+        requests_per_s: tr(lang, Msg::RequestsPerSecond).into(),
+        percent: tr(lang, Msg::Percent).into(),
+        milliseconds: tr(lang, Msg::Milliseconds).into(),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ChartsProps {
+    pub lang: Lang,
+    pub live: Rc<LiveView>,
+}
+
+#[component]
+pub fn Charts(props: &ChartsProps) -> Html {
+    let canvas = use_node_ref();
+    let lang = props.lang;
+    {
+        let canvas = canvas.clone();
+        use_effect_with((Rc::clone(&props.live), lang), move |(live, lang)| {
+            if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
+                let width = element.client_width().max(200) as u32;
+                let height = element.client_height().max(300) as u32;
+                if element.width() != width || element.height() != height {
+                    element.set_width(width);
+                    element.set_height(height);
+                }
+                if let Some(backend) = CanvasBackend::with_canvas_object(element) {
+                    let root = backend.into_drawing_area();
+                    // A drawing error leaves the previous frame in place; nothing to recover.
+                    let _ = draw_run_charts(&root, &live.series, &labels(*lang));
+                }
+            }
+        });
+    }
+    let last = props.live.series.last();
+    let summary = match last {
+        Some(point) => format!(
+            "{}: {}; {}: {:.1} %; p50 / p95 / p99: {} / {} / {} {}",
+            tr(lang, Msg::Throughput),
+            fill(lang, Msg::FlowLabel, &[&point.completed.to_string()]),
+            tr(lang, Msg::ErrorRate),
+            point.error_ratio() * 100.0,
+            point.latency_p50_us / 1_000,
+            point.latency_p95_us / 1_000,
+            point.latency_p99_us / 1_000,
+            tr(lang, Msg::Milliseconds)
+        ),
+        None => String::new(),
+    };
+    html! {
+        <section class="charts" aria-labelledby="charts-title">
+            <h2 id="charts-title">{ tr(lang, Msg::ChartsHeading) }</h2>
+            <canvas ref={canvas} class="chart-canvas" role="img" aria-label={tr(lang, Msg::ChartsLabel)} data-testid="charts"></canvas>
+            <p class="visually-hidden" aria-live="off">{ summary }</p>
+        </section>
+    }
+}

@@ -1,0 +1,165 @@
+//! The toolbar: scenario picker, play/pause, step, restart, speed, seed, language, editor, help.
+//! Every control has an accessible name and a keyboard shortcut (listed in the help overlay).
+
+use super::{StateRef, format_clock};
+use crate::app::i18n::{Msg, fill, group_indian, tr};
+use crate::app::state::{Action, SPEEDS, ScenarioSource};
+use crate::engine::builtin::{builtin_ids, load_builtin};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// The built-in scenarios in the order a learner meets them, then any others.
+const PICKER_ORDER: [&str; 5] = ["flipkart", "irctc-tatkal", "tail-at-scale", "mm1", "mmc"];
+
+fn picker_ids() -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = PICKER_ORDER.iter().copied().filter(|id| builtin_ids().any(|b| b == *id)).collect();
+    ids.extend(builtin_ids().filter(|id| !PICKER_ORDER.contains(id)));
+    ids
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    pub state: StateRef,
+    pub on_action: Callback<Action>,
+    pub on_step: Callback<()>,
+}
+
+#[component]
+pub fn Controls(props: &ControlsProps) -> Html {
+    let state = &props.state.0;
+    let lang = state.lang;
+    let seed_input = use_node_ref();
+    let action = |a: Action| {
+        let on_action = props.on_action.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(a.clone()))
+    };
+    let on_pick = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |event: Event| {
+            let select: HtmlSelectElement = event.target_unchecked_into();
+            let value = select.value();
+            if value != "custom" {
+                on_action.emit(Action::ChooseBuiltin(value));
+            }
+        })
+    };
+    let on_speed = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |event: InputEvent| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            if let Ok(index) = input.value().parse::<usize>() {
+                on_action.emit(Action::SetSpeed(SPEEDS[index.min(SPEEDS.len() - 1)]));
+            }
+        })
+    };
+    let apply_seed = {
+        let on_action = props.on_action.clone();
+        let seed_input = seed_input.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            if let Some(input) = seed_input.cast::<HtmlInputElement>() {
+                match input.value().trim().parse::<u64>() {
+                    Ok(seed) => on_action.emit(Action::SetSeed(seed)),
+                    Err(_) => on_action.emit(Action::Notify(
+                        Msg::NoticeBadParam,
+                        vec!["seed".into(), input.value().chars().take(40).collect(), "0 … 18446744073709551615".into()],
+                    )),
+                }
+            }
+        })
+    };
+    let on_step = {
+        let on_step = props.on_step.clone();
+        Callback::from(move |_: MouseEvent| on_step.emit(()))
+    };
+    let speed_index = SPEEDS
+        .iter()
+        .position(|&s| (s - state.speed).abs() < 1e-9)
+        .unwrap_or(3);
+    let selected_id = match &state.source {
+        ScenarioSource::Builtin(id) => id.clone(),
+        ScenarioSource::Custom(_) => "custom".to_string(),
+    };
+    let live = &state.live;
+    let play_label = if state.playing { tr(lang, Msg::Pause) } else { tr(lang, Msg::Play) };
+    html! {
+        <nav id="lokal-controls" class="controls" aria-label={tr(lang, Msg::Scenario)}>
+            <label class="control picker">
+                <span class="control-label">{ tr(lang, Msg::Scenario) }</span>
+                <select onchange={on_pick} aria-label={tr(lang, Msg::ChooseScenario)}>
+                    { for picker_ids().into_iter().map(|id| {
+                        let title = load_builtin(id)
+                            .and_then(Result::ok)
+                            .map(|s| s.title.in_language(lang.code()).to_string())
+                            .unwrap_or_else(|| id.to_string());
+                        html! { <option value={id} selected={selected_id == id}>{ title }</option> }
+                    }) }
+                    if selected_id == "custom" {
+                        <option value="custom" selected=true>{ format!("{} — {}", tr(lang, Msg::CustomScenario), state.scenario.title.in_language(lang.code())) }</option>
+                    }
+                </select>
+            </label>
+            <div class="control-group" role="group" aria-label={tr(lang, Msg::Play)}>
+                <button class={classes!("primary", state.playing.then_some("playing"))} onclick={action(Action::TogglePlay)}
+                        aria-label={play_label} aria-keyshortcuts="Space" title={format!("{play_label} (Space)")}>
+                    <span aria-hidden="true" class="icon">{ if state.playing { "❚❚" } else { "▶" } }</span>
+                    <span class="button-text">{ play_label }</span>
+                </button>
+                <button onclick={on_step} aria-label={tr(lang, Msg::Step)} aria-keyshortcuts="." title={format!("{} (.)", tr(lang, Msg::Step))}>
+                    <span aria-hidden="true" class="icon">{ "⇥" }</span>
+                    <span class="button-text">{ tr(lang, Msg::StepShort) }</span>
+                </button>
+                <button onclick={action(Action::Restart)} aria-label={tr(lang, Msg::Restart)} aria-keyshortcuts="R" title={format!("{} (R)", tr(lang, Msg::Restart))}>
+                    <span aria-hidden="true" class="icon">{ "↺" }</span>
+                    <span class="button-text">{ tr(lang, Msg::Restart) }</span>
+                </button>
+            </div>
+            <div class="control-group speed" role="group" aria-label={tr(lang, Msg::Speed)}>
+                <button onclick={action(Action::Slower)} aria-label={tr(lang, Msg::Slower)} aria-keyshortcuts="-" title={format!("{} (−)", tr(lang, Msg::Slower))}>{ "−" }</button>
+                <label class="speed-slider">
+                    <span class="control-label">{ tr(lang, Msg::Speed) }</span>
+                    <input type="range" min="0" max={(SPEEDS.len() - 1).to_string()} step="1"
+                        value={speed_index.to_string()} oninput={on_speed}
+                        aria-label={tr(lang, Msg::Speed)} aria-valuetext={format!("{}×", state.speed)} />
+                </label>
+                <output class="speed-value" aria-live="polite">{ format!("{}×", state.speed) }</output>
+                <button onclick={action(Action::Faster)} aria-label={tr(lang, Msg::Faster)} aria-keyshortcuts="+" title={format!("{} (+)", tr(lang, Msg::Faster))}>{ "+" }</button>
+            </div>
+            <form class="control-group seed" onsubmit={apply_seed}>
+                <label>
+                    <span class="control-label">{ tr(lang, Msg::Seed) }</span>
+                    <input ref={seed_input} type="text" inputmode="numeric" size="8" value={state.seed.to_string()}
+                        aria-label={tr(lang, Msg::Seed)} />
+                </label>
+                <button type="submit" aria-label={tr(lang, Msg::ApplySeed)} title={tr(lang, Msg::ApplySeed)}>{ "✓" }</button>
+                <button type="button" onclick={action(Action::Reseed)} aria-label={tr(lang, Msg::Reseed)} aria-keyshortcuts="S" title={format!("{} (S)", tr(lang, Msg::Reseed))}>{ "⚄" }</button>
+            </form>
+            <div class="control-group misc">
+                <button onclick={action(Action::ToggleLang)} aria-label={tr(lang, Msg::LanguageName)} aria-keyshortcuts="L" lang={lang.other().code()}>{ tr(lang, Msg::Language) }</button>
+                <button onclick={action(Action::ToggleEditor)} aria-label={tr(lang, Msg::Editor)} aria-keyshortcuts="E" aria-expanded={state.editor_open.to_string()}>{ tr(lang, Msg::EditorShort) }</button>
+                <button onclick={action(Action::ToggleHelp)} aria-label={tr(lang, Msg::Help)} aria-keyshortcuts="?" aria-expanded={state.help_open.to_string()}>{ "?" }</button>
+            </div>
+            <div class="status" role="status" aria-live="off">
+                <span class="clock" title={tr(lang, Msg::VirtualTime)}>
+                    <span class="control-label">{ tr(lang, Msg::VirtualTime) }</span>
+                    <span class="clock-value" data-testid="clock">{ format_clock(live.now_us) }</span>
+                </span>
+                if live.behind {
+                    <span class="badge warn" title={tr(lang, Msg::Behind)}>{ "⚠ " }{ tr(lang, Msg::BehindShort) }</span>
+                }
+                if live.finished && live.now_us > 0 {
+                    <span class="badge done" title={tr(lang, Msg::Finished)}>{ "✓ " }{ tr(lang, Msg::Finished) }</span>
+                }
+            </div>
+            <dl class="counters" aria-label={tr(lang, Msg::Throughput)}>
+                <div class="counter"><dt>{ tr(lang, Msg::Arrived) }</dt><dd data-testid="arrived">{ group_indian(live.counters.arrived) }</dd></div>
+                <div class="counter ok"><dt>{ tr(lang, Msg::Completed) }</dt><dd data-testid="completed">{ group_indian(live.counters.completed) }</dd></div>
+                <div class="counter bad"><dt>{ tr(lang, Msg::Failed) }</dt><dd data-testid="failed">{ group_indian(live.counters.failed) }</dd></div>
+                <div class="counter warn"><dt>{ tr(lang, Msg::Rejected) }</dt><dd data-testid="rejected">{ group_indian(live.counters.rejected) }</dd></div>
+                <div class="counter warn"><dt>{ tr(lang, Msg::TimedOut) }</dt><dd data-testid="timed-out">{ group_indian(live.counters.timed_out) }</dd></div>
+                <div class="counter"><dt>{ tr(lang, Msg::InFlight) }</dt><dd data-testid="in-flight">{ group_indian(live.counters.in_flight()) }</dd></div>
+                <div class="counter"><dt>{ tr(lang, Msg::Throughput) }</dt><dd>{ live.last_second.map(|p| fill(lang, Msg::FlowLabel, &[&p.completed.to_string()])).unwrap_or_else(|| "—".into()) }</dd></div>
+            </dl>
+        </nav>
+    }
+}

@@ -1,0 +1,144 @@
+//! The scenario editor: edit TOML, load a file by picker or drag and drop, check and run it.
+//! Every problem validation finds is listed beside the editor with its field path; an invalid
+//! scenario replaces nothing.
+
+use super::StateRef;
+use crate::app::i18n::{Msg, fill, tr};
+use crate::app::state::{Action, ScenarioSource};
+use crate::engine::builtin::builtin_source;
+use gloo::file::callbacks::FileReader;
+use web_sys::{DragEvent, HtmlInputElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+/// Largest scenario file the editor reads (a scenario is a few kilobytes).
+const MAX_FILE_BYTES: f64 = 1_000_000.0;
+
+#[derive(Properties, PartialEq)]
+pub struct EditorProps {
+    pub state: StateRef,
+    pub on_action: Callback<Action>,
+}
+
+#[component]
+pub fn Editor(props: &EditorProps) -> Html {
+    let state = &props.state.0;
+    let lang = state.lang;
+    let initial = match &state.source {
+        ScenarioSource::Builtin(id) => builtin_source(id).unwrap_or_default().to_string(),
+        ScenarioSource::Custom(text) => text.to_string(),
+    };
+    let text = use_state(|| initial);
+    let dragging = use_state(|| false);
+    let reader = use_mut_ref(|| None::<FileReader>);
+    let textarea = use_node_ref();
+    {
+        let textarea = textarea.clone();
+        use_effect_with((), move |_| {
+            if let Some(area) = textarea.cast::<web_sys::HtmlElement>() {
+                let _ = area.focus();
+            }
+        });
+    }
+
+    let read_file = {
+        let text = text.clone();
+        let reader = reader.clone();
+        let on_action = props.on_action.clone();
+        move |file: web_sys::File| {
+            if file.size() > MAX_FILE_BYTES {
+                on_action.emit(Action::Notify(Msg::FileUnreadable, Vec::new()));
+                return;
+            }
+            let file = gloo::file::File::from(file);
+            let text = text.clone();
+            let on_action = on_action.clone();
+            let task = gloo::file::callbacks::read_as_text(&file, move |result| match result {
+                Ok(content) => {
+                    text.set(content.clone());
+                    on_action.emit(Action::ApplyCustom(content));
+                }
+                Err(_) => on_action.emit(Action::Notify(Msg::FileUnreadable, Vec::new())),
+            });
+            *reader.borrow_mut() = Some(task);
+        }
+    };
+    let on_input = {
+        let text = text.clone();
+        Callback::from(move |event: InputEvent| {
+            let area: HtmlTextAreaElement = event.target_unchecked_into();
+            text.set(area.value());
+        })
+    };
+    let on_apply = {
+        let text = text.clone();
+        let on_action = props.on_action.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(Action::ApplyCustom((*text).clone())))
+    };
+    let on_pick = {
+        let read_file = read_file.clone();
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            if let Some(file) = input.files().and_then(|files| files.get(0)) {
+                read_file(file);
+            }
+            input.set_value("");
+        })
+    };
+    let on_drag_over = {
+        let dragging = dragging.clone();
+        Callback::from(move |event: DragEvent| {
+            event.prevent_default();
+            dragging.set(true);
+        })
+    };
+    let on_drag_leave = {
+        let dragging = dragging.clone();
+        Callback::from(move |_: DragEvent| dragging.set(false))
+    };
+    let on_drop = {
+        let dragging = dragging.clone();
+        Callback::from(move |event: DragEvent| {
+            event.prevent_default();
+            dragging.set(false);
+            if let Some(file) = event.data_transfer().and_then(|d| d.files()).and_then(|files| files.get(0)) {
+                read_file(file);
+            }
+        })
+    };
+    let on_close = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(Action::ToggleEditor))
+    };
+    html! {
+        <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="editor-title">
+            <div class={classes!("dialog", "editor", (*dragging).then_some("dragging"))}
+                 ondragover={on_drag_over} ondragleave={on_drag_leave} ondrop={on_drop}>
+                <h2 id="editor-title">{ tr(lang, Msg::Editor) }</h2>
+                <p class="hint">{ tr(lang, Msg::EditorHint) }</p>
+                <div class="editor-body">
+                    <textarea ref={textarea} spellcheck="false" value={(*text).clone()} oninput={on_input}
+                              aria-label={tr(lang, Msg::Editor)} data-testid="editor-text" />
+                    <div class="problems" role="region" aria-label={tr(lang, Msg::Problems)} aria-live="polite" data-testid="problems">
+                        if !state.problems.is_empty() {
+                            <h3>{ fill(lang, Msg::ProblemsCount, &[&state.problems.len().to_string()]) }</h3>
+                            <ul>
+                                { for state.problems.iter().map(|problem| html! {
+                                    <li><code class="path">{ problem.path.clone() }</code>{ " " }<span>{ problem.message.clone() }</span></li>
+                                }) }
+                            </ul>
+                        }
+                    </div>
+                </div>
+                <p class="drop-hint">{ tr(lang, Msg::DropHere) }</p>
+                <div class="dialog-actions">
+                    <label class="button file-button">
+                        { tr(lang, Msg::LoadFile) }
+                        <input type="file" accept=".toml,text/plain" onchange={on_pick} class="visually-hidden" data-testid="file-input" />
+                    </label>
+                    <button class="primary" onclick={on_apply} data-testid="apply-scenario">{ tr(lang, Msg::ApplyScenario) }</button>
+                    <button onclick={on_close}>{ tr(lang, Msg::Close) }</button>
+                </div>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,204 @@
+//! The inspector: live figures of the selected station's services, the fault toolbar, the faults
+//! in force, and the path and timings of a followed request.
+
+use super::app::FaultKind;
+use super::{StateRef, format_clock, format_ms};
+use crate::app::i18n::{Lang, Msg, fill, group_indian, tr};
+use crate::app::player::{RequestOutcome, RequestTrace};
+use crate::app::state::Action;
+use crate::engine::command::CommandSpec;
+use crate::engine::events::{Direction, Status};
+use yew::prelude::*;
+
+pub fn status_text(lang: Lang, status: Status) -> &'static str {
+    tr(
+        lang,
+        match status {
+            Status::Ok => Msg::StatusOk,
+            Status::Error => Msg::StatusError,
+            Status::Rejected => Msg::StatusRejected,
+            Status::Unavailable => Msg::StatusUnavailable,
+            Status::Reset => Msg::StatusReset,
+            Status::Timeout => Msg::StatusTimeout,
+            Status::DownstreamError => Msg::StatusDownstream,
+            Status::NetworkError => Msg::StatusNetwork,
+        },
+    )
+}
+
+fn describe_fault(lang: Lang, spec: &CommandSpec) -> String {
+    match spec {
+        CommandSpec::Crash { service, instance, .. } => format!("{} · {service}#{instance}", tr(lang, Msg::Crash)),
+        CommandSpec::Restart { service, instance } => format!("{} · {service}#{instance}", tr(lang, Msg::Up)),
+        CommandSpec::Slow { service, factor, .. } => format!("{service} · {}", fill(lang, Msg::Slowed, &[&format!("{factor:.0}")])),
+        CommandSpec::Errors { service, probability, .. } => {
+            format!("{service} · {}", fill(lang, Msg::Failing, &[&format!("{:.0}", probability * 100.0)]))
+        }
+        CommandSpec::Partition { a, b, .. } => format!("{a} ⟂ {b}"),
+        CommandSpec::Heal => tr(lang, Msg::Heal).to_string(),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct InspectorProps {
+    pub state: StateRef,
+    pub trace: Option<RequestTrace>,
+    pub on_action: Callback<Action>,
+    pub on_fault: Callback<FaultKind>,
+}
+
+#[component]
+pub fn Inspector(props: &InspectorProps) -> Html {
+    let state = &props.state.0;
+    let lang = state.lang;
+    let scenario = &state.scenario;
+    let live = &state.live;
+    let fault_button = |kind: FaultKind, label: Msg, key: &'static str, class: &'static str, enabled: bool| {
+        let on_fault = props.on_fault.clone();
+        html! {
+            <button class={classes!("fault", class)} disabled={!enabled} aria-keyshortcuts={key}
+                    title={format!("{} ({key})", tr(lang, label))}
+                    onclick={Callback::from(move |_: MouseEvent| on_fault.emit(kind))}>
+                { tr(lang, label) }
+            </button>
+        }
+    };
+
+    let station_panel = match state.selected_station {
+        None => html! { <p class="hint">{ tr(lang, Msg::InspectHint) }</p> },
+        Some(station_id) => {
+            let station = scenario.station(station_id);
+            let services = state.services_at_selection();
+            let service_rows = services.iter().map(|&service_id| {
+                let service = scenario.service(service_id);
+                let view = live.services.iter().find(|s| s.service == service_id);
+                let instances: Vec<_> = live.instances.iter().filter(|i| i.service == service_id).collect();
+                let up = instances.iter().filter(|i| i.up).count();
+                let busy: u32 = instances.iter().map(|i| i.busy_workers).sum();
+                let workers: u32 = instances.iter().map(|i| i.workers).sum();
+                let queued: u32 = instances.iter().map(|i| i.queue_length).sum();
+                let last = view.and_then(|v| v.last_second);
+                let rate = last.map_or(0, |p| p.arrived);
+                let error = last.map_or(0.0, |p| p.error_ratio() * 100.0);
+                let p99 = last.map_or(0, |p| p.latency_p99_us);
+                let selected = state.selected_service == Some(service_id);
+                let on_select = {
+                    let on_action = props.on_action.clone();
+                    Callback::from(move |_: Event| on_action.emit(Action::SelectService(service_id)))
+                };
+                html! {
+                    <section class={classes!("service-card", selected.then_some("selected"))} key={service_id.0}>
+                        <h4>
+                            <label>
+                                <input type="radio" name="inspected-service" checked={selected} onchange={on_select} />
+                                { service.label.in_language(lang.code()) }
+                                <code>{ format!(" {}", service.name) }</code>
+                            </label>
+                        </h4>
+                        <dl class="figures">
+                            <div><dt>{ tr(lang, Msg::Throughput) }</dt><dd>{ fill(lang, Msg::FlowLabel, &[&rate.to_string()]) }</dd></div>
+                            <div><dt>{ tr(lang, Msg::P99) }</dt><dd>{ format!("{} {}", format_ms(p99), tr(lang, Msg::Milliseconds)) }</dd></div>
+                            <div><dt>{ tr(lang, Msg::ErrorRate) }</dt><dd>{ format!("{error:.1} %") }</dd></div>
+                            <div><dt>{ tr(lang, Msg::Queue) }</dt><dd>{ group_indian(u64::from(queued)) }</dd></div>
+                            <div><dt>{ tr(lang, Msg::BusyWorkers) }</dt><dd>{ format!("{busy} / {workers}") }</dd></div>
+                            <div class={classes!((up < instances.len()).then_some("bad"))}><dt>{ tr(lang, Msg::InstancesUp) }</dt><dd data-testid="instances-up">{ format!("{up} / {}", instances.len()) }</dd></div>
+                        </dl>
+                    </section>
+                }
+            });
+            let can_crash = state.selected_service.is_some_and(|service| {
+                live.instances.iter().any(|i| i.service == service && i.up)
+            });
+            let has_service = state.selected_service.is_some();
+            html! {
+                <>
+                    <h3>{ format!("{} · {}", tr(lang, Msg::Station), station.label.in_language(lang.code())) }</h3>
+                    if station_id == scenario.workload.station {
+                        <p class="hint">{ tr(lang, Msg::ClientsHere) }</p>
+                    }
+                    if services.is_empty() {
+                        <p class="hint">{ tr(lang, Msg::NoServiceHere) }</p>
+                    } else {
+                        { for service_rows }
+                        <div class="fault-bar" role="group" aria-label={tr(lang, Msg::Faults)}>
+                            <h4>{ tr(lang, Msg::Faults) }</h4>
+                            <p class="hint">{ tr(lang, Msg::FaultsHint) }</p>
+                            { fault_button(FaultKind::Crash, Msg::Crash, "C", "crash", can_crash && has_service) }
+                            { fault_button(FaultKind::Slow, Msg::Slow, "W", "slow", has_service) }
+                            { fault_button(FaultKind::Fail, Msg::MakeFail, "F", "fail", has_service) }
+                            if has_service && !can_crash {
+                                <p class="hint">{ tr(lang, Msg::NothingToCrash) }</p>
+                            }
+                        </div>
+                    }
+                </>
+            }
+        }
+    };
+
+    let faults = if live.active_faults.is_empty() {
+        Html::default()
+    } else {
+        html! {
+            <section class="active-faults">
+                <h4>{ tr(lang, Msg::ActiveFaults) }</h4>
+                <ul>
+                    { for live.active_faults.iter().map(|fault| html! {
+                        <li key={fault.id}>{ describe_fault(lang, &fault.command) }</li>
+                    }) }
+                </ul>
+                { fault_button(FaultKind::Heal, Msg::Heal, "X", "heal", true) }
+            </section>
+        }
+    };
+
+    let request_panel = match (&state.selected_request, &props.trace) {
+        (None, _) => html! { <p class="hint">{ tr(lang, Msg::RequestHint) }</p> },
+        (Some(_), None) => html! { <p class="hint">{ tr(lang, Msg::RequestGone) }</p> },
+        (Some(request), Some(trace)) => {
+            let station = |id| scenario.station(id).label.in_language(lang.code()).to_string();
+            let outcome = match trace.outcome {
+                None => tr(lang, Msg::Pending).to_string(),
+                Some(RequestOutcome::TimedOut) => tr(lang, Msg::TimedOut).to_string(),
+                Some(RequestOutcome::Answered { status, latency_us }) => {
+                    format!("{} · {} {}", status_text(lang, status), format_ms(latency_us), tr(lang, Msg::Milliseconds))
+                }
+            };
+            html! {
+                <section class="request-card" data-testid="request-card">
+                    <h4>{ format!("{} #{} · {}", tr(lang, Msg::Request), request.0, scenario.endpoint(trace.endpoint).qualified_name) }</h4>
+                    <p><strong>{ tr(lang, Msg::Outcome) }{ ": " }</strong>{ outcome }</p>
+                    <h5>{ tr(lang, Msg::RequestPath) }</h5>
+                    <ol class="hops">
+                        { for trace.hops.iter().take(60).map(|hop| {
+                            let took = format!("{} {}", format_ms(hop.arrive.0.saturating_sub(hop.depart.0)), tr(lang, Msg::Milliseconds));
+                            let text = match hop.direction {
+                                Direction::Request => fill(lang, Msg::HopRequest, &[&station(hop.from), &station(hop.to), &took]),
+                                Direction::Response => fill(lang, Msg::HopResponse, &[
+                                    &station(hop.from), &station(hop.to), &took,
+                                    hop.status.map_or("", |s| status_text(lang, s)),
+                                ]),
+                            };
+                            html! {
+                                <li class={classes!(match hop.status { Some(Status::Ok) | None => None, Some(_) => Some("bad") })}>
+                                    <span class="hop-time">{ fill(lang, Msg::Departed, &[&format_clock(hop.depart.0)]) }</span>
+                                    { " " }{ text }
+                                </li>
+                            }
+                        }) }
+                    </ol>
+                </section>
+            }
+        }
+    };
+
+    html! {
+        <section class="inspector" aria-labelledby="inspector-title">
+            <h2 id="inspector-title">{ tr(lang, Msg::Inspect) }</h2>
+            { station_panel }
+            { faults }
+            <h3>{ tr(lang, Msg::Request) }</h3>
+            { request_panel }
+        </section>
+    }
+}

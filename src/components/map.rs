@@ -1,0 +1,328 @@
+//! The service map, drawn as a transit diagram in SVG: coloured octilinear tracks, station ticks,
+//! interchange rings, line names, instance pips with busy workers and queues, a legend, and (in
+//! reduced-motion mode) a static overlay of request flows. The moving dots are a canvas layer on
+//! top (see `dots`), drawn in the same coordinates.
+
+use super::{Local, Shared};
+use crate::app::i18n::{Lang, Msg, fill, tr};
+use crate::app::layout::{LabelSide, MapLayout, Point};
+use crate::app::state::{Action, LiveView};
+use crate::engine::Scenario;
+use crate::engine::ids::StationId;
+use crate::engine::scenario::LineStyle;
+use crate::engine::snapshot::InstanceView;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Line colours: a colour-blind-safe set (Okabe–Ito) inspired by Mumbai's suburban lines.
+/// Not an official scheme — Indian Railways publishes none.
+pub fn line_colour(style: LineStyle) -> &'static str {
+    match style {
+        LineStyle::Western => "#CC79A7",
+        LineStyle::Central => "#0072B2",
+        LineStyle::Harbour => "#009E73",
+        LineStyle::TransHarbour => "#E69F00",
+        LineStyle::Metro => "#56B4E9",
+        LineStyle::Monorail => "#D55E00",
+    }
+}
+
+const INK: &str = "#1b1f2a";
+/// Height of one service's name and pips under a station name.
+const SERVICE_BLOCK: f64 = 44.0;
+
+fn path_data(points: &[Point]) -> String {
+    let mut data = String::new();
+    for (i, (x, y)) in points.iter().enumerate() {
+        data.push_str(if i == 0 { "M" } else { " L" });
+        data.push_str(&format!("{x:.1} {y:.1}"));
+    }
+    data
+}
+
+#[derive(Properties, PartialEq)]
+pub struct MapProps {
+    pub scenario: Shared<Scenario>,
+    pub layout: Local<MapLayout>,
+    pub lang: Lang,
+    pub live: Rc<LiveView>,
+    pub selected_station: Option<StationId>,
+    pub reduced_motion: bool,
+    pub on_action: Callback<Action>,
+}
+
+/// Instance pips: a box per instance, filled to its share of busy workers, with a queue bar.
+fn pips(instances: &[&InstanceView], x: f64, y: f64, lang: Lang) -> Html {
+    const W: f64 = 11.0;
+    const H: f64 = 16.0;
+    html! {
+        <g class="pips">
+            { for instances.iter().enumerate().map(|(i, instance)| {
+                let px = x + i as f64 * (W + 3.0);
+                let busy = f64::from(instance.busy_workers) / f64::from(instance.workers.max(1));
+                let queue = if instance.queue_capacity == 0 { 0.0 } else {
+                    f64::from(instance.queue_length) / f64::from(instance.queue_capacity)
+                };
+                let fill_height = H * busy.clamp(0.0, 1.0);
+                let mut title = format!(
+                    "#{} {} · {} {}/{} · {} {}/{}",
+                    instance.ordinal,
+                    tr(lang, if instance.up { Msg::Up } else { Msg::Down }),
+                    tr(lang, Msg::BusyWorkers), instance.busy_workers, instance.workers,
+                    tr(lang, Msg::Queue), instance.queue_length, instance.queue_capacity
+                );
+                if instance.slow_factor > 1.0 {
+                    title.push_str(&format!(" · {}", fill(lang, Msg::Slowed, &[&format!("{:.0}", instance.slow_factor)])));
+                }
+                if instance.injected_error > 0.0 {
+                    title.push_str(&format!(" · {}", fill(lang, Msg::Failing, &[&format!("{:.0}", instance.injected_error * 100.0)])));
+                }
+                html! {
+                    <g class={classes!("pip", (!instance.up).then_some("down"))} key={instance.instance.0}>
+                        <title>{ title }</title>
+                        <rect x={format!("{px:.1}")} y={format!("{y:.1}")} width={W.to_string()} height={H.to_string()} rx="2" class="pip-frame" />
+                        if instance.up {
+                            <rect x={format!("{px:.1}")} y={format!("{:.1}", y + H - fill_height)} width={W.to_string()}
+                                  height={format!("{fill_height:.1}")} rx="2" class={classes!("pip-busy", (busy >= 1.0).then_some("full"))} />
+                            <rect x={format!("{px:.1}")} y={format!("{:.1}", y + H + 2.0)} width={format!("{:.1}", W * queue.clamp(0.0, 1.0))}
+                                  height="3" class="pip-queue" />
+                        } else {
+                            <path d={format!("M{:.1} {:.1} L{:.1} {:.1} M{:.1} {:.1} L{:.1} {:.1}", px + 2.0, y + 3.0, px + W - 2.0, y + H - 3.0, px + W - 2.0, y + 3.0, px + 2.0, y + H - 3.0)} class="pip-cross" />
+                        }
+                        if instance.slow_factor > 1.0 {
+                            <text x={format!("{:.1}", px + W / 2.0)} y={format!("{:.1}", y - 3.0)} class="pip-badge slow" text-anchor="middle">{ format!("×{:.0}", instance.slow_factor) }</text>
+                        } else if instance.injected_error > 0.0 {
+                            <text x={format!("{:.1}", px + W / 2.0)} y={format!("{:.1}", y - 3.0)} class="pip-badge failing" text-anchor="middle">{ format!("!{:.0}%", instance.injected_error * 100.0) }</text>
+                        }
+                    </g>
+                }
+            }) }
+        </g>
+    }
+}
+
+#[component]
+pub fn Map(props: &MapProps) -> Html {
+    let scenario = &props.scenario.0;
+    let layout = &props.layout.0;
+    let lang = props.lang;
+    let live = &props.live;
+    let client_station = scenario.workload.station;
+
+    let tracks = layout.tracks.iter().map(|track| {
+        let colour = line_colour(track.style);
+        html! {
+            <g class="track" key={track.line.0}>
+                { for track.segments.iter().map(|segment| html! {
+                    <>
+                        <path d={path_data(segment)} class="track-casing" />
+                        <path d={path_data(segment)} class="track-line" stroke={colour} />
+                    </>
+                }) }
+            </g>
+        }
+    });
+
+    // Each line's name sits on its longest straight stretch, where labels rarely are.
+    let line_names = scenario.lines.iter().zip(&layout.tracks).filter_map(|(line, track)| {
+        let (a, b) = track
+            .segments
+            .iter()
+            .flat_map(|segment| segment.windows(2).map(|pair| (pair[0], pair[1])))
+            .max_by(|p, q| {
+                let length = |(a, b): &(Point, Point)| (b.0 - a.0).hypot(b.1 - a.1);
+                length(p).total_cmp(&length(q))
+            })?;
+        let (x, y) = ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
+        let name = line.name.in_language(lang.code());
+        let width = 16.0 + 7.5 * name.chars().count() as f64;
+        Some(html! {
+            <g class="line-name" key={line.id.0}>
+                <rect x={format!("{:.1}", x - width / 2.0)} y={format!("{:.1}", y - 11.0)} width={format!("{width:.1}")} height="22" rx="11" fill={line_colour(line.style)} />
+                <text x={format!("{x:.1}")} y={format!("{:.1}", y + 4.5)} text-anchor="middle">{ name }</text>
+            </g>
+        })
+    });
+
+    let flows = if props.reduced_motion {
+        let max_rate = live.flows.iter().map(|f| f.2).fold(1.0, f64::max);
+        html! {
+            <g class="flows" data-testid="flow-overlay">
+                { for live.flows.iter().filter(|f| f.2 >= 0.5).map(|&(from, to, rate)| {
+                    let route = layout.route(from, to);
+                    let (mx, my) = route.at(0.5);
+                    let width = 2.0 + 8.0 * (rate / max_rate).sqrt();
+                    html! {
+                        <g class="flow" key={format!("{}-{}", from.0, to.0)}>
+                            <path d={path_data(&route.points)} stroke-width={format!("{width:.1}")} marker-end="url(#flow-arrow)" />
+                            <text x={format!("{mx:.1}")} y={format!("{:.1}", my - 6.0)} text-anchor="middle">
+                                { fill(lang, Msg::FlowLabel, &[&format!("{rate:.0}")]) }
+                            </text>
+                        </g>
+                    }
+                }) }
+            </g>
+        }
+    } else {
+        Html::default()
+    };
+
+    let stations = scenario.stations.iter().map(|station| {
+        let (x, y) = layout.station_point(station.id);
+        let services: Vec<_> = scenario.services.iter().filter(|s| s.station == station.id).collect();
+        let interchange = station.lines.len() > 1;
+        let selected = props.selected_station == Some(station.id);
+        let hosts = !services.is_empty() || station.id == client_station;
+        let on_select = {
+            let on_action = props.on_action.clone();
+            let id = station.id;
+            Callback::from(move |_: MouseEvent| on_action.emit(Action::SelectStation(Some(id))))
+        };
+        let on_key = {
+            let on_action = props.on_action.clone();
+            let id = station.id;
+            Callback::from(move |event: KeyboardEvent| {
+                if event.key() == "Enter" || event.key() == " " {
+                    event.prevent_default();
+                    event.stop_propagation();
+                    on_action.emit(Action::SelectStation(Some(id)));
+                }
+            })
+        };
+        let line_colour_here = station
+            .lines
+            .first()
+            .map(|l| line_colour(scenario.lines[l.index()].style))
+            .unwrap_or(INK);
+        let mut label = station.label.in_language(lang.code()).to_string();
+        let service_names: Vec<String> = services.iter().map(|s| s.label.in_language(lang.code()).to_string()).collect();
+        if !service_names.is_empty() {
+            label = format!("{label} — {}", service_names.join(", "));
+        }
+        let up: usize = services
+            .iter()
+            .map(|s| live.instances.iter().filter(|i| i.service == s.id && i.up).count())
+            .sum();
+        let total: usize = services.iter().map(|s| s.instances.len()).sum();
+        let aria = if total > 0 {
+            format!("{label}: {} {up}/{total}", tr(lang, Msg::InstancesUp))
+        } else {
+            label.clone()
+        };
+        let any_down = up < total;
+        let marker = if interchange {
+            html! { <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="11" class="interchange" /> }
+        } else if hosts {
+            html! { <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="8" class="stop" stroke={line_colour_here} /> }
+        } else {
+            html! { <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="5" class="tick" stroke={line_colour_here} /> }
+        };
+        // Name and services go on the side the tracks leave free.
+        let side = layout.stations[station.id.index()].label_side;
+        let block_height = 18.0 + services.len() as f64 * SERVICE_BLOCK;
+        let (anchor, text_x, top) = match side {
+            LabelSide::Right => ("start", x + 18.0, y - 6.0),
+            LabelSide::Left => ("end", x - 18.0, y - 6.0),
+            LabelSide::Below => ("middle", x, y + 26.0),
+            LabelSide::Above => ("middle", x, y - 14.0 - block_height),
+        };
+        let name_y = top + 4.0;
+        let service_blocks = services.iter().enumerate().map(|(index, service)| {
+            let instances: Vec<&InstanceView> = live.instances.iter().filter(|i| i.service == service.id).collect();
+            let width = instances.len() as f64 * 14.0 - 3.0;
+            let block_top = name_y + 6.0 + index as f64 * SERVICE_BLOCK;
+            let pip_x = match side {
+                LabelSide::Right => text_x,
+                LabelSide::Left => text_x - width,
+                LabelSide::Above | LabelSide::Below => x - width / 2.0,
+            };
+            html! {
+                <g class="service" key={service.id.0}>
+                    <text x={format!("{text_x:.1}")} y={format!("{:.1}", block_top + 12.0)} text-anchor={anchor} class="service-name">
+                        { service.label.in_language(lang.code()) }
+                    </text>
+                    { pips(&instances, pip_x, block_top + 18.0, lang) }
+                </g>
+            }
+        }).collect::<Html>();
+        html! {
+            <g class={classes!("station", interchange.then_some("is-interchange"), selected.then_some("selected"), any_down.then_some("degraded"))}
+               key={station.id.0}
+               role="button" tabindex="0" aria-label={aria} aria-pressed={selected.to_string()}
+               data-station={station.name.clone()}
+               onclick={on_select} onkeydown={on_key}>
+                <title>{ label }</title>
+                if selected {
+                    <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="18" class="selection-ring" />
+                }
+                { marker }
+                if station.id == client_station {
+                    <g class="client-badge" aria-hidden="true" transform={format!("translate({:.1} {:.1})", x - 30.0, y - 8.0)}>
+                        <circle cx="5" cy="4" r="3.2" /><path d="M0 15 Q5 7 10 15 z" />
+                        <circle cx="13" cy="4" r="3.2" /><path d="M8 15 Q13 7 18 15 z" />
+                    </g>
+                }
+                <text x={format!("{text_x:.1}")} y={format!("{name_y:.1}")} text-anchor={anchor} class="station-name">
+                    { station.label.in_language(lang.code()) }
+                </text>
+                { service_blocks }
+            </g>
+        }
+    });
+
+    html! {
+        <svg class="map" viewBox={format!("0 0 {:.0} {:.0}", layout.width, layout.height)}
+             preserveAspectRatio="xMidYMid meet" role="group" aria-label={tr(lang, Msg::MapLabel)} data-testid="map">
+            <defs>
+                <marker id="flow-arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="5" markerHeight="5" orient="auto-start-reverse">
+                    <path d="M0 0 L10 5 L0 10 z" class="flow-arrow" />
+                </marker>
+            </defs>
+            <g class="tracks">{ for tracks }</g>
+            <g class="line-names">{ for line_names }</g>
+            { flows }
+            <g class="stations">{ for stations }</g>
+        </svg>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct LegendProps {
+    pub scenario: Shared<Scenario>,
+    pub lang: Lang,
+}
+
+/// The key to the map: lines, what each dot shape means, interchanges and instance pips.
+#[component]
+pub fn Legend(props: &LegendProps) -> Html {
+    let lang = props.lang;
+    let icon = |content: Html| html! {
+        <svg class="legend-icon" viewBox="-8 -8 16 16" aria-hidden="true" focusable="false">{ content }</svg>
+    };
+    let item = |content: Html, msg: Msg| html! { <li>{ icon(content) }<span>{ tr(lang, msg) }</span></li> };
+    html! {
+        <div class="map-legend" role="group" aria-label={tr(lang, Msg::Legend)}>
+            <ul class="line-key">
+                { for props.scenario.0.lines.iter().map(|line| html! {
+                    <li key={line.id.0}>
+                        <svg class="legend-line" viewBox="0 0 30 10" aria-hidden="true" focusable="false">
+                            <path d="M2 5 L28 5" stroke={line_colour(line.style)} class="track-line key" />
+                        </svg>
+                        <span>{ line.name.in_language(lang.code()) }</span>
+                    </li>
+                }) }
+            </ul>
+            <ul class="symbol-key">
+                { item(html! { <circle r="4.5" class="dot-request" /> }, Msg::LegendRequest) }
+                { item(html! { <rect x="-4.5" y="-4.5" width="9" height="9" class="dot-ok" /> }, Msg::LegendOk) }
+                { item(html! { <path d="M-5 -5 L5 5 M5 -5 L-5 5" class="dot-error" /> }, Msg::LegendError) }
+                { item(html! { <path d="M0 -5.5 L5.5 4.5 L-5.5 4.5 z" class="dot-rejected" /> }, Msg::LegendRejected) }
+                { item(html! { <path d="M0 -6 L6 0 L0 6 L-6 0 z" class="dot-timeout" /> }, Msg::LegendTimeout) }
+                { item(html! { <circle r="4.5" class="dot-lost" /> }, Msg::LegendLost) }
+                { item(html! { <circle r="5.5" class="interchange legend" /> }, Msg::LegendInterchange) }
+                { item(html! { <><rect x="-4" y="-6" width="8" height="12" rx="2" class="pip-frame" /><rect x="-4" y="0" width="8" height="6" rx="2" class="pip-busy" /></> }, Msg::LegendInstance) }
+                { item(html! { <><rect x="-4" y="-6" width="8" height="12" rx="2" class="pip-frame down-frame" /><path d="M-2.5 -3.5 L2.5 3.5 M2.5 -3.5 L-2.5 3.5" class="pip-cross" /></> }, Msg::LegendDown) }
+            </ul>
+        </div>
+    }
+}

@@ -1,0 +1,69 @@
+//! Yew function components. They read state, render, and send `Action`s; the logic they need
+//! lives in `crate::app` where it is tested without a browser.
+
+pub mod app;
+pub mod charts;
+pub mod controls;
+pub mod dots;
+pub mod editor;
+pub mod help;
+pub mod inspector;
+pub mod map;
+pub mod notices;
+
+use crate::app::state::AppState;
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// An `Arc` prop compared by identity: the same scenario object means nothing changed.
+#[derive(Clone, Debug)]
+pub struct Shared<T>(pub Arc<T>);
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// An `Rc` prop compared by identity.
+#[derive(Clone, Debug)]
+pub struct Local<T>(pub Rc<T>);
+
+impl<T> PartialEq for Local<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// The whole UI state as a prop, compared by identity (every action makes a new one).
+#[derive(Clone, Debug)]
+pub struct StateRef(pub Rc<AppState>);
+
+impl PartialEq for StateRef {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Formats virtual time for display: `12.3 s` or `2 min 05.0 s`.
+pub fn format_clock(us: u64) -> String {
+    let seconds = us as f64 / 1_000_000.0;
+    if seconds < 60.0 {
+        format!("{seconds:.1} s")
+    } else {
+        let minutes = (seconds / 60.0).floor();
+        format!("{minutes:.0} min {:04.1} s", seconds - minutes * 60.0)
+    }
+}
+
+/// Milliseconds with sensible precision.
+pub fn format_ms(us: u64) -> String {
+    let ms = us as f64 / 1_000.0;
+    if ms >= 100.0 {
+        format!("{ms:.0}")
+    } else if ms >= 10.0 {
+        format!("{ms:.1}")
+    } else {
+        format!("{ms:.2}")
+    }
+}
