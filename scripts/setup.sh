@@ -22,6 +22,24 @@ export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 
 command -v rustup >/dev/null || { echo "rustup is required: https://rustup.rs" >&2; exit 1; }
 
+# Debian packages that are missing, installed in one go (with sudo when not root).
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  ((${#missing[@]})) || return 0
+  say "installing ${missing[*]} from Debian"
+  local sudo_cmd=()
+  ((EUID == 0)) || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
+}
+
+# A C toolchain for crates with build scripts, and Node.js for wasm-opt and the browser tests.
+command -v cc >/dev/null || apt_install build-essential pkg-config
+command -v npm >/dev/null || apt_install nodejs npm
+
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
@@ -52,16 +70,11 @@ if [[ ! -f node_modules/.stamp ]] || ! cmp -s package-lock.json node_modules/.st
 fi
 
 if $want_browser; then
-  missing=()
-  for pkg in chromium chromium-driver fonts-noto-core; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-  done
-  if ((${#missing[@]})); then
-    say "installing ${missing[*]} from Debian"
-    sudo_cmd=()
-    ((EUID == 0)) || sudo_cmd=(sudo)
-    "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
+  apt_install chromium chromium-driver fonts-noto-core
+  node_major=$(node -p 'process.versions.node.split(".")[0]')
+  if ((node_major < 20)); then
+    echo "The browser tests need Node.js 20 or newer (playwright-core); this machine has $(node --version)." >&2
+    exit 1
   fi
 fi
 

@@ -69,7 +69,10 @@ pub fn draw_run_charts<DB: DrawingBackend>(
         .iter()
         .map(|p| (p.second as f64 + 1.0, f64::from(p.completed)))
         .collect();
-    let y_max = nice_max(throughput.iter().map(|p| p.1).fold(0.0, f64::max) * 1.1, 1.0);
+    let y_max = nice_max(
+        throughput.iter().map(|p| p.1).fold(0.0, f64::max) * 1.1,
+        1.0,
+    );
     let mut chart = ChartBuilder::on(&areas[0])
         .caption(&labels.throughput, caption_font.clone())
         .margin(6)
@@ -119,9 +122,18 @@ pub fn draw_run_charts<DB: DrawingBackend>(
     // Latency percentiles of successful requests, in milliseconds.
     let ms = |us: u64| us as f64 / 1_000.0;
     let with_latency: Vec<&SecondPoint> = points.iter().filter(|p| p.completed > 0).collect();
-    let p50: Vec<(f64, f64)> = with_latency.iter().map(|p| (p.second as f64 + 1.0, ms(p.latency_p50_us))).collect();
-    let p95: Vec<(f64, f64)> = with_latency.iter().map(|p| (p.second as f64 + 1.0, ms(p.latency_p95_us))).collect();
-    let p99: Vec<(f64, f64)> = with_latency.iter().map(|p| (p.second as f64 + 1.0, ms(p.latency_p99_us))).collect();
+    let p50: Vec<(f64, f64)> = with_latency
+        .iter()
+        .map(|p| (p.second as f64 + 1.0, ms(p.latency_p50_us)))
+        .collect();
+    let p95: Vec<(f64, f64)> = with_latency
+        .iter()
+        .map(|p| (p.second as f64 + 1.0, ms(p.latency_p95_us)))
+        .collect();
+    let p99: Vec<(f64, f64)> = with_latency
+        .iter()
+        .map(|p| (p.second as f64 + 1.0, ms(p.latency_p99_us)))
+        .collect();
     let y_max = nice_max(p99.iter().map(|p| p.1).fold(0.0, f64::max) * 1.1, 1.0);
     let mut chart = ChartBuilder::on(&areas[2])
         .caption(&labels.latency, caption_font)
@@ -194,14 +206,25 @@ mod tests {
 
     #[test]
     fn charts_of_a_real_run_have_axes_units_and_lines() {
-        let Some(Ok(mut scenario)) = load_builtin("flipkart") else { panic!() };
+        let Some(Ok(mut scenario)) = load_builtin("flipkart") else {
+            panic!()
+        };
         scenario.duration = SimDuration::from_secs(30);
         let mut engine = Engine::new(Arc::new(scenario), 2);
         engine.run_until_idle(u64::MAX).expect("finite");
         let points: Vec<SecondPoint> = engine.metrics().client.series().iter().copied().collect();
         assert!(points.len() >= 30);
         let svg = svg_of(&points);
-        for text in ["Throughput (successful requests/s)", "Error rate (%)", "Latency (ms)", "virtual time (s)", "requests/s", "p50", "p95", "p99"] {
+        for text in [
+            "Throughput (successful requests/s)",
+            "Error rate (%)",
+            "Latency (ms)",
+            "virtual time (s)",
+            "requests/s",
+            "p50",
+            "p95",
+            "p99",
+        ] {
             assert!(svg.contains(text), "missing {text:?}");
         }
         // Three series in the latency chart plus one each in the others: at least five paths.

@@ -7,5 +7,7 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!("lokal is the web app: run `trunk serve` (see README.md), or use `lokal-cli` for headless runs.");
+    eprintln!(
+        "lokal is the web app: run `trunk serve` (see README.md), or use `lokal-cli` for headless runs."
+    );
 }

@@ -267,3 +267,22 @@ fn list_names_the_builtins() {
         "{text}"
     );
 }
+
+#[test]
+fn the_reference_hash_is_what_the_cli_prints() {
+    use lokal::engine::builtin::{
+        REFERENCE_SCENARIO, REFERENCE_SECONDS, REFERENCE_SEED, reference_trace_hash,
+    };
+    let output = cli(&[
+        "run",
+        &format!("builtin:{REFERENCE_SCENARIO}"),
+        "--duration",
+        &format!("{REFERENCE_SECONDS}s"),
+        "--seed",
+        &REFERENCE_SEED.to_string(),
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("json");
+    let expected = reference_trace_hash().map(lokal::engine::events::format_hash);
+    assert_eq!(report["trace_hash"].as_str(), expected.as_deref());
+}

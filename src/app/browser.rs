@@ -54,7 +54,11 @@ pub fn browser_lang() -> Lang {
     let language = web_sys::window()
         .and_then(|w| w.navigator().language())
         .unwrap_or_default();
-    if language.starts_with("hi") { Lang::Hi } else { Lang::En }
+    if language.starts_with("hi") {
+        Lang::Hi
+    } else {
+        Lang::En
+    }
 }
 
 pub fn media_query(query: &str) -> Option<web_sys::MediaQueryList> {
@@ -93,9 +97,17 @@ pub fn install_panic_panel() {
 }
 
 fn show_fatal_panel(message: &str) {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-    let Some(panel) = document.get_element_by_id("lokal-fatal") else { return };
-    let escape = |text: &str| text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Some(panel) = document.get_element_by_id("lokal-fatal") else {
+        return;
+    };
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
     let line = |msg: Msg| format!("{} · {}", tr(Lang::En, msg), tr(Lang::Hi, msg));
     let html = format!(
         "<div role=\"alertdialog\" aria-labelledby=\"lokal-fatal-title\" class=\"fatal\">\

@@ -245,7 +245,10 @@ mod tests {
             assert!(!msg.en().trim().is_empty(), "{msg:?} has no English");
             assert!(!msg.hi().trim().is_empty(), "{msg:?} has no Hindi");
             let symbols_only = msg.en().chars().all(|c| !c.is_alphabetic());
-            let devanagari = msg.hi().chars().any(|c| ('\u{0900}'..='\u{097F}').contains(&c));
+            let devanagari = msg
+                .hi()
+                .chars()
+                .any(|c| ('\u{0900}'..='\u{097F}').contains(&c));
             assert!(
                 symbols_only || devanagari || msg == Msg::Language,
                 "{msg:?}: Hindi text {:?} has no Devanagari",

@@ -63,8 +63,16 @@ fn ranked_label_sides(directions: &[Point]) -> Vec<LabelSide> {
         .collect();
     // Stable: among equals the order of `LabelSide::ALL` decides.
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let clear = ranked.iter().filter(|(_, clearance)| *clearance >= 0.29).count().max(1);
-    ranked.into_iter().take(clear).map(|(side, _)| side).collect()
+    let clear = ranked
+        .iter()
+        .filter(|(_, clearance)| *clearance >= 0.29)
+        .count()
+        .max(1);
+    ranked
+        .into_iter()
+        .take(clear)
+        .map(|(side, _)| side)
+        .collect()
 }
 
 #[cfg(test)]
@@ -86,8 +94,18 @@ fn label_box(point: Point, side: LabelSide, width: f64, height: f64) -> Rect {
     match side {
         LabelSide::Right => (x + 14.0, y - 14.0, x + 18.0 + width, y - 10.0 + height),
         LabelSide::Left => (x - 18.0 - width, y - 14.0, x - 14.0, y - 10.0 + height),
-        LabelSide::Below => (x - width / 2.0, y + 12.0, x + width / 2.0, y + 16.0 + height),
-        LabelSide::Above => (x - width / 2.0, y - 16.0 - height, x + width / 2.0, y - 12.0),
+        LabelSide::Below => (
+            x - width / 2.0,
+            y + 12.0,
+            x + width / 2.0,
+            y + 16.0 + height,
+        ),
+        LabelSide::Above => (
+            x - width / 2.0,
+            y - 16.0 - height,
+            x + width / 2.0,
+            y - 12.0,
+        ),
     }
 }
 
@@ -97,16 +115,27 @@ fn overlaps(a: Rect, b: Rect) -> bool {
 
 /// Picks each station's label side: the freest side whose label box hits no label placed
 /// before it and no other station, falling back to the freest side.
-fn place_labels(scenario: &Scenario, points: &[Point], directions: &[Vec<Point>]) -> Vec<(LabelSide, Rect)> {
+fn place_labels(
+    scenario: &Scenario,
+    points: &[Point],
+    directions: &[Vec<Point>],
+) -> Vec<(LabelSide, Rect)> {
     let mut placed: Vec<Rect> = Vec::new();
     let mut sides = Vec::with_capacity(points.len());
     for (index, station) in scenario.stations.iter().enumerate() {
-        let services: Vec<_> = scenario.services.iter().filter(|s| s.station == station.id).collect();
-        let name_width = text_width(&station.label.en).max(station.label.hi.as_deref().map_or(0.0, text_width));
+        let services: Vec<_> = scenario
+            .services
+            .iter()
+            .filter(|s| s.station == station.id)
+            .collect();
+        let name_width =
+            text_width(&station.label.en).max(station.label.hi.as_deref().map_or(0.0, text_width));
         let service_width = services
             .iter()
             .map(|s| {
-                let label = text_width(&s.label.en).max(s.label.hi.as_deref().map_or(0.0, text_width)) * 0.9;
+                let label = text_width(&s.label.en)
+                    .max(s.label.hi.as_deref().map_or(0.0, text_width))
+                    * 0.9;
                 label.max(s.instances.len() as f64 * 14.0)
             })
             .fold(0.0, f64::max);
@@ -120,7 +149,11 @@ fn place_labels(scenario: &Scenario, points: &[Point], directions: &[Vec<Point>]
                     other != index && overlaps(candidate, (x - 8.0, y - 8.0, x + 8.0, y + 8.0))
                 })
         };
-        let side = ranked.iter().copied().find(|&side| fits(side)).unwrap_or(ranked[0]);
+        let side = ranked
+            .iter()
+            .copied()
+            .find(|&side| fits(side))
+            .unwrap_or(ranked[0]);
         let chosen = label_box(points[index], side, width, height);
         placed.push(chosen);
         sides.push((side, chosen));
@@ -206,7 +239,11 @@ fn grid_positions(scenario: &Scenario) -> Vec<Point> {
         .flatten()
         .map(|p| p.1)
         .fold(f64::NEG_INFINITY, f64::max);
-    next_row = if next_row.is_finite() { next_row + 3.0 } else { 0.0 };
+    next_row = if next_row.is_finite() {
+        next_row + 3.0
+    } else {
+        0.0
+    };
     for (line_index, line) in scenario.lines.iter().enumerate() {
         let direction = DIRECTIONS[line_index % DIRECTIONS.len()];
         if line.stations.iter().all(|s| grid[s.index()].is_none()) {
@@ -224,18 +261,26 @@ fn grid_positions(scenario: &Scenario) -> Vec<Point> {
                 if grid[station.index()].is_some() {
                     continue;
                 }
-                let before = i.checked_sub(1).and_then(|j| grid[line.stations[j].index()]);
+                let before = i
+                    .checked_sub(1)
+                    .and_then(|j| grid[line.stations[j].index()]);
                 let after = line.stations.get(i + 1).and_then(|s| grid[s.index()]);
                 let (anchor, sign) = match (before, after) {
                     (Some(p), _) => (p, 1.0),
                     (None, Some(p)) => (p, -1.0),
                     (None, None) => continue,
                 };
-                let mut candidate = (anchor.0 + sign * 2.0 * direction.0, anchor.1 + sign * 2.0 * direction.1);
+                let mut candidate = (
+                    anchor.0 + sign * 2.0 * direction.0,
+                    anchor.1 + sign * 2.0 * direction.1,
+                );
                 let mut tries = 0;
                 while occupied(&grid, candidate) && tries < 16 {
                     let turn = DIRECTIONS[(line_index + tries + 1) % DIRECTIONS.len()];
-                    candidate = (anchor.0 + sign * 2.0 * turn.0, anchor.1 + sign * 2.0 * turn.1);
+                    candidate = (
+                        anchor.0 + sign * 2.0 * turn.0,
+                        anchor.1 + sign * 2.0 * turn.1,
+                    );
                     tries += 1;
                 }
                 grid[station.index()] = Some(candidate);
@@ -286,7 +331,9 @@ impl MapLayout {
         let grid = grid_positions(scenario);
         let (min_x, min_y) = grid
             .iter()
-            .fold((f64::INFINITY, f64::INFINITY), |(mx, my), p| (mx.min(p.0), my.min(p.1)));
+            .fold((f64::INFINITY, f64::INFINITY), |(mx, my), p| {
+                (mx.min(p.0), my.min(p.1))
+            });
         let to_map = |p: &Point| (MARGIN + (p.0 - min_x) * GRID, MARGIN + (p.1 - min_y) * GRID);
         let points: Vec<Point> = grid.iter().map(to_map).collect();
 
@@ -320,7 +367,8 @@ impl MapLayout {
                         // Offsets are measured along the corridor's canonical direction, so two
                         // lines running it in opposite directions still end up side by side.
                         let (from, to) = (points[key.0], points[key.1]);
-                        let canonical = offset_polyline(&octilinear(from, to), centred * PARALLEL_SPACING);
+                        let canonical =
+                            offset_polyline(&octilinear(from, to), centred * PARALLEL_SPACING);
                         if a.index() == key.0 {
                             canonical
                         } else {
@@ -340,22 +388,36 @@ impl MapLayout {
         for (line, track) in scenario.lines.iter().zip(&tracks) {
             let track: &TrackPath = track;
             for (pair, segment) in line.stations.windows(2).zip(&track.segments) {
-                if let (Some(&first), Some(&second), Some(&last), Some(&before_last)) =
-                    (segment.first(), segment.get(1), segment.last(), segment.get(segment.len().saturating_sub(2)))
-                {
+                if let (Some(&first), Some(&second), Some(&last), Some(&before_last)) = (
+                    segment.first(),
+                    segment.get(1),
+                    segment.last(),
+                    segment.get(segment.len().saturating_sub(2)),
+                ) {
                     directions[pair[0].index()].push((second.0 - first.0, second.1 - first.1));
-                    directions[pair[1].index()].push((before_last.0 - last.0, before_last.1 - last.1));
+                    directions[pair[1].index()]
+                        .push((before_last.0 - last.0, before_last.1 - last.1));
                 }
             }
         }
         let placed = place_labels(scenario, &points, &directions);
         // Fit the drawing to everything on it, labels included, with a little paper around.
-        let (mut x0, mut y0, mut x1, mut y1) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+        let (mut x0, mut y0, mut x1, mut y1) = (
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        );
         for &(_, (bx0, by0, bx1, by1)) in &placed {
             (x0, y0, x1, y1) = (x0.min(bx0), y0.min(by0), x1.max(bx1), y1.max(by1));
         }
         for &(x, y) in &points {
-            (x0, y0, x1, y1) = (x0.min(x - 60.0), y0.min(y - 40.0), x1.max(x + 60.0), y1.max(y + 40.0));
+            (x0, y0, x1, y1) = (
+                x0.min(x - 60.0),
+                y0.min(y - 40.0),
+                x1.max(x + 60.0),
+                y1.max(y + 40.0),
+            );
         }
         let shift = (PAPER - x0, PAPER - y0);
         let moved = |p: Point| (p.0 + shift.0, p.1 + shift.1);
@@ -364,7 +426,11 @@ impl MapLayout {
         let tracks = tracks
             .into_iter()
             .map(|track| TrackPath {
-                segments: track.segments.into_iter().map(|segment| segment.into_iter().map(moved).collect()).collect(),
+                segments: track
+                    .segments
+                    .into_iter()
+                    .map(|segment| segment.into_iter().map(moved).collect())
+                    .collect(),
                 ..track
             })
             .collect();
@@ -513,7 +579,9 @@ mod tests {
     #[test]
     fn every_track_segment_is_octilinear() {
         for id in crate::engine::builtin::builtin_ids() {
-            let Some(Ok(scenario)) = load_builtin(id) else { panic!("{id}") };
+            let Some(Ok(scenario)) = load_builtin(id) else {
+                panic!("{id}")
+            };
             let layout = MapLayout::new(&scenario);
             for track in &layout.tracks {
                 for segment in &track.segments {
@@ -527,12 +595,22 @@ mod tests {
 
     #[test]
     fn stations_without_positions_get_distinct_places() {
-        let Some(Ok(scenario)) = load_builtin("irctc-tatkal") else { panic!() };
-        assert!(scenario.stations.iter().filter(|s| s.position.is_none()).count() > 3);
+        let Some(Ok(scenario)) = load_builtin("irctc-tatkal") else {
+            panic!()
+        };
+        assert!(
+            scenario
+                .stations
+                .iter()
+                .filter(|s| s.position.is_none())
+                .count()
+                > 3
+        );
         let layout = MapLayout::new(&scenario);
         for (i, a) in layout.stations.iter().enumerate() {
             for b in &layout.stations[i + 1..] {
-                let distance = ((a.point.0 - b.point.0).powi(2) + (a.point.1 - b.point.1).powi(2)).sqrt();
+                let distance =
+                    ((a.point.0 - b.point.0).powi(2) + (a.point.1 - b.point.1).powi(2)).sqrt();
                 assert!(distance > GRID, "stations overlap: {a:?} {b:?}");
             }
         }
@@ -540,13 +618,28 @@ mod tests {
 
     #[test]
     fn routes_follow_the_lines() {
-        let Some(Ok(scenario)) = load_builtin("flipkart") else { panic!() };
+        let Some(Ok(scenario)) = load_builtin("flipkart") else {
+            panic!()
+        };
         let layout = MapLayout::new(&scenario);
         let id = |name: &str| scenario.station_named(name).expect(name);
         // Churchgate to Vashi: Western to Dadar, Central to Kurla, Harbour to Vashi.
         let route = layout.station_route(id("Churchgate"), id("Vashi"));
-        let names: Vec<&str> = route.iter().map(|s| scenario.station(*s).name.as_str()).collect();
-        assert_eq!(names, ["Churchgate", "Mumbai Central", "Dadar", "Kurla", "Chembur", "Vashi"]);
+        let names: Vec<&str> = route
+            .iter()
+            .map(|s| scenario.station(*s).name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Churchgate",
+                "Mumbai Central",
+                "Dadar",
+                "Kurla",
+                "Chembur",
+                "Vashi"
+            ]
+        );
         let line = layout.route(id("Churchgate"), id("Vashi"));
         assert_eq!(line.at(0.0), layout.station_point(id("Churchgate")));
         assert_eq!(line.at(1.0), layout.station_point(id("Vashi")));
@@ -585,17 +678,29 @@ mod tests {
         let a = &layout.tracks[0].segments[1]; // Y → Z on line A
         let b = &layout.tracks[1].segments[0]; // Z → Y on line B
         let gap = (a[0].1 - b[b.len() - 1].1).abs();
-        assert!((gap - PARALLEL_SPACING).abs() < 1e-9, "lines {gap} apart: {a:?} {b:?}");
+        assert!(
+            (gap - PARALLEL_SPACING).abs() < 1e-9,
+            "lines {gap} apart: {a:?} {b:?}"
+        );
         // Where the corridor is not shared, line A runs on the centre line.
-        assert_eq!(layout.tracks[0].segments[0][0].1, layout.station_point(StationId(0)).1);
+        assert_eq!(
+            layout.tracks[0].segments[0][0].1,
+            layout.station_point(StationId(0)).1
+        );
         let offset = offset_polyline(&[(0.0, 0.0), (10.0, 0.0)], 4.0);
         assert_eq!(offset, vec![(0.0, 4.0), (10.0, 4.0)]);
     }
 
     #[test]
     fn labels_go_where_no_track_runs() {
-        assert_eq!(choose_label_side(&[(0.0, 1.0), (0.0, -1.0)]), LabelSide::Right);
-        assert_eq!(choose_label_side(&[(1.0, 0.0), (-1.0, 0.0)]), LabelSide::Below);
+        assert_eq!(
+            choose_label_side(&[(0.0, 1.0), (0.0, -1.0)]),
+            LabelSide::Right
+        );
+        assert_eq!(
+            choose_label_side(&[(1.0, 0.0), (-1.0, 0.0)]),
+            LabelSide::Below
+        );
         assert_eq!(choose_label_side(&[(1.0, 0.0)]), LabelSide::Left);
         assert_eq!(choose_label_side(&[]), LabelSide::Right);
     }
@@ -603,17 +708,26 @@ mod tests {
     #[test]
     fn neighbouring_labels_do_not_overlap_in_the_builtins() {
         for id in crate::engine::builtin::builtin_ids() {
-            let Some(Ok(scenario)) = load_builtin(id) else { panic!("{id}") };
+            let Some(Ok(scenario)) = load_builtin(id) else {
+                panic!("{id}")
+            };
             let layout = MapLayout::new(&scenario);
             let points: Vec<Point> = layout.stations.iter().map(|s| s.point).collect();
             let directions = vec![Vec::new(); points.len()];
             // Re-run placement and check every chosen box against every other.
             let placed = place_labels(&scenario, &points, &directions);
             assert_eq!(placed.len(), points.len());
-            let boxes: Vec<_> = points.iter().zip(&layout.stations).map(|(&p, s)| label_box(p, s.label_side, 60.0, 20.0)).collect();
+            let boxes: Vec<_> = points
+                .iter()
+                .zip(&layout.stations)
+                .map(|(&p, s)| label_box(p, s.label_side, 60.0, 20.0))
+                .collect();
             for (i, a) in boxes.iter().enumerate() {
                 for (j, b) in boxes.iter().enumerate().skip(i + 1) {
-                    assert!(!overlaps(*a, *b), "{id}: labels of stations {i} and {j} overlap");
+                    assert!(
+                        !overlaps(*a, *b),
+                        "{id}: labels of stations {i} and {j} overlap"
+                    );
                 }
             }
         }

@@ -149,7 +149,12 @@ impl Player {
     }
 
     /// A player drawing on a layout computed already (the map shares it).
-    pub fn with_layout(scenario: Arc<Scenario>, layout: Rc<MapLayout>, seed: u64, speed: f64) -> Player {
+    pub fn with_layout(
+        scenario: Arc<Scenario>,
+        layout: Rc<MapLayout>,
+        seed: u64,
+        speed: f64,
+    ) -> Player {
         let mut engine = Engine::new(scenario, seed);
         engine.set_recording(true);
         Player {
@@ -248,8 +253,19 @@ impl Player {
             instances: snapshot.instances,
             services: snapshot.services,
             active_faults: snapshot.active_faults,
-            series: self.engine.metrics().client.series().iter().copied().collect(),
-            flows: self.flows.iter().map(|(&(from, to), &rate)| (from, to, rate)).collect(),
+            series: self
+                .engine
+                .metrics()
+                .client
+                .series()
+                .iter()
+                .copied()
+                .collect(),
+            flows: self
+                .flows
+                .iter()
+                .map(|(&(from, to), &rate)| (from, to, rate))
+                .collect(),
             behind: self.behind,
             finished: self.is_finished(),
         }
@@ -257,7 +273,11 @@ impl Player {
 
     /// Advances by `wall_dt_ms` of wall-clock time at the current speed.
     pub fn frame(&mut self, wall_dt_ms: f64) -> FrameOutcome {
-        let wall_dt_ms = if wall_dt_ms.is_finite() { wall_dt_ms.clamp(0.0, MAX_FRAME_GAP_MS) } else { 0.0 };
+        let wall_dt_ms = if wall_dt_ms.is_finite() {
+            wall_dt_ms.clamp(0.0, MAX_FRAME_GAP_MS)
+        } else {
+            0.0
+        };
         if !self.playing {
             return FrameOutcome::default();
         }
@@ -311,7 +331,8 @@ impl Player {
         let speed = self.speed;
         let display_now = self.display_ms;
         for event in events {
-            let display_at = (display_before + (event.t_us.saturating_sub(virtual_before.0)) as f64 / (1_000.0 * speed))
+            let display_at = (display_before
+                + (event.t_us.saturating_sub(virtual_before.0)) as f64 / (1_000.0 * speed))
                 .min(display_now);
             self.take_event(event, display_at, probability);
         }
@@ -320,19 +341,19 @@ impl Player {
     fn take_event(&mut self, event: EngineEvent, display_at: f64, probability: f64) {
         let t = SimTime(event.t_us);
         match event.kind {
-            EventKind::RequestArrived { request, endpoint, .. } => {
-                if sampled(request, probability) {
-                    if self.recent.len() == RECENT_REQUESTS {
-                        self.recent.pop_front();
-                    }
-                    self.recent.push_back(RequestTrace {
-                        request,
-                        endpoint,
-                        arrived: t,
-                        hops: Vec::new(),
-                        outcome: None,
-                    });
+            EventKind::RequestArrived {
+                request, endpoint, ..
+            } if sampled(request, probability) => {
+                if self.recent.len() == RECENT_REQUESTS {
+                    self.recent.pop_front();
                 }
+                self.recent.push_back(RequestTrace {
+                    request,
+                    endpoint,
+                    arrived: t,
+                    hops: Vec::new(),
+                    outcome: None,
+                });
             }
             EventKind::HopDeparted {
                 call,
@@ -345,7 +366,11 @@ impl Player {
             } => {
                 *self.flows.entry((from, to)).or_insert(0.0) += 1.0;
                 self.departures_per_s += 1.0;
-                if let Some(trace) = self.recent.iter_mut().rev().find(|trace| trace.request == request)
+                if let Some(trace) = self
+                    .recent
+                    .iter_mut()
+                    .rev()
+                    .find(|trace| trace.request == request)
                     && trace.hops.len() < HOPS_PER_REQUEST
                 {
                     trace.hops.push(HopRecord {
@@ -359,7 +384,8 @@ impl Player {
                     });
                 }
                 if sampled(request, probability) && self.dots.len() < MAX_DOTS {
-                    let real_ms = arrive_us.saturating_sub(event.t_us) as f64 / (1_000.0 * self.speed);
+                    let real_ms =
+                        arrive_us.saturating_sub(event.t_us) as f64 / (1_000.0 * self.speed);
                     let kind = match status {
                         Some(status) => DotKind::for_answer(status),
                         None => DotKind::Request,
@@ -386,11 +412,31 @@ impl Player {
                     dot.kind = DotKind::Lost;
                 }
             }
-            EventKind::RequestCompleted { request, latency_us, .. } => {
-                self.set_outcome(request, RequestOutcome::Answered { status: Status::Ok, latency_us });
+            EventKind::RequestCompleted {
+                request,
+                latency_us,
+                ..
+            } => {
+                self.set_outcome(
+                    request,
+                    RequestOutcome::Answered {
+                        status: Status::Ok,
+                        latency_us,
+                    },
+                );
             }
-            EventKind::RequestRejected { request, latency_us, .. } => {
-                self.set_outcome(request, RequestOutcome::Answered { status: Status::Rejected, latency_us });
+            EventKind::RequestRejected {
+                request,
+                latency_us,
+                ..
+            } => {
+                self.set_outcome(
+                    request,
+                    RequestOutcome::Answered {
+                        status: Status::Rejected,
+                        latency_us,
+                    },
+                );
             }
             EventKind::RequestFailed {
                 request,
@@ -398,13 +444,20 @@ impl Player {
                 status,
                 ..
             } => self.set_outcome(request, RequestOutcome::Answered { status, latency_us }),
-            EventKind::RequestTimedOut { request, .. } => self.set_outcome(request, RequestOutcome::TimedOut),
+            EventKind::RequestTimedOut { request, .. } => {
+                self.set_outcome(request, RequestOutcome::TimedOut)
+            }
             _ => {}
         }
     }
 
     fn set_outcome(&mut self, request: RequestId, outcome: RequestOutcome) {
-        if let Some(trace) = self.recent.iter_mut().rev().find(|trace| trace.request == request) {
+        if let Some(trace) = self
+            .recent
+            .iter_mut()
+            .rev()
+            .find(|trace| trace.request == request)
+        {
             trace.outcome = Some(outcome);
         }
     }
@@ -431,7 +484,9 @@ mod tests {
     use crate::engine::builtin::load_builtin;
 
     fn player(id: &str, speed: f64) -> Player {
-        let Some(Ok(scenario)) = load_builtin(id) else { panic!("{id}") };
+        let Some(Ok(scenario)) = load_builtin(id) else {
+            panic!("{id}")
+        };
         let mut player = Player::new(Arc::new(scenario), 1, speed);
         player.set_playing(true);
         player
@@ -462,7 +517,10 @@ mod tests {
     fn a_tight_budget_reports_falling_behind_instead_of_freezing() {
         let mut player = player("tail-at-scale", 100.0);
         let outcome = player.frame(250.0);
-        assert!(outcome.behind, "25 s of fan-out needs more than one frame's budget");
+        assert!(
+            outcome.behind,
+            "25 s of fan-out needs more than one frame's budget"
+        );
         assert!(outcome.events <= FRAME_EVENT_BUDGET);
         assert!(player.is_behind());
     }
@@ -475,7 +533,12 @@ mod tests {
         }
         assert!(!player.dots().is_empty(), "requests are in flight");
         let display = player.display_ms();
-        assert!(player.dots().iter().all(|dot| dot.start_ms <= display && dot.progress(display) < 1.0));
+        assert!(
+            player
+                .dots()
+                .iter()
+                .all(|dot| dot.start_ms <= display && dot.progress(display) < 1.0)
+        );
         assert!(player.dots().iter().any(|dot| dot.kind == DotKind::Request));
         assert!(player.dots().iter().any(|dot| dot.kind == DotKind::Ok));
         assert!(!player.flows().is_empty());
@@ -521,11 +584,27 @@ mod tests {
     fn commands_apply_through_the_player() {
         let mut player = player("flipkart", 1.0);
         player.frame(16.0);
-        let payment = player.engine().scenario().service_named("payment").expect("payment");
+        let payment = player
+            .engine()
+            .scenario()
+            .service_named("payment")
+            .expect("payment");
         player
-            .apply(Command::Crash { service: payment, instance: 0, duration: None })
+            .apply(Command::Crash {
+                service: payment,
+                instance: 0,
+                duration: None,
+            })
             .expect("valid");
         assert_eq!(player.engine().command_log().len(), 1);
-        assert!(player.apply(Command::Crash { service: payment, instance: 9, duration: None }).is_err());
+        assert!(
+            player
+                .apply(Command::Crash {
+                    service: payment,
+                    instance: 9,
+                    duration: None
+                })
+                .is_err()
+        );
     }
 }

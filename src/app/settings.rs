@@ -37,7 +37,9 @@ fn percent_decode(text: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(byte) => {
                         out.push(byte);
@@ -58,9 +60,16 @@ pub fn parse_url(query: &str) -> (UrlSettings, Vec<NoticeSpec>) {
     let mut settings = UrlSettings::default();
     let mut notices = Vec::new();
     let mut bad = |key: &str, value: &str, why: String| {
-        notices.push((Msg::NoticeBadParam, vec![key.to_string(), value.to_string(), why]));
+        notices.push((
+            Msg::NoticeBadParam,
+            vec![key.to_string(), value.to_string(), why],
+        ));
     };
-    for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
+    for pair in query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let (key, value) = (percent_decode(key), percent_decode(value));
         let shown: String = value.chars().take(40).collect();
@@ -70,7 +79,11 @@ pub fn parse_url(query: &str) -> (UrlSettings, Vec<NoticeSpec>) {
                     settings.scenario = Some(value);
                 } else {
                     let hint = not_found_hint(&value, builtin_ids());
-                    bad(&key, &shown, format!("no built-in scenario of that name{hint}"));
+                    bad(
+                        &key,
+                        &shown,
+                        format!("no built-in scenario of that name{hint}"),
+                    );
                 }
             }
             "seed" => match value.parse::<u64>() {
@@ -78,7 +91,9 @@ pub fn parse_url(query: &str) -> (UrlSettings, Vec<NoticeSpec>) {
                 Err(_) => bad(&key, &shown, "a seed is a whole number from 0".into()),
             },
             "speed" => match value.trim_end_matches(['x', '×']).parse::<f64>() {
-                Ok(speed) if speed.is_finite() && (0.1..=100.0).contains(&speed) => settings.speed = Some(speed),
+                Ok(speed) if speed.is_finite() && (0.1..=100.0).contains(&speed) => {
+                    settings.speed = Some(speed)
+                }
                 Ok(_) => bad(&key, &shown, "speed must be from 0.1 to 100".into()),
                 Err(_) => bad(&key, &shown, "speed is a number, like 2".into()),
             },
@@ -151,7 +166,11 @@ pub fn read_stored(raw: Option<&str>) -> StoredOutcome {
 }
 
 /// The starting state from what was stored and the URL; the URL wins where both speak.
-pub fn starting_state(stored: StoredOutcome, url: &UrlSettings, browser_lang: Lang) -> (AppState, Vec<NoticeSpec>) {
+pub fn starting_state(
+    stored: StoredOutcome,
+    url: &UrlSettings,
+    browser_lang: Lang,
+) -> (AppState, Vec<NoticeSpec>) {
     let mut notices = Vec::new();
     let mut state = AppState::initial(url.lang.unwrap_or(browser_lang));
     match stored {
@@ -190,7 +209,13 @@ pub fn starting_state(stored: StoredOutcome, url: &UrlSettings, browser_lang: La
     {
         let lang = state.lang;
         let speed = state.speed;
-        state = AppState::new(ScenarioSource::Builtin(id.clone()), Arc::new(scenario), state.seed, speed, lang);
+        state = AppState::new(
+            ScenarioSource::Builtin(id.clone()),
+            Arc::new(scenario),
+            state.seed,
+            speed,
+            lang,
+        );
         state.seed = state.scenario.seed;
     }
     if let Some(seed) = url.seed {
@@ -225,10 +250,15 @@ mod tests {
 
     #[test]
     fn bad_parameters_become_notices_and_defaults() {
-        let (settings, notices) = parse_url("scenario=flipcart&seed=-1&speed=9000&lang=fr&autoplay=maybe&colour=red");
+        let (settings, notices) =
+            parse_url("scenario=flipcart&seed=-1&speed=9000&lang=fr&autoplay=maybe&colour=red");
         assert_eq!(settings, UrlSettings::default());
         assert_eq!(notices.len(), 6, "{notices:?}");
-        assert!(notices[0].1[2].contains("did you mean \"flipkart\""), "{:?}", notices[0]);
+        assert!(
+            notices[0].1[2].contains("did you mean \"flipkart\""),
+            "{:?}",
+            notices[0]
+        );
         assert_eq!(notices[1].1[0], "seed");
         assert!(notices[2].1[2].contains("0.1 to 100"));
     }
@@ -245,9 +275,13 @@ mod tests {
     #[test]
     fn corrupt_storage_is_reported_not_fatal() {
         assert_eq!(read_stored(Some("{not json")), StoredOutcome::Corrupt);
-        assert_eq!(read_stored(Some(r#"{"seed": "x"}"#)), StoredOutcome::Corrupt);
+        assert_eq!(
+            read_stored(Some(r#"{"seed": "x"}"#)),
+            StoredOutcome::Corrupt
+        );
         assert_eq!(read_stored(None), StoredOutcome::Nothing);
-        let (state, notices) = starting_state(StoredOutcome::Corrupt, &UrlSettings::default(), Lang::En);
+        let (state, notices) =
+            starting_state(StoredOutcome::Corrupt, &UrlSettings::default(), Lang::En);
         assert_eq!(notices, vec![(Msg::NoticeStoredCorrupt, Vec::new())]);
         assert_eq!(state.scenario.id, "flipkart");
     }
@@ -261,7 +295,10 @@ mod tests {
         let stored = read_stored(Some(&text));
         let (restored, notices) = starting_state(stored, &UrlSettings::default(), Lang::En);
         assert!(notices.is_empty());
-        assert_eq!((restored.seed, restored.speed, restored.lang), (99, 5.0, Lang::Hi));
+        assert_eq!(
+            (restored.seed, restored.speed, restored.lang),
+            (99, 5.0, Lang::Hi)
+        );
 
         let (url, _) = parse_url("seed=7&lang=en");
         let (restored, _) = starting_state(read_stored(Some(&text)), &url, Lang::Hi);
@@ -277,8 +314,15 @@ mod tests {
             speed: 1.0,
             lang: Lang::En,
         };
-        let (state, notices) = starting_state(StoredOutcome::Session(session), &UrlSettings::default(), Lang::En);
-        assert_eq!(notices, vec![(Msg::NoticeStoredScenarioInvalid, Vec::new())]);
+        let (state, notices) = starting_state(
+            StoredOutcome::Session(session),
+            &UrlSettings::default(),
+            Lang::En,
+        );
+        assert_eq!(
+            notices,
+            vec![(Msg::NoticeStoredScenarioInvalid, Vec::new())]
+        );
         assert_eq!(state.scenario.id, "flipkart");
     }
 }

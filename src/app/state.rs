@@ -112,7 +112,13 @@ pub fn clamp_speed(speed: f64) -> f64 {
 
 impl AppState {
     /// The state for `scenario` loaded from `source`.
-    pub fn new(source: ScenarioSource, scenario: Arc<Scenario>, seed: u64, speed: f64, lang: Lang) -> AppState {
+    pub fn new(
+        source: ScenarioSource,
+        scenario: Arc<Scenario>,
+        seed: u64,
+        speed: f64,
+        lang: Lang,
+    ) -> AppState {
         let selected_station = None;
         AppState {
             lang,
@@ -140,13 +146,21 @@ impl AppState {
         let scenario = match load_builtin(DEFAULT_SCENARIO) {
             Some(Ok(scenario)) => scenario,
             // The built-ins are checked by tests; this branch only guards against a broken build.
-            _ => match crate::engine::builtin::builtin_ids().find_map(|id| load_builtin(id).and_then(Result::ok)) {
+            _ => match crate::engine::builtin::builtin_ids()
+                .find_map(|id| load_builtin(id).and_then(Result::ok))
+            {
                 Some(scenario) => scenario,
                 None => unreachable_scenario(),
             },
         };
         let seed = scenario.seed;
-        AppState::new(ScenarioSource::Builtin(scenario.id.clone()), Arc::new(scenario), seed, 1.0, lang)
+        AppState::new(
+            ScenarioSource::Builtin(scenario.id.clone()),
+            Arc::new(scenario),
+            seed,
+            1.0,
+            lang,
+        )
     }
 
     pub fn notify(&mut self, msg: Msg, args: Vec<String>) {
@@ -234,10 +248,19 @@ impl Reducible for AppState {
             }
             Action::SetSpeed(speed) => state.speed = clamp_speed(speed),
             Action::Faster => {
-                state.speed = SPEEDS.iter().copied().find(|&s| s > state.speed + 1e-9).unwrap_or(state.speed);
+                state.speed = SPEEDS
+                    .iter()
+                    .copied()
+                    .find(|&s| s > state.speed + 1e-9)
+                    .unwrap_or(state.speed);
             }
             Action::Slower => {
-                state.speed = SPEEDS.iter().rev().copied().find(|&s| s < state.speed - 1e-9).unwrap_or(state.speed);
+                state.speed = SPEEDS
+                    .iter()
+                    .rev()
+                    .copied()
+                    .find(|&s| s < state.speed - 1e-9)
+                    .unwrap_or(state.speed);
             }
             Action::TogglePlay => state.playing = !state.playing,
             Action::SetPlaying(playing) => state.playing = playing,
@@ -299,7 +322,10 @@ mod tests {
 
     #[test]
     fn speed_steps_and_clamps() {
-        let state = reduce(AppState::initial(Lang::En), &[Action::Faster, Action::Faster]);
+        let state = reduce(
+            AppState::initial(Lang::En),
+            &[Action::Faster, Action::Faster],
+        );
         assert_eq!(state.speed, 5.0);
         let state = reduce(state, &[Action::SetSpeed(1e9)]);
         assert_eq!(state.speed, 100.0);
@@ -314,22 +340,36 @@ mod tests {
     #[test]
     fn an_invalid_custom_scenario_keeps_the_current_one_and_lists_problems() {
         let before = AppState::initial(Lang::En);
-        let after = reduce(before.clone(), &[Action::ApplyCustom("[[services]]\nname = 3\n".into())]);
-        assert_eq!(after.scenario.id, before.scenario.id, "nothing was replaced");
+        let after = reduce(
+            before.clone(),
+            &[Action::ApplyCustom("[[services]]\nname = 3\n".into())],
+        );
+        assert_eq!(
+            after.scenario.id, before.scenario.id,
+            "nothing was replaced"
+        );
         assert_eq!(after.run, before.run);
         assert!(!after.problems.is_empty());
         assert!(after.problems.iter().any(|p| p.path == "services[0].name"));
         assert!(after.editor_open);
-        assert_eq!(after.notices.last().map(|n| n.msg), Some(Msg::ProblemsCount));
+        assert_eq!(
+            after.notices.last().map(|n| n.msg),
+            Some(Msg::ProblemsCount)
+        );
     }
 
     #[test]
     fn a_valid_custom_scenario_starts_a_new_run() {
-        let text = crate::engine::builtin::builtin_source("mm1").expect("mm1").to_string();
+        let text = crate::engine::builtin::builtin_source("mm1")
+            .expect("mm1")
+            .to_string();
         let before = AppState::initial(Lang::En);
         let after = reduce(before.clone(), &[Action::ApplyCustom(text.clone())]);
         assert_eq!(after.scenario.id, "mm1");
-        assert_eq!(after.source, ScenarioSource::Custom(Rc::from(text.as_str())));
+        assert_eq!(
+            after.source,
+            ScenarioSource::Custom(Rc::from(text.as_str()))
+        );
         assert_eq!(after.run, before.run + 1);
         assert!(after.problems.is_empty());
     }
@@ -347,7 +387,11 @@ mod tests {
     fn escape_closes_overlays_before_clearing_selection() {
         let state = reduce(
             AppState::initial(Lang::En),
-            &[Action::SelectStation(Some(StationId(5))), Action::ToggleHelp, Action::Escape],
+            &[
+                Action::SelectStation(Some(StationId(5))),
+                Action::ToggleHelp,
+                Action::Escape,
+            ],
         );
         assert!(!state.help_open);
         assert_eq!(state.selected_station, Some(StationId(5)));
@@ -370,7 +414,10 @@ mod tests {
     fn notices_stay_few() {
         let mut state = AppState::initial(Lang::En);
         for i in 0..9 {
-            state = reduce(state, &[Action::Notify(Msg::ScenarioLoaded, vec![i.to_string()])]);
+            state = reduce(
+                state,
+                &[Action::Notify(Msg::ScenarioLoaded, vec![i.to_string()])],
+            );
         }
         assert_eq!(state.notices.len(), 5);
         let first = state.notices[0].id;

@@ -84,14 +84,22 @@ impl FrameLoop {
     }
 
     fn on_frame(self: &Rc<Self>, timestamp: f64) {
-        let dt = self.last_frame_ms.get().map_or(0.0, |last| timestamp - last);
+        let dt = self
+            .last_frame_ms
+            .get()
+            .map_or(0.0, |last| timestamp - last);
         self.last_frame_ms.set(Some(timestamp));
         let state = Rc::clone(&self.latest.borrow());
         let mut refresh = None;
         if let Some(player) = self.player.borrow_mut().as_mut() {
             player.frame(dt);
             if let Some(canvas) = self.canvas.cast::<HtmlCanvasElement>() {
-                draw_dots(&canvas, player, state.selected_request, state.reduced_motion);
+                draw_dots(
+                    &canvas,
+                    player,
+                    state.selected_request,
+                    state.reduced_motion,
+                );
             }
             if timestamp - self.last_live_ms.get() >= LIVE_REFRESH_MS {
                 self.last_live_ms.set(timestamp);
@@ -106,14 +114,21 @@ impl FrameLoop {
 }
 
 /// Applies a fault command from the toolbar or a shortcut to the selected service.
-pub fn apply_fault(player: &SharedPlayer, dispatch: &UseReducerDispatcher<AppState>, command: Command) {
+pub fn apply_fault(
+    player: &SharedPlayer,
+    dispatch: &UseReducerDispatcher<AppState>,
+    command: Command,
+) {
     let result = match player.borrow_mut().as_mut() {
         Some(player) => player.apply(command).map(|_| player.live_view()),
         None => return,
     };
     match result {
         Ok(live) => dispatch.dispatch(Action::Live(Rc::new(live))),
-        Err(error) => dispatch.dispatch(Action::Notify(Msg::NoticeBadParam, vec!["fault".into(), String::new(), error.0])),
+        Err(error) => dispatch.dispatch(Action::Notify(
+            Msg::NoticeBadParam,
+            vec!["fault".into(), String::new(), error.0],
+        )),
     }
 }
 
@@ -172,7 +187,12 @@ pub fn step_once(player: &SharedPlayer, dispatch: &UseReducerDispatcher<AppState
     dispatch.dispatch(Action::Live(Rc::new(live)));
 }
 
-fn on_key(event: &KeyboardEvent, state: &AppState, player: &SharedPlayer, dispatch: &UseReducerDispatcher<AppState>) {
+fn on_key(
+    event: &KeyboardEvent,
+    state: &AppState,
+    player: &SharedPlayer,
+    dispatch: &UseReducerDispatcher<AppState>,
+) {
     if event.ctrl_key() || event.meta_key() || event.alt_key() {
         return;
     }
@@ -237,7 +257,9 @@ pub fn App() -> Html {
 
     let layout = {
         let scenario = Arc::clone(&state.scenario);
-        use_memo(Arc::as_ptr(&state.scenario) as usize, move |_| MapLayout::new(&scenario))
+        use_memo(Arc::as_ptr(&state.scenario) as usize, move |_| {
+            MapLayout::new(&scenario)
+        })
     };
 
     // A new run: a fresh player for the scenario and seed.
@@ -259,12 +281,15 @@ pub fn App() -> Html {
     // Speed and play/pause follow the state.
     {
         let player = Rc::clone(&player);
-        use_effect_with((state.speed.to_bits(), state.playing), move |&(speed, playing)| {
-            if let Some(player) = player.borrow_mut().as_mut() {
-                player.set_speed(f64::from_bits(speed));
-                player.set_playing(playing);
-            }
-        });
+        use_effect_with(
+            (state.speed.to_bits(), state.playing),
+            move |&(speed, playing)| {
+                if let Some(player) = player.borrow_mut().as_mut() {
+                    player.set_speed(f64::from_bits(speed));
+                    player.set_playing(playing);
+                }
+            },
+        );
     }
 
     // The session is saved whenever what it holds changes (outside the reducer).
@@ -321,12 +346,17 @@ pub fn App() -> Html {
             let document = gloo::utils::document();
             let keys = {
                 let dispatch = dispatch.clone();
-                EventListener::new_with_options(&document, "keydown", EventListenerOptions::enable_prevent_default(), move |event| {
-                    if let Some(event) = event.dyn_ref::<KeyboardEvent>() {
-                        let state = Rc::clone(&latest.borrow());
-                        on_key(event, &state, &player, &dispatch);
-                    }
-                })
+                EventListener::new_with_options(
+                    &document,
+                    "keydown",
+                    EventListenerOptions::enable_prevent_default(),
+                    move |event| {
+                        if let Some(event) = event.dyn_ref::<KeyboardEvent>() {
+                            let state = Rc::clone(&latest.borrow());
+                            on_key(event, &state, &player, &dispatch);
+                        }
+                    },
+                )
             };
             let motion = browser::media_query("(prefers-reduced-motion: reduce)").map(|query| {
                 let query_for_check = query.clone();
@@ -367,9 +397,14 @@ pub fn App() -> Html {
         let canvas = canvas.clone();
         let dispatch = state.dispatcher();
         Callback::from(move |event: MouseEvent| {
-            let Some(canvas) = canvas.cast::<HtmlCanvasElement>() else { return };
+            let Some(canvas) = canvas.cast::<HtmlCanvasElement>() else {
+                return;
+            };
             let rect = canvas.get_bounding_client_rect();
-            let (x, y) = (f64::from(event.client_x()) - rect.left(), f64::from(event.client_y()) - rect.top());
+            let (x, y) = (
+                f64::from(event.client_x()) - rect.left(),
+                f64::from(event.client_y()) - rect.top(),
+            );
             if let Some(player) = player.borrow().as_ref()
                 && let Some(request) = nearest_dot(&canvas, player, x, y)
             {
@@ -379,9 +414,12 @@ pub fn App() -> Html {
     };
 
     let lang = state.lang;
-    let trace = state
-        .selected_request
-        .and_then(|request| player.borrow().as_ref().and_then(|p| p.request_trace(request).cloned()));
+    let trace = state.selected_request.and_then(|request| {
+        player
+            .borrow()
+            .as_ref()
+            .and_then(|p| p.request_trace(request).cloned())
+    });
     html! {
         <div class={classes!("app", state.reduced_motion.then_some("reduced-motion"))} lang={lang.code()}>
             <a class="skip-link" href="#lokal-controls">{ tr(lang, Msg::Scenario) }</a>

@@ -12,7 +12,11 @@ use yew::prelude::*;
 const PICKER_ORDER: [&str; 5] = ["flipkart", "irctc-tatkal", "tail-at-scale", "mm1", "mmc"];
 
 fn picker_ids() -> Vec<&'static str> {
-    let mut ids: Vec<&'static str> = PICKER_ORDER.iter().copied().filter(|id| builtin_ids().any(|b| b == *id)).collect();
+    let mut ids: Vec<&'static str> = PICKER_ORDER
+        .iter()
+        .copied()
+        .filter(|id| builtin_ids().any(|b| b == *id))
+        .collect();
     ids.extend(builtin_ids().filter(|id| !PICKER_ORDER.contains(id)));
     ids
 }
@@ -62,7 +66,11 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     Ok(seed) => on_action.emit(Action::SetSeed(seed)),
                     Err(_) => on_action.emit(Action::Notify(
                         Msg::NoticeBadParam,
-                        vec!["seed".into(), input.value().chars().take(40).collect(), "0 … 18446744073709551615".into()],
+                        vec![
+                            "seed".into(),
+                            input.value().chars().take(40).collect(),
+                            "0 … 18446744073709551615".into(),
+                        ],
                     )),
                 }
             }
@@ -81,7 +89,11 @@ pub fn Controls(props: &ControlsProps) -> Html {
         ScenarioSource::Custom(_) => "custom".to_string(),
     };
     let live = &state.live;
-    let play_label = if state.playing { tr(lang, Msg::Pause) } else { tr(lang, Msg::Play) };
+    let play_label = if state.playing {
+        tr(lang, Msg::Pause)
+    } else {
+        tr(lang, Msg::Play)
+    };
     html! {
         <nav id="lokal-controls" class="controls" aria-label={tr(lang, Msg::Scenario)}>
             <label class="control picker">
@@ -101,21 +113,21 @@ pub fn Controls(props: &ControlsProps) -> Html {
             </label>
             <div class="control-group" role="group" aria-label={tr(lang, Msg::Play)}>
                 <button class={classes!("primary", state.playing.then_some("playing"))} onclick={action(Action::TogglePlay)}
-                        aria-label={play_label} aria-keyshortcuts="Space" title={format!("{play_label} (Space)")}>
+                        aria-keyshortcuts="Space" title={format!("{play_label} (Space)")}>
                     <span aria-hidden="true" class="icon">{ if state.playing { "❚❚" } else { "▶" } }</span>
                     <span class="button-text">{ play_label }</span>
                 </button>
-                <button onclick={on_step} aria-label={tr(lang, Msg::Step)} aria-keyshortcuts="." title={format!("{} (.)", tr(lang, Msg::Step))}>
+                <button onclick={on_step} aria-keyshortcuts="." title={format!("{} (.)", tr(lang, Msg::Step))}>
                     <span aria-hidden="true" class="icon">{ "⇥" }</span>
                     <span class="button-text">{ tr(lang, Msg::StepShort) }</span>
                 </button>
-                <button onclick={action(Action::Restart)} aria-label={tr(lang, Msg::Restart)} aria-keyshortcuts="R" title={format!("{} (R)", tr(lang, Msg::Restart))}>
+                <button onclick={action(Action::Restart)} aria-keyshortcuts="R" title={format!("{} (R)", tr(lang, Msg::Restart))}>
                     <span aria-hidden="true" class="icon">{ "↺" }</span>
                     <span class="button-text">{ tr(lang, Msg::Restart) }</span>
                 </button>
             </div>
             <div class="control-group speed" role="group" aria-label={tr(lang, Msg::Speed)}>
-                <button onclick={action(Action::Slower)} aria-label={tr(lang, Msg::Slower)} aria-keyshortcuts="-" title={format!("{} (−)", tr(lang, Msg::Slower))}>{ "−" }</button>
+                <button onclick={action(Action::Slower)} aria-label={tr(lang, Msg::Slower)} aria-keyshortcuts="-" title={format!("{} (−)", tr(lang, Msg::Slower))}><span aria-hidden="true">{ "−" }</span></button>
                 <label class="speed-slider">
                     <span class="control-label">{ tr(lang, Msg::Speed) }</span>
                     <input type="range" min="0" max={(SPEEDS.len() - 1).to_string()} step="1"
@@ -123,7 +135,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                         aria-label={tr(lang, Msg::Speed)} aria-valuetext={format!("{}×", state.speed)} />
                 </label>
                 <output class="speed-value" aria-live="polite">{ format!("{}×", state.speed) }</output>
-                <button onclick={action(Action::Faster)} aria-label={tr(lang, Msg::Faster)} aria-keyshortcuts="+" title={format!("{} (+)", tr(lang, Msg::Faster))}>{ "+" }</button>
+                <button onclick={action(Action::Faster)} aria-label={tr(lang, Msg::Faster)} aria-keyshortcuts="+" title={format!("{} (+)", tr(lang, Msg::Faster))}><span aria-hidden="true">{ "+" }</span></button>
             </div>
             <form class="control-group seed" onsubmit={apply_seed}>
                 <label>
@@ -131,13 +143,13 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     <input ref={seed_input} type="text" inputmode="numeric" size="8" value={state.seed.to_string()}
                         aria-label={tr(lang, Msg::Seed)} />
                 </label>
-                <button type="submit" aria-label={tr(lang, Msg::ApplySeed)} title={tr(lang, Msg::ApplySeed)}>{ "✓" }</button>
-                <button type="button" onclick={action(Action::Reseed)} aria-label={tr(lang, Msg::Reseed)} aria-keyshortcuts="S" title={format!("{} (S)", tr(lang, Msg::Reseed))}>{ "⚄" }</button>
+                <button type="submit" aria-label={tr(lang, Msg::ApplySeed)} title={tr(lang, Msg::ApplySeed)}><span aria-hidden="true">{ "✓" }</span></button>
+                <button type="button" onclick={action(Action::Reseed)} aria-label={tr(lang, Msg::Reseed)} aria-keyshortcuts="S" title={format!("{} (S)", tr(lang, Msg::Reseed))}><span aria-hidden="true">{ "⚄" }</span></button>
             </form>
             <div class="control-group misc">
-                <button onclick={action(Action::ToggleLang)} aria-label={tr(lang, Msg::LanguageName)} aria-keyshortcuts="L" lang={lang.other().code()}>{ tr(lang, Msg::Language) }</button>
-                <button onclick={action(Action::ToggleEditor)} aria-label={tr(lang, Msg::Editor)} aria-keyshortcuts="E" aria-expanded={state.editor_open.to_string()}>{ tr(lang, Msg::EditorShort) }</button>
-                <button onclick={action(Action::ToggleHelp)} aria-label={tr(lang, Msg::Help)} aria-keyshortcuts="?" aria-expanded={state.help_open.to_string()}>{ "?" }</button>
+                <button onclick={action(Action::ToggleLang)} title={tr(lang, Msg::LanguageName)} aria-keyshortcuts="L" lang={lang.other().code()}>{ tr(lang, Msg::Language) }</button>
+                <button onclick={action(Action::ToggleEditor)} title={tr(lang, Msg::Editor)} aria-keyshortcuts="E" aria-expanded={state.editor_open.to_string()}>{ tr(lang, Msg::EditorShort) }</button>
+                <button onclick={action(Action::ToggleHelp)} aria-label={tr(lang, Msg::Help)} title={tr(lang, Msg::Help)} aria-keyshortcuts="?" aria-expanded={state.help_open.to_string()}><span aria-hidden="true">{ "?" }</span></button>
             </div>
             <div class="status" role="status" aria-live="off">
                 <span class="clock" title={tr(lang, Msg::VirtualTime)}>

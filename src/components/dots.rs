@@ -19,7 +19,9 @@ pub struct Fit {
 }
 
 pub fn fit(css_width: f64, css_height: f64, map_width: f64, map_height: f64) -> Fit {
-    let scale = (css_width / map_width).min(css_height / map_height).max(1e-6);
+    let scale = (css_width / map_width)
+        .min(css_height / map_height)
+        .max(1e-6);
     Fit {
         scale,
         offset_x: (css_width - map_width * scale) / 2.0,
@@ -78,10 +80,20 @@ const KINDS: [DotKind; 6] = [
 
 /// Sizes the canvas to its box and returns its context with the map transform applied.
 fn prepare(canvas: &HtmlCanvasElement, player: &Player) -> Option<(CanvasRenderingContext2d, Fit)> {
-    let ctx = canvas.get_context("2d").ok()??.dyn_into::<CanvasRenderingContext2d>().ok()?;
+    let ctx = canvas
+        .get_context("2d")
+        .ok()??
+        .dyn_into::<CanvasRenderingContext2d>()
+        .ok()?;
     let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
-    let (css_w, css_h) = (f64::from(canvas.client_width()), f64::from(canvas.client_height()));
-    let (pixel_w, pixel_h) = ((css_w * ratio).round() as u32, (css_h * ratio).round() as u32);
+    let (css_w, css_h) = (
+        f64::from(canvas.client_width()),
+        f64::from(canvas.client_height()),
+    );
+    let (pixel_w, pixel_h) = (
+        (css_w * ratio).round() as u32,
+        (css_h * ratio).round() as u32,
+    );
     if canvas.width() != pixel_w || canvas.height() != pixel_h {
         canvas.set_width(pixel_w);
         canvas.set_height(pixel_h);
@@ -90,13 +102,27 @@ fn prepare(canvas: &HtmlCanvasElement, player: &Player) -> Option<(CanvasRenderi
     let fit = fit(css_w, css_h, layout.width, layout.height);
     let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
     ctx.clear_rect(0.0, 0.0, f64::from(pixel_w), f64::from(pixel_h));
-    let _ = ctx.set_transform(ratio * fit.scale, 0.0, 0.0, ratio * fit.scale, ratio * fit.offset_x, ratio * fit.offset_y);
+    let _ = ctx.set_transform(
+        ratio * fit.scale,
+        0.0,
+        0.0,
+        ratio * fit.scale,
+        ratio * fit.offset_x,
+        ratio * fit.offset_y,
+    );
     Some((ctx, fit))
 }
 
 /// Draws every dot at its current place. Batched: one path per kind.
-pub fn draw_dots(canvas: &HtmlCanvasElement, player: &Player, selected: Option<RequestId>, reduced_motion: bool) {
-    let Some((ctx, _)) = prepare(canvas, player) else { return };
+pub fn draw_dots(
+    canvas: &HtmlCanvasElement,
+    player: &Player,
+    selected: Option<RequestId>,
+    reduced_motion: bool,
+) {
+    let Some((ctx, _)) = prepare(canvas, player) else {
+        return;
+    };
     if reduced_motion {
         let _ = canvas.set_attribute("data-dot-count", "0");
         return;
@@ -155,7 +181,12 @@ pub fn draw_dots(canvas: &HtmlCanvasElement, player: &Player, selected: Option<R
 }
 
 /// The request whose dot is nearest to a click at CSS pixel (x, y), within 12 px.
-pub fn nearest_dot(canvas: &HtmlCanvasElement, player: &Player, x: f64, y: f64) -> Option<RequestId> {
+pub fn nearest_dot(
+    canvas: &HtmlCanvasElement,
+    player: &Player,
+    x: f64,
+    y: f64,
+) -> Option<RequestId> {
     let layout = player.layout();
     let fit = fit(
         f64::from(canvas.client_width()),

@@ -28,11 +28,31 @@ pub fn status_text(lang: Lang, status: Status) -> &'static str {
 
 fn describe_fault(lang: Lang, spec: &CommandSpec) -> String {
     match spec {
-        CommandSpec::Crash { service, instance, .. } => format!("{} · {service}#{instance}", tr(lang, Msg::Crash)),
-        CommandSpec::Restart { service, instance } => format!("{} · {service}#{instance}", tr(lang, Msg::Up)),
-        CommandSpec::Slow { service, factor, .. } => format!("{service} · {}", fill(lang, Msg::Slowed, &[&format!("{factor:.0}")])),
-        CommandSpec::Errors { service, probability, .. } => {
-            format!("{service} · {}", fill(lang, Msg::Failing, &[&format!("{:.0}", probability * 100.0)]))
+        CommandSpec::Crash {
+            service, instance, ..
+        } => format!("{} · {service}#{instance}", tr(lang, Msg::Crash)),
+        CommandSpec::Restart { service, instance } => {
+            format!("{} · {service}#{instance}", tr(lang, Msg::Up))
+        }
+        CommandSpec::Slow {
+            service, factor, ..
+        } => format!(
+            "{service} · {}",
+            fill(lang, Msg::Slowed, &[&format!("{factor:.0}")])
+        ),
+        CommandSpec::Errors {
+            service,
+            probability,
+            ..
+        } => {
+            format!(
+                "{service} · {}",
+                fill(
+                    lang,
+                    Msg::Failing,
+                    &[&format!("{:.0}", probability * 100.0)]
+                )
+            )
         }
         CommandSpec::Partition { a, b, .. } => format!("{a} ⟂ {b}"),
         CommandSpec::Heal => tr(lang, Msg::Heal).to_string(),
@@ -53,16 +73,17 @@ pub fn Inspector(props: &InspectorProps) -> Html {
     let lang = state.lang;
     let scenario = &state.scenario;
     let live = &state.live;
-    let fault_button = |kind: FaultKind, label: Msg, key: &'static str, class: &'static str, enabled: bool| {
-        let on_fault = props.on_fault.clone();
-        html! {
-            <button class={classes!("fault", class)} disabled={!enabled} aria-keyshortcuts={key}
-                    title={format!("{} ({key})", tr(lang, label))}
-                    onclick={Callback::from(move |_: MouseEvent| on_fault.emit(kind))}>
-                { tr(lang, label) }
-            </button>
-        }
-    };
+    let fault_button =
+        |kind: FaultKind, label: Msg, key: &'static str, class: &'static str, enabled: bool| {
+            let on_fault = props.on_fault.clone();
+            html! {
+                <button class={classes!("fault", class)} disabled={!enabled} aria-keyshortcuts={key}
+                        title={format!("{} ({key})", tr(lang, label))}
+                        onclick={Callback::from(move |_: MouseEvent| on_fault.emit(kind))}>
+                    { tr(lang, label) }
+                </button>
+            }
+        };
 
     let station_panel = match state.selected_station {
         None => html! { <p class="hint">{ tr(lang, Msg::InspectHint) }</p> },
@@ -106,9 +127,9 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                     </section>
                 }
             });
-            let can_crash = state.selected_service.is_some_and(|service| {
-                live.instances.iter().any(|i| i.service == service && i.up)
-            });
+            let can_crash = state
+                .selected_service
+                .is_some_and(|service| live.instances.iter().any(|i| i.service == service && i.up));
             let has_service = state.selected_service.is_some();
             html! {
                 <>
@@ -156,12 +177,23 @@ pub fn Inspector(props: &InspectorProps) -> Html {
         (None, _) => html! { <p class="hint">{ tr(lang, Msg::RequestHint) }</p> },
         (Some(_), None) => html! { <p class="hint">{ tr(lang, Msg::RequestGone) }</p> },
         (Some(request), Some(trace)) => {
-            let station = |id| scenario.station(id).label.in_language(lang.code()).to_string();
+            let station = |id| {
+                scenario
+                    .station(id)
+                    .label
+                    .in_language(lang.code())
+                    .to_string()
+            };
             let outcome = match trace.outcome {
                 None => tr(lang, Msg::Pending).to_string(),
                 Some(RequestOutcome::TimedOut) => tr(lang, Msg::TimedOut).to_string(),
                 Some(RequestOutcome::Answered { status, latency_us }) => {
-                    format!("{} · {} {}", status_text(lang, status), format_ms(latency_us), tr(lang, Msg::Milliseconds))
+                    format!(
+                        "{} · {} {}",
+                        status_text(lang, status),
+                        format_ms(latency_us),
+                        tr(lang, Msg::Milliseconds)
+                    )
                 }
             };
             html! {

@@ -204,11 +204,23 @@ pub fn Map(props: &MapProps) -> Html {
             .map(|s| live.instances.iter().filter(|i| i.service == s.id && i.up).count())
             .sum();
         let total: usize = services.iter().map(|s| s.instances.len()).sum();
-        let aria = if total > 0 {
-            format!("{label}: {} {up}/{total}", tr(lang, Msg::InstancesUp))
-        } else {
-            label.clone()
-        };
+        // The accessible name starts with exactly what is visible, in order (station, then each
+        // service with its fault badges), and ends with what only the pips show.
+        let mut aria = station.label.in_language(lang.code()).to_string();
+        for service in &services {
+            aria.push(' ');
+            aria.push_str(service.label.in_language(lang.code()));
+            for instance in live.instances.iter().filter(|i| i.service == service.id) {
+                if instance.slow_factor > 1.0 {
+                    aria.push_str(&format!(" ×{:.0}", instance.slow_factor));
+                } else if instance.injected_error > 0.0 {
+                    aria.push_str(&format!(" !{:.0}%", instance.injected_error * 100.0));
+                }
+            }
+        }
+        if total > 0 {
+            aria.push_str(&format!(": {} {up}/{total}", tr(lang, Msg::InstancesUp)));
+        }
         let any_down = up < total;
         let marker = if interchange {
             html! { <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="11" class="interchange" /> }
@@ -241,6 +253,7 @@ pub fn Map(props: &MapProps) -> Html {
                     <text x={format!("{text_x:.1}")} y={format!("{:.1}", block_top + 12.0)} text-anchor={anchor} class="service-name">
                         { service.label.in_language(lang.code()) }
                     </text>
+                    { " " }
                     { pips(&instances, pip_x, block_top + 18.0, lang) }
                 </g>
             }
@@ -265,6 +278,8 @@ pub fn Map(props: &MapProps) -> Html {
                 <text x={format!("{text_x:.1}")} y={format!("{name_y:.1}")} text-anchor={anchor} class="station-name">
                     { station.label.in_language(lang.code()) }
                 </text>
+                // Spaces between the texts, so assistive tools read "Dadar Catalogue", not "DadarCatalogue".
+                { " " }
                 { service_blocks }
             </g>
         }
@@ -296,8 +311,10 @@ pub struct LegendProps {
 #[component]
 pub fn Legend(props: &LegendProps) -> Html {
     let lang = props.lang;
-    let icon = |content: Html| html! {
-        <svg class="legend-icon" viewBox="-8 -8 16 16" aria-hidden="true" focusable="false">{ content }</svg>
+    let icon = |content: Html| {
+        html! {
+            <svg class="legend-icon" viewBox="-8 -8 16 16" aria-hidden="true" focusable="false">{ content }</svg>
+        }
     };
     let item = |content: Html, msg: Msg| html! { <li>{ icon(content) }<span>{ tr(lang, msg) }</span></li> };
     html! {

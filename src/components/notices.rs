@@ -26,7 +26,7 @@ pub fn Notices(props: &NoticesProps) -> Html {
                 html! {
                     <div class="notice" key={notice.id} data-testid="notice">
                         <span>{ fill(lang, notice.msg, &args) }</span>
-                        <button class="dismiss" onclick={on_dismiss} aria-label={tr(lang, Msg::Dismiss)}>{ "×" }</button>
+                        <button class="dismiss" onclick={on_dismiss} aria-label={tr(lang, Msg::Dismiss)}><span aria-hidden="true">{ "×" }</span></button>
                     </div>
                 }
             }) }

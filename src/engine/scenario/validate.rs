@@ -63,7 +63,8 @@ pub fn validate(raw: &RawScenario, problems: &mut Problems) -> Option<Scenario> 
     let window_seconds = match raw.metrics_window {
         None => DEFAULT_WINDOW_SECONDS,
         Some(window)
-            if (10_000_000..=3_600_000_000).contains(&window.0) && window.0.is_multiple_of(1_000_000) =>
+            if (10_000_000..=3_600_000_000).contains(&window.0)
+                && window.0.is_multiple_of(1_000_000) =>
         {
             (window.0 / 1_000_000) as u32
         }

@@ -1,0 +1,273 @@
+// End-to-end tests of the release bundle in headless Chromium (Debian's), driven by
+// playwright-core. Run by scripts/check.sh after `trunk build --release`:
+//   node --test e2e/
+// The bundle is served from a sub-path (/course/lokal/) to prove it embeds anywhere.
+// Screenshots go to e2e/screenshots/ (ignored by git) for a person to look at.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { serveDist } from './server.mjs';
+import { launch } from './browser.mjs';
+
+const SHOTS = 'e2e/screenshots';
+mkdirSync(SHOTS, { recursive: true });
+
+let server;
+let base;
+let browser;
+const consoleProblems = [];
+
+before(async () => {
+  ({ server, url: base } = await serveDist(process.env.LOKAL_DIST ?? 'dist'));
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** A fresh page (own storage) that records console errors and page errors. */
+async function openPage(query = '', options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, ...options });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  await page.goto(base + query);
+  await page.waitForSelector('[data-testid="map"] .station', { timeout: 20000 });
+  return { page, context, problems };
+}
+
+async function counter(page, id) {
+  const text = await page.textContent(`[data-testid="${id}"]`);
+  return Number(text.replaceAll(',', ''));
+}
+
+async function clockSeconds(page) {
+  const text = await page.textContent('[data-testid="clock"]');
+  const minutes = text.match(/(\d+) min/);
+  const seconds = Number(text.match(/([\d.]+) s/)?.[1] ?? 0);
+  return (minutes ? Number(minutes[1]) * 60 : 0) + seconds;
+}
+
+async function waitForVirtualSeconds(page, seconds) {
+  await page.waitForFunction(
+    (target) => {
+      const text = document.querySelector('[data-testid="clock"]')?.textContent ?? '';
+      const minutes = text.match(/(\d+) min/);
+      const s = Number(text.match(/([\d.]+) s/)?.[1] ?? 0);
+      return (minutes ? Number(minutes[1]) * 60 : 0) + s >= target;
+    },
+    seconds,
+    { timeout: 30000 },
+  );
+}
+
+/** Station names of a scenario file, read independently of the app: every `stations = [...]`. */
+function stationNames(file) {
+  const text = readFileSync(file, 'utf8');
+  const names = new Set();
+  for (const match of text.matchAll(/^stations = \[([^\]]*)\]/gm)) {
+    for (const name of match[1].matchAll(/"([^"]+)"/g)) names.add(name[1]);
+  }
+  for (const match of text.matchAll(/^\[\[stations\]\]\nname = "([^"]+)"/gm)) names.add(match[1]);
+  return [...names];
+}
+
+test('the page loads without console errors and draws the map', async () => {
+  const { page, context, problems } = await openPage();
+  assert.ok(await page.isVisible('h1'));
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: `${SHOTS}/01-first-load.png`, fullPage: true });
+  assert.deepEqual(problems, []);
+  consoleProblems.push(...problems);
+  await context.close();
+});
+
+test('every station of every built-in scenario is on the map', async () => {
+  for (const id of ['flipkart', 'irctc-tatkal', 'tail-at-scale', 'mm1', 'mmc']) {
+    const { page, context, problems } = await openPage(`?scenario=${id}`);
+    const expected = stationNames(`scenarios/${id}.toml`);
+    assert.ok(expected.length >= 2, `${id}: read its stations`);
+    const shown = await page.$$eval('[data-station]', (els) => els.map((el) => el.getAttribute('data-station')));
+    for (const name of expected) assert.ok(shown.includes(name), `${id}: station ${name} is missing from the map`);
+    assert.equal(shown.length, expected.length, `${id}: no extra stations`);
+    await page.screenshot({ path: `${SHOTS}/02-map-${id}.png`, fullPage: true });
+    assert.deepEqual(problems, [], id);
+    await context.close();
+  }
+});
+
+test('playing five virtual seconds moves dots and raises counters', async () => {
+  const { page, context, problems } = await openPage('?scenario=flipkart&speed=5&autoplay=1');
+  const before = await counter(page, 'arrived');
+  const canvas = page.locator('canvas.dots');
+  await waitForVirtualSeconds(page, 2);
+  const first = await canvas.screenshot();
+  const dotsFirst = Number(await canvas.getAttribute('data-dot-count'));
+  await page.waitForTimeout(300);
+  const second = await canvas.screenshot();
+  await waitForVirtualSeconds(page, 5);
+  const after = await counter(page, 'arrived');
+  assert.ok(dotsFirst > 0, `dots on screen: ${dotsFirst}`);
+  assert.ok(!first.equals(second), 'the dots layer changed between two moments: dots move');
+  assert.ok(after > before + 100, `arrived rose from ${before} to ${after}`);
+  assert.ok((await counter(page, 'completed')) > 100);
+  await page.screenshot({ path: `${SHOTS}/03-playing.png`, fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('crashing every payment instance makes checkouts fail', async () => {
+  const { page, context, problems } = await openPage('?scenario=flipkart&speed=5');
+  await page.click('[data-station="Vashi"]');
+  await page.waitForSelector('.service-card');
+  const crash = page.getByRole('button', { name: 'Crash an instance' });
+  await crash.click();
+  await crash.click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="instances-up"]')?.textContent.startsWith('0 /'));
+  const failedBefore = await counter(page, 'failed');
+  await page.keyboard.press('Space');
+  await waitForVirtualSeconds(page, 8);
+  const failedAfter = await counter(page, 'failed');
+  assert.ok(failedAfter > failedBefore + 10, `failed rose from ${failedBefore} to ${failedAfter}`);
+  assert.ok(await page.isVisible('.active-faults'));
+  await page.screenshot({ path: `${SHOTS}/04-crash.png`, fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('an invalid scenario shows its problems and replaces nothing', async () => {
+  const { page, context, problems } = await openPage('?scenario=flipkart');
+  const title = await page.textContent('.scenario-intro h2');
+  await page.keyboard.press('e');
+  const editor = page.locator('[data-testid="editor-text"]');
+  const text = await editor.inputValue();
+  await editor.fill(text.replace('{ call = "payment.charge"', '{ call = "paymnt.charge"').replace('workers = 24', 'workers = 0'));
+  await page.click('[data-testid="apply-scenario"]');
+  const list = page.locator('[data-testid="problems"]');
+  await list.getByText('service "paymnt" not found (did you mean "payment"?)').waitFor();
+  const listed = await list.textContent();
+  assert.match(listed, /services\[0\]\.endpoints\[1\]\.calls\[2\]\.call/);
+  assert.match(listed, /services\[6\]\.workers/);
+  assert.match(listed, /must be from 1 to 100000, got 0/);
+  await page.screenshot({ path: `${SHOTS}/05-invalid-scenario.png`, fullPage: true });
+  // A file loaded through the picker goes through the same checks.
+  await page.setInputFiles('[data-testid="file-input"]', {
+    name: 'broken.toml',
+    mimeType: 'text/plain',
+    buffer: Buffer.from('[[services]]\nname = "x"\nstation = "Nowhere"\n'),
+  });
+  await list.getByText('station "Nowhere" not found').waitFor();
+  await page.keyboard.press('Escape');
+  assert.equal(await page.textContent('.scenario-intro h2'), title, 'the running scenario is untouched');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('switching to Hindi shows Devanagari everywhere, and it is remembered', async () => {
+  const { page, context, problems } = await openPage('?scenario=flipkart');
+  await page.getByRole('button', { name: 'हिन्दी' }).click();
+  await page.waitForFunction(() => document.documentElement.lang === 'hi');
+  const stationText = await page.textContent('[data-station="Dadar"] .station-name');
+  assert.match(stationText, /[\u0900-\u097F]/, `station label: ${stationText}`);
+  assert.match(await page.textContent('.scenario-intro h2'), /[\u0900-\u097F]/);
+  assert.match(await page.textContent('.inspector h2'), /[\u0900-\u097F]/);
+  await page.screenshot({ path: `${SHOTS}/06-hindi.png`, fullPage: true });
+  await page.reload();
+  await page.waitForSelector('[data-testid="map"] .station');
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'hi', 'the language came back after reload');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('axe-core finds no serious or critical accessibility violations', async () => {
+  const axeSource = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
+  for (const query of ['?scenario=flipkart&autoplay=1', '?scenario=irctc-tatkal&lang=hi']) {
+    const { page, context } = await openPage(query);
+    await page.waitForTimeout(800);
+    await page.click('.station >> nth=1');
+    await page.addScriptTag({ content: axeSource });
+    const result = await page.evaluate(async () => {
+      // eslint-disable-next-line no-undef
+      const report = await axe.run(document, { resultTypes: ['violations'] });
+      return report.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help, targets: v.nodes.slice(0, 4).map((n) => n.html.slice(0, 160)) }));
+    });
+    const blocking = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(blocking, [], `${query}: ${JSON.stringify(blocking, null, 2)}`);
+    await context.close();
+  }
+});
+
+test('with reduced motion no dots move but a static flow overlay shows traffic', async () => {
+  const { page, context, problems } = await openPage('?scenario=flipkart&speed=5&autoplay=1', { reducedMotion: 'reduce' });
+  await waitForVirtualSeconds(page, 3);
+  await page.waitForSelector('[data-testid="flow-overlay"] .flow');
+  const flows = await page.locator('[data-testid="flow-overlay"] .flow').count();
+  assert.ok(flows > 3, `flow overlay paths: ${flows}`);
+  assert.equal(await page.locator('canvas.dots').getAttribute('data-dot-count'), '0');
+  assert.equal(await page.locator('canvas.dots').isVisible(), false, 'the dots layer is hidden');
+  await page.screenshot({ path: `${SHOTS}/07-reduced-motion.png`, fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('bad URL parameters give a notice and sensible defaults', async () => {
+  const { page, context, problems } = await openPage('?scenario=flipcart&seed=banana&speed=9000&lang=fr');
+  const notices = await page.locator('[data-testid="notice"]').allTextContents();
+  assert.equal(notices.length, 4, notices.join('\n'));
+  assert.ok(notices.some((n) => n.includes('did you mean "flipkart"')), notices.join('\n'));
+  assert.equal(await page.locator('select').inputValue(), 'flipkart');
+  assert.equal(await page.textContent('.speed-value'), '1×');
+  await page.screenshot({ path: `${SHOTS}/08-bad-url.png` });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the last scenario, seed and speed persist; corrupt storage is set aside', async () => {
+  const { page, context, problems } = await openPage('?scenario=mm1');
+  await page.fill('input[aria-label="Seed"]', '4242');
+  await page.keyboard.press('Enter');
+  await page.click('h1');
+  await page.keyboard.press('+');
+  await page.goto(base);
+  await page.waitForSelector('[data-testid="map"] .station');
+  assert.equal(await page.locator('select').inputValue(), 'mm1');
+  assert.equal(await page.inputValue('input[aria-label="Seed"]'), '4242');
+  assert.equal(await page.textContent('.speed-value'), '2×');
+  await page.evaluate(() => localStorage.setItem('lokal.session.v1', '{"seed": "not a number'));
+  await page.reload();
+  await page.waitForSelector('[data-testid="map"] .station');
+  const notices = await page.locator('[data-testid="notice"]').allTextContents();
+  assert.ok(notices.some((n) => n.includes('set aside')), notices.join('\n'));
+  assert.equal(await page.evaluate(() => localStorage.getItem('lokal.session.v1.corrupt')), '{"seed": "not a number');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('keyboard alone drives the app: help, select, crash, step', async () => {
+  const { page, context, problems } = await openPage('?scenario=irctc-tatkal');
+  await page.keyboard.press('?');
+  await page.getByRole('dialog').waitFor();
+  const rows = await page.locator('.shortcuts tbody tr').count();
+  assert.ok(rows >= 15, `${rows} shortcuts listed`);
+  await page.screenshot({ path: `${SHOTS}/09-help.png` });
+  await page.keyboard.press('Escape');
+  assert.equal(await page.getByRole('dialog').count(), 0);
+  // Tab to a station and select it with Enter.
+  await page.locator('[data-station="Thane"]').focus();
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.service-card');
+  await page.keyboard.press('c');
+  await page.waitForFunction(() => document.querySelector('[data-testid="instances-up"]')?.textContent.startsWith('1 /'));
+  const clock = await clockSeconds(page);
+  await page.keyboard.press('.');
+  await page.keyboard.press('.');
+  assert.ok((await clockSeconds(page)) >= clock);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

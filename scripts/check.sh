@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs whatever is missing, then runs every check: formatting, lints for both targets,
+# native tests (release mode: the statistical ones simulate millions of requests), wasm tests in
+# headless Chromium, the release bundle, and the browser end-to-end suite. CI runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --browser
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+export TRUNK_SKIP_VERSION_CHECK=true WASM_BINDGEN_TEST_TIMEOUT=120 CARGO_TERM_COLOR=never
+
+started=$SECONDS
+step() { printf '\n\033[1m== %s (%ss)\033[0m\n' "$*" "$((SECONDS - started))"; }
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "clippy, native"
+cargo clippy --locked --release --all-targets -- -D warnings
+
+step "clippy, wasm32"
+cargo clippy --locked --target wasm32-unknown-unknown --lib --bins --test web -- -D warnings
+
+step "native tests"
+cargo test --locked --release
+
+step "wasm tests in headless Chromium"
+reference=$(target/release/lokal-cli run builtin:flipkart --duration 30s --seed 7 --json)
+LOKAL_NATIVE_TRACE_HASH=$(printf '%s' "$reference" | grep -o '"trace_hash":"[0-9a-f]*"' | cut -d'"' -f4)
+[[ -n $LOKAL_NATIVE_TRACE_HASH ]] || { echo "could not read the native trace hash" >&2; exit 1; }
+export LOKAL_NATIVE_TRACE_HASH
+echo "native trace hash of the reference run: $LOKAL_NATIVE_TRACE_HASH"
+cargo test --locked --target wasm32-unknown-unknown --test web
+
+step "release bundle"
+trunk build --release
+for file in dist/*.wasm dist/*.js; do
+  printf '%-48s %8d bytes, %8d gzipped\n' "$file" "$(wc -c < "$file")" "$(gzip -9 -c "$file" | wc -c)"
+done
+
+step "browser end-to-end suite"
+node --test e2e/
+
+step "all checks passed"
