@@ -271,3 +271,22 @@ test('keyboard alone drives the app: help, select, crash, step', async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a crash shows a readable bilingual panel that reloads with the last good scenario', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(base + '?scenario=mm1');
+  await page.waitForSelector('[data-testid="map"] .station');
+  await page.goto(base + '?selftest=panic');
+  await page.waitForSelector('#lokal-fatal .fatal', { timeout: 15000 });
+  const panel = await page.textContent('#lokal-fatal');
+  assert.match(panel, /Something went wrong/);
+  assert.match(panel, /कुछ गड़बड़ हो गई/);
+  assert.match(panel, /deliberate crash/);
+  assert.equal(await page.isVisible('#lokal'), false, 'the broken app is hidden, not half drawn');
+  await page.screenshot({ path: `${SHOTS}/10-crash-panel.png` });
+  await page.click('#lokal-fatal a');
+  await page.waitForSelector('[data-testid="map"] .station');
+  assert.equal(await page.locator('select').inputValue(), 'mm1', 'the last good scenario came back');
+  await context.close();
+});

@@ -89,7 +89,8 @@ pub fn now_ms() -> f64 {
 /// Replaces a crash with a readable panel offering a reload with the last good scenario.
 /// The text is bilingual because the panic may happen before any language is known.
 pub fn install_panic_panel() {
-    std::panic::set_hook(Box::new(|info| {
+    // Through yew, so its renderer does not replace this hook with its own console-only one.
+    yew::set_custom_panic_hook(Box::new(|info| {
         let message = info.to_string();
         web_sys::console::error_1(&format!("Lokal internal error: {message}").into());
         show_fatal_panel(&message);

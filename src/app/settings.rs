@@ -26,6 +26,9 @@ pub struct UrlSettings {
     pub speed: Option<f64>,
     pub lang: Option<Lang>,
     pub autoplay: bool,
+    /// `selftest=panic`: crash on purpose to show the crash panel (used by the browser tests,
+    /// and by course authors who want to see what a learner would see).
+    pub selftest_panic: bool,
 }
 
 /// Decodes `%XX` escapes and `+` as in a query string; invalid escapes stay as written.
@@ -101,13 +104,17 @@ pub fn parse_url(query: &str) -> (UrlSettings, Vec<NoticeSpec>) {
                 Some(lang) => settings.lang = Some(lang),
                 None => bad(&key, &shown, "use en or hi".into()),
             },
+            "selftest" => match value.as_str() {
+                "panic" => settings.selftest_panic = true,
+                _ => bad(&key, &shown, "the only self-test is panic".into()),
+            },
             "autoplay" => match value.as_str() {
                 "1" | "true" | "" => settings.autoplay = true,
                 "0" | "false" => settings.autoplay = false,
                 _ => bad(&key, &shown, "use 1 or 0".into()),
             },
             _ => {
-                let hint = not_found_hint(&key, ["scenario", "seed", "speed", "lang", "autoplay"]);
+                let hint = not_found_hint(&key, ["scenario", "seed", "speed", "lang", "autoplay", "selftest"]);
                 bad(&key, &shown, format!("unknown parameter{hint}"));
             }
         }
@@ -225,6 +232,7 @@ pub fn starting_state(
         state.speed = clamp_speed(speed);
     }
     state.playing = url.autoplay;
+    state.selftest_panic = url.selftest_panic;
     (state, notices)
 }
 
@@ -244,6 +252,7 @@ mod tests {
                 speed: Some(2.5),
                 lang: Some(Lang::Hi),
                 autoplay: true,
+                selftest_panic: false,
             }
         );
     }

@@ -70,6 +70,8 @@ pub struct AppState {
     pub editor_open: bool,
     pub help_open: bool,
     pub reduced_motion: bool,
+    /// Crash on purpose once mounted (`?selftest=panic`), to show the crash panel.
+    pub selftest_panic: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -138,6 +140,7 @@ impl AppState {
             editor_open: false,
             help_open: false,
             reduced_motion: false,
+            selftest_panic: false,
         }
     }
 

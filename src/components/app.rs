@@ -304,6 +304,13 @@ pub fn App() -> Html {
 
     use_effect_with(state.lang, |&lang| browser::set_document_lang(lang));
 
+    // `?selftest=panic`: the crash panel must replace the app, never a blank page.
+    use_effect_with(state.selftest_panic, |&selftest| {
+        if selftest {
+            panic!("self-test: a deliberate crash to show the crash panel");
+        }
+    });
+
     // The animation loop runs while the page is visible and stops when it is hidden or closed.
     {
         let frame_loop = Rc::new(FrameLoop {
