@@ -5,6 +5,7 @@
 
 use crate::engine::metrics::SecondPoint;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// The words a chart shows, already in the user's language.
@@ -52,6 +53,51 @@ fn nice_max(value: f64, floor: f64) -> f64 {
     10.0 * magnitude
 }
 
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// One chart panel: caption, axes with units, light grid, integer time labels.
+fn panel<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+    x_range: std::ops::Range<f64>,
+    y_max: f64,
+    time_axis: &str,
+    y_unit: &str,
+) -> Result<Chart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let font = ("sans-serif", 13).into_font().color(&INK);
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, ("sans-serif", 14).into_font().color(&INK))
+        .margin(6)
+        .x_label_area_size(34)
+        .y_label_area_size(52)
+        .build_cartesian_2d(x_range, 0.0..y_max)?;
+    chart
+        .configure_mesh()
+        .light_line_style(GRID)
+        .bold_line_style(GRID)
+        .x_desc(time_axis)
+        .y_desc(y_unit)
+        .label_style(font)
+        .x_labels(6)
+        .y_labels(4)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| trim_number(*y))
+        .draw()?;
+    Ok(chart)
+}
+
+/// (end of second, value) for every point.
+fn series(points: &[SecondPoint], value: impl Fn(&SecondPoint) -> f64) -> Vec<(f64, f64)> {
+    points
+        .iter()
+        .map(|p| (p.second as f64 + 1.0, value(p)))
+        .collect()
+}
+
+fn peak(series: &[(f64, f64)]) -> f64 {
+    nice_max(series.iter().map(|p| p.1).fold(0.0, f64::max) * 1.1, 1.0)
+}
+
 /// Draws the three charts stacked in `root`.
 pub fn draw_run_charts<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -61,98 +107,45 @@ pub fn draw_run_charts<DB: DrawingBackend>(
     root.fill(&WHITE)?;
     let areas = root.split_evenly((3, 1));
     let x_range = time_range(points);
-    let font = ("sans-serif", 13).into_font().color(&INK);
-    let caption_font = ("sans-serif", 14).into_font().color(&INK);
 
     // Throughput: successful requests per second.
-    let throughput: Vec<(f64, f64)> = points
-        .iter()
-        .map(|p| (p.second as f64 + 1.0, f64::from(p.completed)))
-        .collect();
-    let y_max = nice_max(
-        throughput.iter().map(|p| p.1).fold(0.0, f64::max) * 1.1,
-        1.0,
-    );
-    let mut chart = ChartBuilder::on(&areas[0])
-        .caption(&labels.throughput, caption_font.clone())
-        .margin(6)
-        .x_label_area_size(34)
-        .y_label_area_size(52)
-        .build_cartesian_2d(x_range.clone(), 0.0..y_max)?;
-    chart
-        .configure_mesh()
-        .light_line_style(GRID)
-        .bold_line_style(GRID)
-        .x_desc(&labels.time_axis)
-        .y_desc(&labels.requests_per_s)
-        .label_style(font.clone())
-        .x_labels(6)
-        .y_labels(4)
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| trim_number(*y))
-        .draw()?;
+    let throughput = series(points, |p| f64::from(p.completed));
+    let mut chart = panel(
+        &areas[0],
+        &labels.throughput,
+        x_range.clone(),
+        peak(&throughput),
+        &labels.time_axis,
+        &labels.requests_per_s,
+    )?;
     chart.draw_series(LineSeries::new(throughput, BLUE.stroke_width(2)))?;
 
     // Error rate: share of finished requests that failed, were rejected or timed out.
-    let errors: Vec<(f64, f64)> = points
-        .iter()
-        .map(|p| (p.second as f64 + 1.0, p.error_ratio() * 100.0))
-        .collect();
-    let y_max = nice_max(errors.iter().map(|p| p.1).fold(0.0, f64::max) * 1.1, 1.0).min(100.0);
-    let mut chart = ChartBuilder::on(&areas[1])
-        .caption(&labels.errors, caption_font.clone())
-        .margin(6)
-        .x_label_area_size(34)
-        .y_label_area_size(52)
-        .build_cartesian_2d(x_range.clone(), 0.0..y_max)?;
-    chart
-        .configure_mesh()
-        .light_line_style(GRID)
-        .bold_line_style(GRID)
-        .x_desc(&labels.time_axis)
-        .y_desc(&labels.percent)
-        .label_style(font.clone())
-        .x_labels(6)
-        .y_labels(4)
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| trim_number(*y))
-        .draw()?;
+    let errors = series(points, |p| p.error_ratio() * 100.0);
+    let mut chart = panel(
+        &areas[1],
+        &labels.errors,
+        x_range.clone(),
+        peak(&errors).min(100.0),
+        &labels.time_axis,
+        &labels.percent,
+    )?;
     chart.draw_series(LineSeries::new(errors, VERMILION.stroke_width(2)))?;
 
-    // Latency percentiles of successful requests, in milliseconds.
+    // Latency percentiles of successful requests, in milliseconds (seconds without any are gaps).
+    let answered: Vec<SecondPoint> = points.iter().filter(|p| p.completed > 0).copied().collect();
     let ms = |us: u64| us as f64 / 1_000.0;
-    let with_latency: Vec<&SecondPoint> = points.iter().filter(|p| p.completed > 0).collect();
-    let p50: Vec<(f64, f64)> = with_latency
-        .iter()
-        .map(|p| (p.second as f64 + 1.0, ms(p.latency_p50_us)))
-        .collect();
-    let p95: Vec<(f64, f64)> = with_latency
-        .iter()
-        .map(|p| (p.second as f64 + 1.0, ms(p.latency_p95_us)))
-        .collect();
-    let p99: Vec<(f64, f64)> = with_latency
-        .iter()
-        .map(|p| (p.second as f64 + 1.0, ms(p.latency_p99_us)))
-        .collect();
-    let y_max = nice_max(p99.iter().map(|p| p.1).fold(0.0, f64::max) * 1.1, 1.0);
-    let mut chart = ChartBuilder::on(&areas[2])
-        .caption(&labels.latency, caption_font)
-        .margin(6)
-        .x_label_area_size(34)
-        .y_label_area_size(52)
-        .build_cartesian_2d(x_range, 0.0..y_max)?;
-    chart
-        .configure_mesh()
-        .light_line_style(GRID)
-        .bold_line_style(GRID)
-        .x_desc(&labels.time_axis)
-        .y_desc(&labels.milliseconds)
-        .label_style(font.clone())
-        .x_labels(6)
-        .y_labels(4)
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| trim_number(*y))
-        .draw()?;
+    let p50 = series(&answered, |p| ms(p.latency_p50_us));
+    let p95 = series(&answered, |p| ms(p.latency_p95_us));
+    let p99 = series(&answered, |p| ms(p.latency_p99_us));
+    let mut chart = panel(
+        &areas[2],
+        &labels.latency,
+        x_range,
+        peak(&p99),
+        &labels.time_axis,
+        &labels.milliseconds,
+    )?;
     chart
         .draw_series(LineSeries::new(p50, GREEN.stroke_width(2)))?
         .label("p50")
@@ -170,7 +163,7 @@ pub fn draw_run_charts<DB: DrawingBackend>(
         .position(SeriesLabelPosition::UpperLeft)
         .background_style(WHITE.mix(0.85))
         .border_style(GRID)
-        .label_font(font)
+        .label_font(("sans-serif", 13).into_font().color(&INK))
         .draw()?;
     root.present()?;
     Ok(())

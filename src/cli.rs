@@ -3,7 +3,7 @@
 
 use crate::engine::builtin::{builtin_ids, builtin_source};
 use crate::engine::events::format_hash;
-use crate::engine::report::{LatencyMs, RunReport};
+use crate::engine::report::{LatencyMs, RunReport, format_ms as ms};
 use crate::engine::time::{format_micros, parse_duration};
 use crate::engine::{
     Engine, EngineError, RecordedCommand, Scenario, SimDuration, SimTime, parse_scenario,
@@ -359,16 +359,6 @@ fn run(options: &RunOptions) -> Result<String, CliError> {
     } else {
         format_report(&report, &engine)
     })
-}
-
-fn ms(value: f64) -> String {
-    if value >= 100.0 {
-        format!("{value:.0}")
-    } else if value >= 10.0 {
-        format!("{value:.1}")
-    } else {
-        format!("{value:.2}")
-    }
 }
 
 fn latency_cells(latency: &LatencyMs) -> String {

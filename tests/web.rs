@@ -119,9 +119,13 @@ async fn the_flow_overlay_appears_only_in_reduced_motion() {
         ..LiveView::default()
     });
     props.reduced_motion = true;
+    let segments = props.layout.0.station_route(csmt, dadar).len() as u32 - 1;
     yew::Renderer::<Map>::with_root_and_props(root.clone(), props).render();
     TimeoutFuture::new(20).await;
-    assert_eq!(root.query_selector_all(".flow").expect("query").length(), 1);
+    assert_eq!(
+        root.query_selector_all(".flow").expect("query").length(),
+        segments
+    );
     assert!(root.text_content().unwrap_or_default().contains("42/s"));
 }
 

@@ -25,6 +25,9 @@ pub struct StationPlace {
     pub lines: Vec<LineId>,
     /// Where the station's name and services go: the side its tracks leave most free.
     pub label_side: LabelSide,
+    /// A unit vector across the station's first track, pointing to the label side: the
+    /// direction of its tick mark.
+    pub tick: Point,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -401,6 +404,26 @@ impl MapLayout {
             }
         }
         let placed = place_labels(scenario, &points, &directions);
+        let ticks: Vec<Point> = directions
+            .iter()
+            .zip(&placed)
+            .map(|(directions, (side, _))| {
+                let (sx, sy) = LabelSide::ALL
+                    .iter()
+                    .find(|(s, _)| s == side)
+                    .map_or((1.0, 0.0), |(_, v)| *v);
+                let Some(&(dx, dy)) = directions.first() else {
+                    return (sx, sy);
+                };
+                let length = (dx * dx + dy * dy).sqrt().max(1e-9);
+                let (nx, ny) = (-dy / length, dx / length);
+                if nx * sx + ny * sy >= 0.0 {
+                    (nx, ny)
+                } else {
+                    (-nx, -ny)
+                }
+            })
+            .collect();
         // Fit the drawing to everything on it, labels included, with a little paper around.
         let (mut x0, mut y0, mut x1, mut y1) = (
             f64::INFINITY,
@@ -439,10 +462,12 @@ impl MapLayout {
             .iter()
             .zip(points)
             .zip(placed)
-            .map(|((station, point), (label_side, _))| StationPlace {
+            .zip(ticks)
+            .map(|(((station, point), (label_side, _)), tick)| StationPlace {
                 point: moved(point),
                 lines: station.lines.clone(),
                 label_side,
+                tick,
             })
             .collect();
         MapLayout {
@@ -493,6 +518,24 @@ impl MapLayout {
             }
         }
         vec![from, to]
+    }
+
+    /// Hop rates between stations spread onto the track segments they travel, per direction:
+    /// what the static flow overlay draws.
+    pub fn segment_flows(
+        &self,
+        flows: &[(StationId, StationId, f64)],
+    ) -> Vec<(StationId, StationId, f64)> {
+        let mut per_segment: BTreeMap<(StationId, StationId), f64> = BTreeMap::new();
+        for &(from, to, rate) in flows {
+            for pair in self.station_route(from, to).windows(2) {
+                *per_segment.entry((pair[0], pair[1])).or_insert(0.0) += rate;
+            }
+        }
+        per_segment
+            .into_iter()
+            .map(|((a, b), rate)| (a, b, rate))
+            .collect()
     }
 
     /// The polyline a message follows from `from` to `to`.
@@ -740,6 +783,30 @@ mod tests {
         backward.reverse();
         assert_eq!(forward, backward);
         assert_eq!(forward.len(), 3);
+    }
+
+    #[test]
+    fn flows_add_up_on_shared_segments() {
+        let Some(Ok(scenario)) = load_builtin("flipkart") else {
+            panic!()
+        };
+        let layout = MapLayout::new(&scenario);
+        let id = |name: &str| scenario.station_named(name).expect(name);
+        let flows = [
+            (id("Churchgate"), id("Dadar"), 10.0),
+            (id("Mumbai Central"), id("Dadar"), 5.0),
+            (id("Dadar"), id("Churchgate"), 2.0),
+        ];
+        let segments = layout.segment_flows(&flows);
+        let rate = |a: &str, b: &str| {
+            segments
+                .iter()
+                .find(|s| s.0 == id(a) && s.1 == id(b))
+                .map(|s| s.2)
+        };
+        assert_eq!(rate("Churchgate", "Mumbai Central"), Some(10.0));
+        assert_eq!(rate("Mumbai Central", "Dadar"), Some(15.0));
+        assert_eq!(rate("Dadar", "Mumbai Central"), Some(2.0));
     }
 
     #[test]

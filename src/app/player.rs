@@ -26,10 +26,11 @@ pub const FRAME_EVENT_BUDGET: u64 = 20_000;
 pub const MIN_TRAVEL_MS: f64 = 450.0;
 /// At most this long, so a slow link at low speed does not leave dots hanging.
 pub const MAX_TRAVEL_MS: f64 = 4_000.0;
-/// The sampler aims for about this many dots on screen.
-pub const TARGET_DOTS: f64 = 2_000.0;
+/// The sampler aims for about this many dots on screen (requests come in bursts, so the
+/// average lands near 2,000).
+pub const TARGET_DOTS: f64 = 2_400.0;
 /// Never more than this many dots at once.
-pub const MAX_DOTS: usize = 3_000;
+pub const MAX_DOTS: usize = 3_500;
 /// A wall-clock gap longer than this (a background tab, a debugger) is not caught up.
 pub const MAX_FRAME_GAP_MS: f64 = 250.0;
 pub const MIN_SPEED: f64 = 0.1;

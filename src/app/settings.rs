@@ -114,7 +114,10 @@ pub fn parse_url(query: &str) -> (UrlSettings, Vec<NoticeSpec>) {
                 _ => bad(&key, &shown, "use 1 or 0".into()),
             },
             _ => {
-                let hint = not_found_hint(&key, ["scenario", "seed", "speed", "lang", "autoplay", "selftest"]);
+                let hint = not_found_hint(
+                    &key,
+                    ["scenario", "seed", "speed", "lang", "autoplay", "selftest"],
+                );
                 bad(&key, &shown, format!("unknown parameter{hint}"));
             }
         }

@@ -10,7 +10,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 const RADIUS: f64 = 3.8;
 
-/// Map-to-canvas scale and offset, matching the SVG's `xMidYMid meet`.
+/// Map-to-canvas scale and offset, matching the SVG's `xMidYMin meet` (centred across, top-aligned).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Fit {
     pub scale: f64,
@@ -25,7 +25,7 @@ pub fn fit(css_width: f64, css_height: f64, map_width: f64, map_height: f64) -> 
     Fit {
         scale,
         offset_x: (css_width - map_width * scale) / 2.0,
-        offset_y: (css_height - map_height * scale) / 2.0,
+        offset_y: 0.0,
     }
 }
 
@@ -216,9 +216,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fit_centres_the_map() {
+    fn fit_matches_the_svg_alignment() {
         let f = fit(1000.0, 500.0, 500.0, 500.0);
         assert_eq!(f.scale, 1.0);
         assert_eq!((f.offset_x, f.offset_y), (250.0, 0.0));
+        let tall = fit(500.0, 1000.0, 500.0, 500.0);
+        assert_eq!(
+            (tall.offset_x, tall.offset_y),
+            (0.0, 0.0),
+            "top-aligned like the SVG"
+        );
     }
 }

@@ -5,7 +5,7 @@
 
 use super::{Local, Shared};
 use crate::app::i18n::{Lang, Msg, fill, tr};
-use crate::app::layout::{LabelSide, MapLayout, Point};
+use crate::app::layout::{LabelSide, MapLayout, Point, Polyline, octilinear, offset_polyline};
 use crate::app::state::{Action, LiveView};
 use crate::engine::Scenario;
 use crate::engine::ids::StationId;
@@ -144,18 +144,23 @@ pub fn Map(props: &MapProps) -> Html {
         })
     });
 
+    // Reduced motion: instead of dots, each track segment shows its traffic per direction,
+    // in its own lane (left of travel), thicker for more requests per second.
     let flows = if props.reduced_motion {
-        let max_rate = live.flows.iter().map(|f| f.2).fold(1.0, f64::max);
+        let segments = layout.segment_flows(&live.flows);
+        let max_rate = segments.iter().map(|f| f.2).fold(1.0, f64::max);
         html! {
             <g class="flows" data-testid="flow-overlay">
-                { for live.flows.iter().filter(|f| f.2 >= 0.5).map(|&(from, to, rate)| {
-                    let route = layout.route(from, to);
-                    let (mx, my) = route.at(0.5);
-                    let width = 2.0 + 8.0 * (rate / max_rate).sqrt();
+                { for segments.iter().filter(|f| f.2 >= 0.5).map(|&(from, to, rate)| {
+                    let width = 2.0 + 6.0 * (rate / max_rate).sqrt();
+                    let centre = octilinear(layout.station_point(from), layout.station_point(to));
+                    let lane = offset_polyline(&centre, 4.0 + width / 2.0);
+                    // The label sits outside its own lane, so the two directions never collide.
+                    let (mx, my) = Polyline::new(offset_polyline(&centre, 16.0 + width)).at(0.5);
                     html! {
                         <g class="flow" key={format!("{}-{}", from.0, to.0)}>
-                            <path d={path_data(&route.points)} stroke-width={format!("{width:.1}")} marker-end="url(#flow-arrow)" />
-                            <text x={format!("{mx:.1}")} y={format!("{:.1}", my - 6.0)} text-anchor="middle">
+                            <path d={path_data(&lane)} stroke-width={format!("{width:.1}")} marker-end="url(#flow-arrow)" />
+                            <text x={format!("{mx:.1}")} y={format!("{:.1}", my + 4.0)} text-anchor="middle">
                                 { fill(lang, Msg::FlowLabel, &[&format!("{rate:.0}")]) }
                             </text>
                         </g>
@@ -227,7 +232,15 @@ pub fn Map(props: &MapProps) -> Html {
         } else if hosts {
             html! { <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="8" class="stop" stroke={line_colour_here} /> }
         } else {
-            html! { <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="5" class="tick" stroke={line_colour_here} /> }
+            // An ordinary station: a tick across the track, as transit diagrams draw them.
+            let (tx, ty) = layout.stations[station.id.index()].tick;
+            html! {
+                <>
+                    <line x1={format!("{x:.1}")} y1={format!("{y:.1}")} x2={format!("{:.1}", x + tx * 10.0)} y2={format!("{:.1}", y + ty * 10.0)}
+                          class="tick" stroke={line_colour_here} />
+                    <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="9" class="hit-area" />
+                </>
+            }
         };
         // Name and services go on the side the tracks leave free.
         let side = layout.stations[station.id.index()].label_side;
@@ -287,9 +300,9 @@ pub fn Map(props: &MapProps) -> Html {
 
     html! {
         <svg class="map" viewBox={format!("0 0 {:.0} {:.0}", layout.width, layout.height)}
-             preserveAspectRatio="xMidYMid meet" role="group" aria-label={tr(lang, Msg::MapLabel)} data-testid="map">
+             preserveAspectRatio="xMidYMin meet" role="group" aria-label={tr(lang, Msg::MapLabel)} data-testid="map">
             <defs>
-                <marker id="flow-arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="5" markerHeight="5" orient="auto-start-reverse">
+                <marker id="flow-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto">
                     <path d="M0 0 L10 5 L0 10 z" class="flow-arrow" />
                 </marker>
             </defs>

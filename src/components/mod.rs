@@ -56,14 +56,7 @@ pub fn format_clock(us: u64) -> String {
     }
 }
 
-/// Milliseconds with sensible precision.
+/// Microseconds shown as milliseconds with sensible precision.
 pub fn format_ms(us: u64) -> String {
-    let ms = us as f64 / 1_000.0;
-    if ms >= 100.0 {
-        format!("{ms:.0}")
-    } else if ms >= 10.0 {
-        format!("{ms:.1}")
-    } else {
-        format!("{ms:.2}")
-    }
+    crate::engine::report::format_ms(us as f64 / 1_000.0)
 }

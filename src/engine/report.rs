@@ -7,6 +7,17 @@ use super::rng;
 use super::sim::Engine;
 use serde::Serialize;
 
+/// Milliseconds with the precision a reader wants: `1.25`, `12.5`, `125`.
+pub fn format_ms(ms: f64) -> String {
+    if ms >= 100.0 {
+        format!("{ms:.0}")
+    } else if ms >= 10.0 {
+        format!("{ms:.1}")
+    } else {
+        format!("{ms:.2}")
+    }
+}
+
 /// Latency figures in milliseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct LatencyMs {
