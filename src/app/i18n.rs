@@ -165,6 +165,8 @@ catalogue! {
     ShortcutSlower => "Slower", "धीमा";
     ShortcutRestart => "Restart the run", "रन फिर से शुरू करें";
     ShortcutReseed => "New random seed", "नया यादृच्छिक सीड";
+    ShortcutSeed => "Type a seed", "सीड लिखें";
+    ShortcutScenario => "Next scenario", "अगला परिदृश्य";
     ShortcutCrash => "Crash an instance of the selected service", "चुनी गई सेवा का एक इंस्टेंस गिराएँ";
     ShortcutSlow => "Slow the selected service", "चुनी गई सेवा धीमी करें";
     ShortcutFail => "Make the selected service fail", "चुनी गई सेवा को विफल करें";

@@ -17,6 +17,20 @@ use yew::Reducible;
 pub const SPEEDS: [f64; 10] = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0];
 /// The scenario a first visit opens.
 pub const DEFAULT_SCENARIO: &str = "flipkart";
+/// The built-in scenarios in the order a learner meets them; any others follow.
+pub const PICKER_ORDER: [&str; 5] = ["flipkart", "irctc-tatkal", "tail-at-scale", "mm1", "mmc"];
+
+/// The picker's scenarios, in order.
+pub fn picker_ids() -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = PICKER_ORDER
+        .iter()
+        .copied()
+        .filter(|id| crate::engine::builtin::builtin_ids().any(|b| b == *id))
+        .collect();
+    ids.extend(crate::engine::builtin::builtin_ids().filter(|id| !PICKER_ORDER.contains(id)));
+    ids
+}
+
 /// Seeds offered by "new seed" stay short enough to read aloud.
 const SEED_MODULUS: u64 = 1_000_000;
 
@@ -79,6 +93,8 @@ pub enum Action {
     ToggleLang,
     SetLang(Lang),
     ChooseBuiltin(String),
+    /// The next built-in scenario in the picker (the first after a custom one).
+    NextScenario,
     /// Validate and, if valid, run this TOML.
     ApplyCustom(String),
     SetSeed(u64),
@@ -229,6 +245,21 @@ impl Reducible for AppState {
                 Some(Err(problems)) => state.problems = problems,
                 None => state.notify(Msg::NoticeBadParam, vec!["scenario".into(), id, "?".into()]),
             },
+            Action::NextScenario => {
+                let ids = picker_ids();
+                let next = match &state.source {
+                    ScenarioSource::Builtin(id) => ids
+                        .iter()
+                        .position(|i| i == id)
+                        .map_or(0, |p| (p + 1) % ids.len()),
+                    ScenarioSource::Custom(_) => 0,
+                };
+                if let Some(id) = ids.get(next)
+                    && let Some(Ok(scenario)) = load_builtin(id)
+                {
+                    state.load(ScenarioSource::Builtin(id.to_string()), scenario);
+                }
+            }
             Action::ApplyCustom(text) => match parse_scenario(&text) {
                 Ok(scenario) => {
                     state.load(ScenarioSource::Custom(Rc::from(text.as_str())), scenario);
@@ -411,6 +442,16 @@ mod tests {
         assert_eq!(state.selected_service, Some(gateway));
         let state = reduce(state, &[Action::SelectNextStation]);
         assert_eq!(state.selected_station, Some(StationId(csmt.0 + 1)));
+    }
+
+    #[test]
+    fn the_next_scenario_cycles_through_the_picker() {
+        let mut state = AppState::initial(Lang::En);
+        let ids = picker_ids();
+        for expected in ids.iter().skip(1).chain(ids.iter().take(1)) {
+            state = reduce(state, &[Action::NextScenario]);
+            assert_eq!(state.source, ScenarioSource::Builtin(expected.to_string()));
+        }
     }
 
     #[test]

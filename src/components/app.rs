@@ -219,6 +219,16 @@ fn on_key(
         "?" | "h" => Some(Action::ToggleHelp),
         "Escape" => Some(Action::Escape),
         "g" => Some(Action::SelectNextStation),
+        "p" => Some(Action::NextScenario),
+        "i" => {
+            if let Some(input) = gloo::utils::document()
+                .get_element_by_id("seed-input")
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = input.focus();
+            }
+            None
+        }
         "j" => {
             let request = player
                 .borrow()

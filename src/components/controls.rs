@@ -3,23 +3,10 @@
 
 use super::{StateRef, format_clock};
 use crate::app::i18n::{Msg, fill, group_indian, tr};
-use crate::app::state::{Action, SPEEDS, ScenarioSource};
-use crate::engine::builtin::{builtin_ids, load_builtin};
+use crate::app::state::{Action, SPEEDS, ScenarioSource, picker_ids};
+use crate::engine::builtin::load_builtin;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
-
-/// The built-in scenarios in the order a learner meets them, then any others.
-const PICKER_ORDER: [&str; 5] = ["flipkart", "irctc-tatkal", "tail-at-scale", "mm1", "mmc"];
-
-fn picker_ids() -> Vec<&'static str> {
-    let mut ids: Vec<&'static str> = PICKER_ORDER
-        .iter()
-        .copied()
-        .filter(|id| builtin_ids().any(|b| b == *id))
-        .collect();
-    ids.extend(builtin_ids().filter(|id| !PICKER_ORDER.contains(id)));
-    ids
-}
 
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
@@ -98,7 +85,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
         <nav id="lokal-controls" class="controls" aria-label={tr(lang, Msg::Scenario)}>
             <label class="control picker">
                 <span class="control-label">{ tr(lang, Msg::Scenario) }</span>
-                <select onchange={on_pick} aria-label={tr(lang, Msg::ChooseScenario)}>
+                <select onchange={on_pick} aria-label={tr(lang, Msg::ChooseScenario)} aria-keyshortcuts="P">
                     { for picker_ids().into_iter().map(|id| {
                         let title = load_builtin(id)
                             .and_then(Result::ok)
@@ -140,8 +127,8 @@ pub fn Controls(props: &ControlsProps) -> Html {
             <form class="control-group seed" onsubmit={apply_seed}>
                 <label>
                     <span class="control-label">{ tr(lang, Msg::Seed) }</span>
-                    <input ref={seed_input} type="text" inputmode="numeric" size="8" value={state.seed.to_string()}
-                        aria-label={tr(lang, Msg::Seed)} />
+                    <input ref={seed_input} id="seed-input" type="text" inputmode="numeric" size="8" value={state.seed.to_string()}
+                        aria-label={tr(lang, Msg::Seed)} aria-keyshortcuts="I" />
                 </label>
                 <button type="submit" aria-label={tr(lang, Msg::ApplySeed)} title={tr(lang, Msg::ApplySeed)}><span aria-hidden="true">{ "✓" }</span></button>
                 <button type="button" onclick={action(Action::Reseed)} aria-label={tr(lang, Msg::Reseed)} aria-keyshortcuts="S" title={format!("{} (S)", tr(lang, Msg::Reseed))}><span aria-hidden="true">{ "⚄" }</span></button>

@@ -5,13 +5,15 @@ use crate::app::state::Action;
 use yew::prelude::*;
 
 /// (keys, what they do), in the order the overlay lists them.
-pub const SHORTCUTS: [(&str, Msg); 16] = [
+pub const SHORTCUTS: [(&str, Msg); 18] = [
     ("Space / K", Msg::ShortcutPlay),
     (". / N", Msg::ShortcutStep),
     ("+ / ]", Msg::ShortcutFaster),
     ("− / [", Msg::ShortcutSlower),
     ("R", Msg::ShortcutRestart),
     ("S", Msg::ShortcutReseed),
+    ("I", Msg::ShortcutSeed),
+    ("P", Msg::ShortcutScenario),
     ("G", Msg::ShortcutNextStation),
     ("Tab, Enter", Msg::ShortcutNextStation),
     ("J", Msg::ShortcutRequest),
