@@ -390,9 +390,10 @@ pub fn format_report(report: &RunReport, engine: &Engine) -> String {
     let _ = writeln!(text);
     let _ = writeln!(
         text,
-        "requests    arrived {}  completed {}  failed {}  rejected {}  timed out {}  in flight {}",
+        "requests    arrived {}  completed {} (degraded {})  failed {}  rejected {}  timed out {}  in flight {}",
         report.arrived,
         report.completed,
+        report.degraded,
         report.failed,
         report.rejected,
         report.timed_out,
@@ -469,6 +470,52 @@ pub fn format_report(report: &RunReport, engine: &Engine) -> String {
             service.utilisation * 100.0,
             latency_cells(&service.latency_ms)
         );
+    }
+    if !report.edges.is_empty() {
+        let _ = writeln!(text);
+        let _ = writeln!(
+            text,
+            "{:<26} {:>7} {:>7} {:>8} {:>7} | {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7}  breaker",
+            "edge",
+            "calls",
+            "success",
+            "fallback",
+            "failed",
+            "attempts",
+            "retries",
+            "errors",
+            "timeout",
+            "short",
+            "bulkhd",
+            "limited",
+            "error %",
+        );
+        for edge in &report.edges {
+            let _ = writeln!(
+                text,
+                "{:<26} {:>7} {:>7} {:>8} {:>7} | {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7.1}  {}",
+                edge.edge,
+                edge.calls,
+                edge.success,
+                edge.fallback_served,
+                edge.failed,
+                edge.attempts_sent,
+                edge.retries,
+                edge.failure,
+                edge.timeout,
+                edge.short_circuited,
+                edge.bulkhead_rejected,
+                edge.rate_limited,
+                edge.error_percentage,
+                match edge.breaker_state {
+                    Some(state) => format!(
+                        "{state} after {} transitions",
+                        edge.breaker_transitions.len()
+                    ),
+                    None => "—".to_string(),
+                }
+            );
+        }
     }
     let _ = writeln!(text);
     let _ = writeln!(text, "trace_hash  {}", report.trace_hash);

@@ -161,6 +161,33 @@ fn adding_a_service_leaves_other_components_draws_alone() {
     assert_eq!(first_hold_durations(base), first_hold_durations(&extended));
 }
 
+/// A random, valid live knob.
+fn random_knob(rng: &mut SimRng) -> lokal::engine::resilience::PolicyChange {
+    use lokal::engine::resilience::{BreakerState, Fallback, PolicyChange};
+    match rng.below(12) {
+        0 => PolicyChange::TimeoutUs(Some(1_000 + rng.below(2_000_000))),
+        1 => PolicyChange::TimeoutUs(None),
+        2 => PolicyChange::RetryMaxAttempts(1 + rng.below(5) as u32),
+        3 => PolicyChange::RetryBudgetPercent(Some(rng.next_f64() * 100.0)),
+        4 => PolicyChange::BreakerFailureRate(rng.next_f64() * 100.0),
+        5 => PolicyChange::BreakerMinimumCalls(1 + rng.below(50) as u32),
+        6 => PolicyChange::BreakerWaitInOpenUs(1 + rng.below(5_000_000)),
+        7 => PolicyChange::BreakerState(
+            [
+                BreakerState::Closed,
+                BreakerState::ForcedOpen,
+                BreakerState::Disabled,
+            ][rng.below(3) as usize],
+        ),
+        8 => PolicyChange::BulkheadMaxConcurrent(Some(1 + rng.below(20) as u32)),
+        9 => PolicyChange::BulkheadMaxConcurrent(None),
+        10 => PolicyChange::RateLimitPerPeriod(Some(1 + rng.below(100) as u32)),
+        _ => PolicyChange::Fallback(
+            [None, Some(Fallback::Static), Some(Fallback::Cached)][rng.below(3) as usize],
+        ),
+    }
+}
+
 /// A random schedule of commands for `seed`, drawn from the test's own stream.
 fn random_commands(scenario: &Scenario, seed: u64, horizon_us: u64) -> Vec<(u64, Command)> {
     let mut rng = SimRng::derive(seed, "test/fault-schedule");
@@ -175,6 +202,17 @@ fn random_commands(scenario: &Scenario, seed: u64, horizon_us: u64) -> Vec<(u64,
             0 => None,
             _ => Some(SimDuration(1 + rng.below(8_000_000))),
         };
+        if !scenario.edges.is_empty() && rng.below(3) == 0 {
+            let edge = lokal::engine::ids::EdgeId(rng.below(scenario.edges.len() as u64) as u32);
+            commands.push((
+                at,
+                Command::SetPolicy {
+                    edge,
+                    change: random_knob(&mut rng),
+                },
+            ));
+            continue;
+        }
         let command = match rng.below(7) {
             0 | 1 => Command::Crash {
                 service,
@@ -282,7 +320,13 @@ fn sweep_seeds_with_random_faults_checking_invariants_after_every_event() {
             (1..=count).collect()
         }
     };
-    let scenarios = ["flipkart", "irctc-tatkal", "mm1"];
+    let scenarios = [
+        "flipkart",
+        "irctc-tatkal",
+        "mm1",
+        "zomato-protected",
+        "zomato-retry-storm",
+    ];
     let mut failures = Vec::new();
     for &seed in &seeds {
         let scenario_id = scenarios[(seed % scenarios.len() as u64) as usize];

@@ -231,3 +231,56 @@ fn missing_sections_are_explained() {
         ],
     );
 }
+
+#[test]
+fn policies_attach_to_real_edges_with_sane_values() {
+    let good = format!(
+        "{BASE}\n[[policies]]\nfrom = \"gateway\"\nto = \"payment\"\ntimeout = \"300ms\"\n[policies.circuit_breaker]\nfailure_rate = 40\n[policies.bulkhead]\nmax_concurrent = 5\n[policies.fallback]\nkind = \"cached\"\n"
+    );
+    check(&good, &[]);
+    let scenario = parse_scenario(&good).expect("valid");
+    let edge = scenario.edge(lokal::engine::ids::EdgeId(0));
+    assert_eq!(
+        edge.circuit_breaker
+            .as_ref()
+            .map(|b| b.failure_rate_threshold),
+        Some(40.0)
+    );
+    assert_eq!(
+        edge.circuit_breaker.as_ref().map(|b| b.minimum_calls),
+        Some(100),
+        "Resilience4j's default"
+    );
+
+    let backwards = format!("{BASE}\n[[policies]]\nfrom = \"payment\"\nto = \"gateway\"\n");
+    check(
+        &backwards,
+        &[
+            r#"policies[0]: "payment" never calls "gateway", so there is no edge to protect; it calls nothing"#,
+        ],
+    );
+    let bad_values = format!(
+        "{BASE}\n[[policies]]\nfrom = \"gateway\"\nto = \"paymnt\"\n[policies.retry]\nmax_attempts = 0\nbackoff = \"fibonacci\"\n[policies.circuit_breaker]\nfailure_rate = 150\nstate = \"open\"\n[policies.bulkhead]\nkind = \"semaphore\"\nmax_concurent = 3\n"
+    );
+    check(
+        &bad_values,
+        &[
+            r#"policies[0].to: service "paymnt" not found (did you mean "payment"?)"#,
+            "policies[0].retry.max_attempts: must be from 1 to 20, got 0",
+            r#"policies[0].retry.backoff: backoff "fibonacci" not found; known: fixed, exponential"#,
+            "policies[0].circuit_breaker.failure_rate: a percentage from 0 to 100, got 150",
+            "policies[0].circuit_breaker.state: a breaker starts closed, forced_open, disabled or metrics_only",
+            r#"policies[0].bulkhead.max_concurent: unknown field "max_concurent" (did you mean "max_concurrent"?)"#,
+        ],
+    );
+    let limit = BASE.replace(
+        "[[services.endpoints]]\nname = \"charge\"",
+        "[services.rate_limit]\nkind = \"token_buket\"\n[[services.endpoints]]\nname = \"charge\"",
+    );
+    check(
+        &limit,
+        &[
+            r#"services[1].rate_limit.kind: rate limit kind "token_buket" not found (did you mean "token_bucket"?)"#,
+        ],
+    );
+}

@@ -193,6 +193,9 @@ catalogue! {
     StatusTimeout => "timeout", "समय समाप्त";
     StatusDownstream => "failed downstream", "आगे विफल";
     StatusNetwork => "lost in the network", "नेटवर्क में खोया";
+    StatusShortCircuited => "short-circuited (breaker open)", "शॉर्ट-सर्किट (ब्रेकर खुला)";
+    StatusBulkheadFull => "bulkhead full", "बल्कहेड भरा";
+    StatusRateLimited => "rate limited (429)", "दर सीमित (429)";
     Outcome => "Outcome", "परिणाम";
     Pending => "still on its way", "अभी रास्ते में";
     Loading => "Loading the engine…", "इंजन लोड हो रहा है…";

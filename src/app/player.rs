@@ -49,13 +49,16 @@ pub enum DotKind {
     Rejected,
     Timeout,
     Lost,
+    /// Never sent: the caller's breaker was open or its bulkhead full.
+    ShortCircuited,
 }
 
 impl DotKind {
     pub fn for_answer(status: Status) -> DotKind {
         match status {
             Status::Ok => DotKind::Ok,
-            Status::Rejected | Status::Unavailable => DotKind::Rejected,
+            Status::Rejected | Status::Unavailable | Status::RateLimited => DotKind::Rejected,
+            Status::ShortCircuited | Status::BulkheadFull => DotKind::ShortCircuited,
             Status::Timeout | Status::NetworkError => DotKind::Timeout,
             Status::Error | Status::Reset | Status::DownstreamError => DotKind::Error,
         }

@@ -37,6 +37,7 @@ fn colour(kind: DotKind) -> &'static str {
         DotKind::Rejected => "#E69F00",
         DotKind::Timeout => "#7B3294",
         DotKind::Lost => "#8a8f98",
+        DotKind::ShortCircuited => "#1b1f2a",
     }
 }
 
@@ -45,6 +46,13 @@ fn trace_shape(ctx: &CanvasRenderingContext2d, kind: DotKind, x: f64, y: f64, r:
         DotKind::Request | DotKind::Lost => {
             ctx.move_to(x + r, y);
             let _ = ctx.arc(x, y, r, 0.0, std::f64::consts::TAU);
+        }
+        DotKind::ShortCircuited => {
+            // A hollow ring with a bar: the "not allowed" sign.
+            ctx.move_to(x + r * 1.3, y);
+            let _ = ctx.arc(x, y, r * 1.3, 0.0, std::f64::consts::TAU);
+            ctx.move_to(x - r, y + r);
+            ctx.line_to(x + r, y - r);
         }
         DotKind::Ok => ctx.rect(x - r, y - r, 2.0 * r, 2.0 * r),
         DotKind::Error => {
@@ -69,13 +77,14 @@ fn trace_shape(ctx: &CanvasRenderingContext2d, kind: DotKind, x: f64, y: f64, r:
     }
 }
 
-const KINDS: [DotKind; 6] = [
+const KINDS: [DotKind; 7] = [
     DotKind::Request,
     DotKind::Ok,
     DotKind::Error,
     DotKind::Rejected,
     DotKind::Timeout,
     DotKind::Lost,
+    DotKind::ShortCircuited,
 ];
 
 /// Sizes the canvas to its box and returns its context with the map transform applied.
@@ -150,9 +159,11 @@ pub fn draw_dots(
                 ctx.stroke();
                 ctx.set_line_width(1.4);
             }
-            DotKind::Lost => {
+            DotKind::Lost | DotKind::ShortCircuited => {
+                ctx.set_line_width(1.8);
                 ctx.set_stroke_style_str(paint);
                 ctx.stroke();
+                ctx.set_line_width(1.4);
             }
             _ => {
                 ctx.set_fill_style_str(paint);

@@ -22,6 +22,9 @@ pub fn status_text(lang: Lang, status: Status) -> &'static str {
             Status::Timeout => Msg::StatusTimeout,
             Status::DownstreamError => Msg::StatusDownstream,
             Status::NetworkError => Msg::StatusNetwork,
+            Status::ShortCircuited => Msg::StatusShortCircuited,
+            Status::BulkheadFull => Msg::StatusBulkheadFull,
+            Status::RateLimited => Msg::StatusRateLimited,
         },
     )
 }
@@ -56,6 +59,7 @@ fn describe_fault(lang: Lang, spec: &CommandSpec) -> String {
         }
         CommandSpec::Partition { a, b, .. } => format!("{a} ⟂ {b}"),
         CommandSpec::Heal => tr(lang, Msg::Heal).to_string(),
+        CommandSpec::SetPolicy { from, to, .. } => format!("{from} → {to}"),
     }
 }
 

@@ -6,7 +6,8 @@
 //! reproduces the run exactly. Logs name services and stations (`CommandSpec`) so they stay
 //! readable and survive a scenario edit that renumbers things.
 
-use super::ids::{ServiceId, StationId};
+use super::ids::{EdgeId, ServiceId, StationId};
+use super::resilience::PolicyChange;
 use super::scenario::Scenario;
 use super::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
@@ -47,6 +48,8 @@ pub enum Command {
     },
     /// Ends every active fault and restarts every crashed instance.
     Heal,
+    /// Changes a policy on a caller→callee edge (a live knob).
+    SetPolicy { edge: EdgeId, change: PolicyChange },
 }
 
 /// A command as a person or a log writes it: with names.
@@ -88,6 +91,11 @@ pub enum CommandSpec {
         duration_us: Option<u64>,
     },
     Heal,
+    SetPolicy {
+        from: String,
+        to: String,
+        change: PolicyChange,
+    },
 }
 
 /// A command applied at run time, as the command log keeps it.
@@ -184,6 +192,14 @@ impl Command {
                 check_duration(duration)
             }
             Command::Heal => Ok(()),
+            Command::SetPolicy { edge, change } => {
+                if edge.index() >= scenario.edges.len() {
+                    return Err(CommandError("there is no such edge".into()));
+                }
+                change
+                    .check()
+                    .map_err(|e| CommandError(format!("{}: {e}", scenario.edge_label(*edge))))
+            }
         }
     }
 
@@ -234,6 +250,14 @@ impl Command {
                 duration_us: micros(duration),
             },
             Command::Heal => CommandSpec::Heal,
+            Command::SetPolicy { edge, change } => {
+                let policy = scenario.edge(*edge);
+                CommandSpec::SetPolicy {
+                    from: service_name(policy.from),
+                    to: service_name(policy.to),
+                    change: change.clone(),
+                }
+            }
         }
     }
 
@@ -244,7 +268,7 @@ impl Command {
             | Command::Slow { duration, .. }
             | Command::Errors { duration, .. }
             | Command::Partition { duration, .. } => *duration,
-            Command::Restart { .. } | Command::Heal => None,
+            Command::Restart { .. } | Command::Heal | Command::SetPolicy { .. } => None,
         }
     }
 }
@@ -308,6 +332,16 @@ impl CommandSpec {
                 duration: duration(duration_us),
             },
             CommandSpec::Heal => Command::Heal,
+            CommandSpec::SetPolicy { from, to, change } => {
+                let (from_id, to_id) = (service(from)?, service(to)?);
+                let edge = scenario
+                    .edge_between(from_id, to_id)
+                    .ok_or_else(|| CommandError(format!("\"{from}\" never calls \"{to}\"")))?;
+                Command::SetPolicy {
+                    edge,
+                    change: change.clone(),
+                }
+            }
         };
         command.check(scenario)?;
         Ok(command)

@@ -4,7 +4,8 @@
 //! runs with the same scenario, seed and commands can be compared by one 64-bit number.
 
 use super::command::Command;
-use super::ids::{CallId, EndpointId, InstanceId, RequestId, StationId};
+use super::ids::{CallId, EdgeId, EndpointId, InstanceId, RequestId, StationId};
+use super::resilience::{BreakerState, TransitionReason};
 use super::rng::splitmix64;
 use super::scenario::Scenario;
 use super::time::SimTime;
@@ -30,10 +31,16 @@ pub enum Status {
     DownstreamError,
     /// The request or its answer was lost in a network partition.
     NetworkError,
+    /// The caller's circuit breaker is open: the call was not made.
+    ShortCircuited,
+    /// The caller's bulkhead for this dependency was full: the call was not made.
+    BulkheadFull,
+    /// A rate limiter refused the call: the caller's own, or the callee's 429.
+    RateLimited,
 }
 
 impl Status {
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [Status; 11] = [
         Status::Ok,
         Status::Error,
         Status::Rejected,
@@ -42,6 +49,9 @@ impl Status {
         Status::Timeout,
         Status::DownstreamError,
         Status::NetworkError,
+        Status::ShortCircuited,
+        Status::BulkheadFull,
+        Status::RateLimited,
     ];
 
     pub fn is_ok(self) -> bool {
@@ -56,6 +66,8 @@ impl Status {
             Status::Rejected | Status::Unavailable => 503,
             Status::Reset | Status::DownstreamError => 502,
             Status::Timeout | Status::NetworkError => 504,
+            Status::ShortCircuited | Status::BulkheadFull => 503,
+            Status::RateLimited => 429,
         }
     }
 
@@ -69,6 +81,9 @@ impl Status {
             Status::Timeout => "timeout",
             Status::DownstreamError => "downstream_error",
             Status::NetworkError => "network_error",
+            Status::ShortCircuited => "short_circuited",
+            Status::BulkheadFull => "bulkhead_full",
+            Status::RateLimited => "rate_limited",
         }
     }
 
@@ -183,6 +198,30 @@ pub enum EventKind {
     InstanceUp {
         instance: InstanceId,
     },
+    /// A circuit breaker changed state, and why.
+    BreakerTransition {
+        edge: EdgeId,
+        from: BreakerState,
+        to: BreakerState,
+        reason: TransitionReason,
+    },
+    /// An attempt was not sent: breaker open (short-circuited), bulkhead full or rate limited.
+    AttemptRejected {
+        edge: EdgeId,
+        request: RequestId,
+        reason: Status,
+    },
+    RetryScheduled {
+        edge: EdgeId,
+        request: RequestId,
+        attempt: u32,
+        wait_us: u64,
+    },
+    /// Every attempt failed and the fallback answered instead.
+    FallbackServed {
+        edge: EdgeId,
+        request: RequestId,
+    },
 }
 
 impl EventKind {
@@ -207,6 +246,10 @@ impl EventKind {
             EventKind::FaultEnded { .. } => "fault_ended",
             EventKind::InstanceDown { .. } => "instance_down",
             EventKind::InstanceUp { .. } => "instance_up",
+            EventKind::BreakerTransition { .. } => "breaker_transition",
+            EventKind::AttemptRejected { .. } => "attempt_rejected",
+            EventKind::RetryScheduled { .. } => "retry_scheduled",
+            EventKind::FallbackServed { .. } => "fallback_served",
         }
     }
 }
@@ -318,6 +361,59 @@ impl TraceHasher {
             EventKind::FaultEnded { id } => self.words(&[16, u64::from(*id)]),
             EventKind::InstanceDown { instance } => self.words(&[17, u64::from(instance.0)]),
             EventKind::InstanceUp { instance } => self.words(&[18, u64::from(instance.0)]),
+            EventKind::BreakerTransition {
+                edge,
+                from,
+                to,
+                reason,
+            } => {
+                self.words(&[19, u64::from(edge.0), *from as u64, *to as u64]);
+                self.reason(reason);
+            }
+            EventKind::AttemptRejected {
+                edge,
+                request,
+                reason,
+            } => self.words(&[20, u64::from(edge.0), request.0, reason.code()]),
+            EventKind::RetryScheduled {
+                edge,
+                request,
+                attempt,
+                wait_us,
+            } => self.words(&[
+                21,
+                u64::from(edge.0),
+                request.0,
+                u64::from(*attempt),
+                *wait_us,
+            ]),
+            EventKind::FallbackServed { edge, request } => {
+                self.words(&[22, u64::from(edge.0), request.0])
+            }
+        }
+    }
+
+    fn reason(&mut self, reason: &TransitionReason) {
+        match *reason {
+            TransitionReason::FailureRateExceeded {
+                failure_rate,
+                calls,
+            } => self.words(&[1, failure_rate.to_bits(), u64::from(calls)]),
+            TransitionReason::SlowCallRateExceeded {
+                slow_call_rate,
+                calls,
+            } => self.words(&[2, slow_call_rate.to_bits(), u64::from(calls)]),
+            TransitionReason::WaitInOpenElapsed => self.words(&[3]),
+            TransitionReason::TrialCallsPassed {
+                failure_rate,
+                slow_call_rate,
+            } => self.words(&[4, failure_rate.to_bits(), slow_call_rate.to_bits()]),
+            TransitionReason::TrialCallsFailed {
+                failure_rate,
+                slow_call_rate,
+            } => self.words(&[5, failure_rate.to_bits(), slow_call_rate.to_bits()]),
+            TransitionReason::MaxWaitInHalfOpenElapsed => self.words(&[6]),
+            TransitionReason::Manual => self.words(&[7]),
         }
     }
 
@@ -366,6 +462,16 @@ impl TraceHasher {
                 self.words(&[5, u64::from(a.0), u64::from(b.0), duration(d)])
             }
             Command::Heal => self.words(&[6]),
+            Command::SetPolicy { edge, change } => {
+                self.words(&[7, u64::from(edge.0)]);
+                // The change is small and fully determined; its JSON text is a stable encoding.
+                let text = serde_json::to_string(change).unwrap_or_default();
+                for chunk in text.as_bytes().chunks(8) {
+                    let mut word = [0u8; 8];
+                    word[..chunk.len()].copy_from_slice(chunk);
+                    self.mix(u64::from_le_bytes(word));
+                }
+            }
         }
     }
 
@@ -464,6 +570,32 @@ impl EngineEvent {
             EventKind::FaultEnded { id } => json!({"id": id}),
             EventKind::InstanceDown { instance: i } | EventKind::InstanceUp { instance: i } => {
                 json!({"instance": instance(i)})
+            }
+            EventKind::BreakerTransition {
+                edge,
+                from,
+                to,
+                reason,
+            } => {
+                json!({"edge": scenario.edge_label(*edge), "from": from, "to": to, "reason": reason})
+            }
+            EventKind::AttemptRejected {
+                edge,
+                request,
+                reason,
+            } => {
+                json!({"edge": scenario.edge_label(*edge), "request": request.0, "reason": reason})
+            }
+            EventKind::RetryScheduled {
+                edge,
+                request,
+                attempt,
+                wait_us,
+            } => {
+                json!({"edge": scenario.edge_label(*edge), "request": request.0, "attempt": attempt, "wait_us": wait_us})
+            }
+            EventKind::FallbackServed { edge, request } => {
+                json!({"edge": scenario.edge_label(*edge), "request": request.0})
             }
         };
         if let Value::Object(map) = &mut object {

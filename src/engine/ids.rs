@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 macro_rules! dense_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub u32);
 
@@ -43,6 +43,10 @@ dense_id!(
 dense_id!(
     /// An instance of a service, numbered across all services.
     InstanceId
+);
+dense_id!(
+    /// A caller→callee pair of services that the call graph uses: where policies live.
+    EdgeId
 );
 
 /// A request a client sent (the root of a call tree). Numbered from 1 in the order they arrive.

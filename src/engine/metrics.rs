@@ -18,6 +18,8 @@ pub struct Counters {
     pub failed: u64,
     pub rejected: u64,
     pub timed_out: u64,
+    /// Of the completed: answered by a fallback somewhere below (successful, but degraded).
+    pub degraded: u64,
 }
 
 impl Counters {
@@ -242,6 +244,11 @@ impl Tracker {
         self.pending.timed_out += 1;
     }
 
+    /// A completion (already counted) that a fallback served.
+    pub fn degraded(&mut self) {
+        self.counters.degraded += 1;
+    }
+
     pub fn summary(&self) -> LatencySummary {
         self.latency.summary()
     }
@@ -279,13 +286,21 @@ pub struct Metrics {
     pub services: Vec<Tracker>,
     /// Server side, per endpoint.
     pub endpoints: Vec<Tracker>,
+    /// Per caller→callee edge, as the caller sees its logical calls.
+    pub edges: Vec<Tracker>,
     /// The next second boundary to close.
     next_second: u64,
     window_seconds: u32,
 }
 
 impl Metrics {
-    pub fn new(entries: usize, services: usize, endpoints: usize, window_seconds: u32) -> Metrics {
+    pub fn new(
+        entries: usize,
+        services: usize,
+        endpoints: usize,
+        edges: usize,
+        window_seconds: u32,
+    ) -> Metrics {
         Metrics {
             client: Tracker::new(window_seconds),
             client_by_entry: (0..entries).map(|_| Tracker::new(window_seconds)).collect(),
@@ -295,6 +310,7 @@ impl Metrics {
             endpoints: (0..endpoints)
                 .map(|_| Tracker::new(window_seconds))
                 .collect(),
+            edges: (0..edges).map(|_| Tracker::new(window_seconds)).collect(),
             next_second: 1,
             window_seconds,
         }
@@ -333,6 +349,7 @@ impl Metrics {
         self.client_by_entry.iter_mut().for_each(&mut f);
         self.services.iter_mut().for_each(&mut f);
         self.endpoints.iter_mut().for_each(&mut f);
+        self.edges.iter_mut().for_each(&mut f);
     }
 }
 
@@ -342,7 +359,7 @@ mod tests {
 
     #[test]
     fn seconds_close_with_counts_and_exact_percentiles() {
-        let mut metrics = Metrics::new(0, 1, 0, 10);
+        let mut metrics = Metrics::new(0, 1, 0, 0, 10);
         let tracker = &mut metrics.services[0];
         for latency in 1..=100 {
             tracker.arrived();
@@ -361,7 +378,7 @@ mod tests {
 
     #[test]
     fn the_series_keeps_only_the_window() {
-        let mut metrics = Metrics::new(0, 1, 0, 10);
+        let mut metrics = Metrics::new(0, 1, 0, 0, 10);
         metrics.roll(SimTime::from_secs(25));
         let series = metrics.services[0].series();
         assert_eq!(series.len(), 10);
@@ -375,7 +392,7 @@ mod tests {
 
     #[test]
     fn gauges_average_over_time() {
-        let mut metrics = Metrics::new(0, 1, 0, 10);
+        let mut metrics = Metrics::new(0, 1, 0, 0, 10);
         let gauge = &mut metrics.services[0].busy;
         gauge.set(SimTime(0), 2);
         gauge.set(SimTime(500_000), 4);
@@ -393,7 +410,7 @@ mod tests {
 
     #[test]
     fn many_samples_in_one_second_stay_bounded_and_close() {
-        let mut metrics = Metrics::new(0, 1, 0, 10);
+        let mut metrics = Metrics::new(0, 1, 0, 0, 10);
         for latency in 1..=100_000u64 {
             metrics.services[0].completed(latency);
         }

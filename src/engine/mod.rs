@@ -7,12 +7,14 @@
 pub mod builtin;
 pub mod command;
 pub mod dist;
+pub mod edges;
 pub mod events;
 pub mod histogram;
 pub mod ids;
 pub mod metrics;
 pub mod queue;
 pub mod report;
+pub mod resilience;
 pub mod rng;
 pub mod scenario;
 pub mod sim;

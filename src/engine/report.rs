@@ -69,6 +69,39 @@ pub struct ServiceReport {
     pub utilisation: f64,
 }
 
+/// One caller→callee edge, counted like Hystrix: how its logical calls ended (success,
+/// fallback, failed) and what happened to their attempts (errors, timeouts, short-circuits, …).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EdgeReport {
+    pub edge: String,
+    pub calls: u64,
+    pub success: u64,
+    pub failed: u64,
+    pub failure: u64,
+    pub timeout: u64,
+    pub short_circuited: u64,
+    pub bulkhead_rejected: u64,
+    pub rate_limited: u64,
+    pub fallback_served: u64,
+    pub retries: u64,
+    pub attempts_sent: u64,
+    /// Hystrix's error percentage (short-circuited calls left out).
+    pub error_percentage: f64,
+    /// The breaker's state at the end of the run, if the edge has one.
+    pub breaker_state: Option<&'static str>,
+    pub breaker_transitions: Vec<BreakerTransitionReport>,
+    /// Latency of successful (and fallback) logical calls, retries included.
+    pub latency_ms: LatencyMs,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BreakerTransitionReport {
+    pub at_s: f64,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub reason: super::resilience::TransitionReason,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunReport {
     pub scenario: String,
@@ -82,6 +115,8 @@ pub struct RunReport {
     pub rejected: u64,
     pub timed_out: u64,
     pub in_flight: u64,
+    /// Of the completed: answered with a fallback somewhere along the way.
+    pub degraded: u64,
     /// Latency of successful requests as clients saw them.
     pub latency_ms: LatencyMs,
     /// Successful requests per virtual second.
@@ -91,6 +126,8 @@ pub struct RunReport {
     /// Per entry endpoint, as clients saw them.
     pub endpoints: Vec<EndpointReport>,
     pub services: Vec<ServiceReport>,
+    /// Every caller→callee edge that carried calls.
+    pub edges: Vec<EdgeReport>,
     pub events_processed: u64,
     pub commands_applied: usize,
     pub trace_hash: String,
@@ -103,6 +140,7 @@ fn endpoint_report(name: String, tracker: &Tracker) -> EndpointReport {
         failed,
         rejected,
         timed_out,
+        ..
     } = tracker.counters;
     EndpointReport {
         endpoint: name,
@@ -156,6 +194,42 @@ impl Engine {
                 }
             })
             .collect();
+        let edges = self
+            .edge_views()
+            .into_iter()
+            .zip(&metrics.edges)
+            .filter(|(view, _)| view.counters.calls > 0)
+            .map(|(view, tracker)| {
+                let c = view.counters;
+                EdgeReport {
+                    edge: scenario.edge_label(view.edge),
+                    calls: c.calls,
+                    success: c.success,
+                    failed: c.failed,
+                    failure: c.failure,
+                    timeout: c.timeout,
+                    short_circuited: c.short_circuited,
+                    bulkhead_rejected: c.bulkhead_rejected,
+                    rate_limited: c.rate_limited,
+                    fallback_served: c.fallback_served,
+                    retries: c.retries,
+                    attempts_sent: c.attempts_sent,
+                    error_percentage: c.error_percentage(),
+                    breaker_state: view.breaker.map(|b| b.state.key()),
+                    breaker_transitions: view
+                        .transitions
+                        .iter()
+                        .map(|t| BreakerTransitionReport {
+                            at_s: t.at_us as f64 / 1_000_000.0,
+                            from: t.from.key(),
+                            to: t.to.key(),
+                            reason: t.reason,
+                        })
+                        .collect(),
+                    latency_ms: tracker.summary().into(),
+                }
+            })
+            .collect();
         RunReport {
             scenario: scenario.id.clone(),
             seed: self.seed(),
@@ -167,6 +241,7 @@ impl Engine {
             rejected: client.rejected,
             timed_out: client.timed_out,
             in_flight: client.in_flight(),
+            degraded: client.degraded,
             latency_ms: metrics.client.summary().into(),
             throughput_per_s: per_second(client.completed as f64),
             mean_in_flight: per_second(
@@ -174,6 +249,7 @@ impl Engine {
             ),
             endpoints,
             services,
+            edges,
             events_processed: self.events_processed(),
             commands_applied: self.command_log().len(),
             trace_hash: format_hash(self.trace_hash()),

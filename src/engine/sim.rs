@@ -14,10 +14,12 @@
 //! (`finish_work` / `run_step`: sagas, event stores).
 
 use super::command::{Command, CommandError, RecordedCommand};
+use super::edges::{EdgeRuntime, InvRef, Invocation};
 use super::events::{Direction, EngineEvent, EventKind, Status, TraceHasher};
-use super::ids::{CallId, EndpointId, InstanceId, RequestId, ServiceId, StationId};
+use super::ids::{CallId, EdgeId, EndpointId, InstanceId, RequestId, ServiceId, StationId};
 use super::metrics::Metrics;
 use super::queue::EventQueue;
+use super::resilience::{Permit, ServerLimiter};
 use super::rng::SimRng;
 use super::scenario::{Balancer, Scenario, Step, WorkloadMode};
 use super::time::{SimDuration, SimTime, round_to_u64};
@@ -68,6 +70,17 @@ pub(crate) enum CallState {
     Lost,
 }
 
+/// Who waits for a call's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Owner {
+    /// A client: the call is the root of a request.
+    Client,
+    /// A handler calling on a plain edge.
+    Parent(CallRef),
+    /// An invocation on an edge with policies (one attempt of it).
+    Invocation(InvRef),
+}
+
 /// Request attributes that routing patterns read. `u16::MAX` / 0 = not drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequestAttributes {
@@ -98,7 +111,13 @@ pub(crate) struct Call {
     pub(crate) pending_children: u32,
     pub(crate) id: CallId,
     pub(crate) request: RequestId,
-    pub(crate) parent: Option<CallRef>,
+    pub(crate) owner: Owner,
+    /// The caller→callee edge the call travels (none for a client's call).
+    pub(crate) edge: Option<EdgeId>,
+    /// A 429's Retry-After, carried back to the caller (0: none).
+    pub(crate) retry_after_us: u64,
+    /// The answer is a fallback somewhere below: successful, but degraded.
+    pub(crate) degraded: bool,
     pub(crate) endpoint: EndpointId,
     pub(crate) instance: Option<InstanceId>,
     /// Roots only: the closed-loop user who sent it.
@@ -129,7 +148,10 @@ impl Call {
             pending_children: 0,
             id: CallId(0),
             request: RequestId(0),
-            parent: None,
+            owner: Owner::Client,
+            edge: None,
+            retry_after_us: 0,
+            degraded: false,
             endpoint: EndpointId(0),
             instance: None,
             user: None,
@@ -148,7 +170,7 @@ impl Call {
 
 /// What is scheduled in the event queue.
 #[derive(Clone, Copy, Debug)]
-enum Pending {
+pub(crate) enum Pending {
     Arrival,
     UserReady(u32),
     HopArrive(CallRef),
@@ -159,6 +181,9 @@ enum Pending {
     ClientTimeout(CallRef),
     ScheduledFault(u32),
     FaultEnd(u32),
+    InvocationResume(InvRef),
+    BulkheadDeadline(InvRef),
+    BreakerTimer(EdgeId, u32),
 }
 
 #[derive(Clone, Debug)]
@@ -215,6 +240,10 @@ pub struct Engine {
     partitions_active: usize,
     next_command_id: u32,
     pub(crate) metrics: Metrics,
+    pub(crate) edges: Vec<EdgeRuntime>,
+    pub(crate) invocations: Vec<Invocation>,
+    pub(crate) free_invocations: Vec<u32>,
+    server_limiters: Vec<Option<ServerLimiter>>,
     hasher: TraceHasher,
     recording: bool,
     recorded: Vec<EngineEvent>,
@@ -232,8 +261,26 @@ impl Engine {
             scenario.workload.mix.endpoints.len(),
             scenario.services.len(),
             scenario.endpoints.len(),
+            scenario.edges.len(),
             window,
         );
+        let edges = scenario
+            .edges
+            .iter()
+            .enumerate()
+            .map(|(index, policy)| {
+                EdgeRuntime::new(
+                    policy.clone(),
+                    seed,
+                    &scenario.edge_label(EdgeId::from_index(index)),
+                )
+            })
+            .collect();
+        let server_limiters = scenario
+            .services
+            .iter()
+            .map(|service| service.rate_limit.clone().map(ServerLimiter::new))
+            .collect();
         let instances = scenario
             .instances
             .iter()
@@ -302,6 +349,10 @@ impl Engine {
             partitions_active: 0,
             next_command_id: 1,
             metrics,
+            edges,
+            invocations: Vec::new(),
+            free_invocations: Vec::new(),
+            server_limiters,
             hasher: TraceHasher::default(),
             recording: false,
             recorded: Vec::new(),
@@ -473,10 +524,23 @@ impl Engine {
                 self.apply_command(command, false);
             }
             Pending::FaultEnd(id) => self.end_fault(id),
+            Pending::InvocationResume(inv) => self.on_invocation_resume(inv),
+            Pending::BulkheadDeadline(inv) => self.on_bulkhead_deadline(inv),
+            Pending::BreakerTimer(edge, generation) => self.on_breaker_timer(edge, generation),
         }
     }
 
-    fn emit(&mut self, kind: EventKind) {
+    pub(crate) fn schedule(&mut self, at: SimTime, event: Pending) {
+        self.queue.push(at, event);
+    }
+
+    /// True while `call` is a live handler waiting on its downstream calls.
+    pub(crate) fn is_calling(&self, call: CallRef) -> bool {
+        self.live(call)
+            .is_some_and(|c| c.state == CallState::Calling)
+    }
+
+    pub(crate) fn emit(&mut self, kind: EventKind) {
         let event = EngineEvent {
             t_us: self.now.0,
             kind,
@@ -620,12 +684,13 @@ impl Engine {
         self.metrics.client_by_entry[entry].arrived();
         self.metrics.client.busy.add(self.now, 1);
         let call = self.send_call(
-            None,
+            Owner::Client,
             endpoint,
             scenario.workload.station,
             request,
             attributes,
             scenario.workload.timeout,
+            None,
         );
         let root = self.call_mut(call);
         root.user = user;
@@ -711,14 +776,16 @@ impl Engine {
     }
 
     /// Starts a call of `endpoint` from `from` and sends its request hop.
-    fn send_call(
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn send_call(
         &mut self,
-        parent: Option<CallRef>,
+        owner: Owner,
         endpoint: EndpointId,
         from: StationId,
         request: RequestId,
         attributes: RequestAttributes,
         timeout: Option<SimDuration>,
+        edge: Option<EdgeId>,
     ) -> CallRef {
         let service = self.scenario.endpoint(endpoint).service;
         let to = self.scenario.service(service).station;
@@ -743,7 +810,10 @@ impl Engine {
         call.pending_children = 0;
         call.id = id;
         call.request = request;
-        call.parent = parent;
+        call.owner = owner;
+        call.edge = edge;
+        call.retry_after_us = 0;
+        call.degraded = false;
         call.endpoint = endpoint;
         call.instance = instance;
         call.user = None;
@@ -767,10 +837,10 @@ impl Engine {
         });
         self.queue.push(arrive, Pending::HopArrive(call_ref));
         if let Some(timeout) = timeout {
-            let pending = if parent.is_some() {
-                Pending::CallTimeout(call_ref)
-            } else {
+            let pending = if owner == Owner::Client {
                 Pending::ClientTimeout(call_ref)
+            } else {
+                Pending::CallTimeout(call_ref)
             };
             self.queue.push(now + timeout, pending);
         }
@@ -806,6 +876,15 @@ impl Engine {
             self.send_answer(call_ref, Status::Unavailable);
             return;
         };
+        if let Some(limiter) = self.server_limiters[service.index()].as_mut()
+            && let Permit::Refused { retry_after } = limiter.admit(self.now)
+        {
+            self.call_mut(call_ref).retry_after_us = retry_after.map_or(0, |d| d.0.max(1));
+            self.emit(EventKind::CallRejected { call: id, instance });
+            self.count_server_outcome(call_ref, Status::RateLimited);
+            self.send_answer(call_ref, Status::RateLimited);
+            return;
+        }
         let workers = self.scenario.service(service).workers;
         let capacity = self.scenario.service(service).queue_capacity as usize;
         let state = &self.instances[instance.index()];
@@ -901,19 +980,13 @@ impl Engine {
             call.pending_children = calls.len() as u32;
         }
         for spec in calls {
-            self.send_call(
-                Some(call_ref),
-                spec.target,
-                from,
-                request,
-                attributes,
-                spec.timeout,
-            );
+            self.call_on_edge(call_ref, spec, from, request, attributes);
         }
     }
 
-    /// A child's answer (or its timeout) reached a parent still calling.
-    fn on_child_result(&mut self, parent_ref: CallRef, status: Status) {
+    /// A child's answer (or its timeout) reached a parent still calling. `degraded`: the answer
+    /// is a fallback, a success that the parent passes on as degraded.
+    pub(crate) fn on_child_result(&mut self, parent_ref: CallRef, status: Status, degraded: bool) {
         let Some(parent) = self.live(parent_ref) else {
             return;
         };
@@ -921,6 +994,7 @@ impl Engine {
             return; // the parent failed meanwhile (its instance crashed)
         }
         let parent = self.call_mut(parent_ref);
+        parent.degraded |= degraded;
         if !status.is_ok() && parent.child_failure.is_none() {
             parent.child_failure = Some(status);
         }
@@ -949,7 +1023,7 @@ impl Engine {
         ] {
             match status {
                 Status::Ok => tracker.completed(server_time),
-                Status::Rejected => tracker.rejected(),
+                Status::Rejected | Status::RateLimited => tracker.rejected(),
                 _ => tracker.failed(),
             }
         }
@@ -1063,18 +1137,36 @@ impl Engine {
     /// The caller receives the answer: hand it to the parent, or finish the client's request.
     fn deliver_answer(&mut self, call_ref: CallRef, status: Status) {
         let call = &self.calls[call_ref.slot as usize];
-        let (id, awaited, parent) = (call.id, call.awaited, call.parent);
+        let (id, awaited, owner, edge, degraded, sent_at) = (
+            call.id,
+            call.awaited,
+            call.owner,
+            call.edge,
+            call.degraded,
+            call.sent_at,
+        );
+        let retry_after = (call.retry_after_us > 0).then_some(SimDuration(call.retry_after_us));
         if !awaited {
             self.emit(EventKind::LateResponse { call: id });
             self.free_call(call_ref);
             return;
         }
-        match parent {
-            Some(parent) => {
+        let degraded = degraded && status.is_ok();
+        match owner {
+            Owner::Parent(parent) => {
                 self.free_call(call_ref);
-                self.on_child_result(parent, status);
+                if let Some(edge) = edge {
+                    let latency = self.now.saturating_since(sent_at).0;
+                    self.count_attempt(edge, status);
+                    self.count_call_end(edge, status, false, latency);
+                }
+                self.on_child_result(parent, status, degraded);
             }
-            None => {
+            Owner::Invocation(inv) => {
+                self.free_call(call_ref);
+                self.on_attempt_result(inv, status, retry_after, degraded);
+            }
+            Owner::Client => {
                 self.finish_request(call_ref, status);
                 self.free_call(call_ref);
             }
@@ -1090,14 +1182,21 @@ impl Engine {
             call.user,
         );
         let latency_us = self.now.saturating_since(call.sent_at).0;
+        let call_degraded = call.degraded;
         self.metrics.client.busy.add(self.now, -1);
+        let degraded = status.is_ok() && call_degraded;
         for tracker in [
             &mut self.metrics.client,
             &mut self.metrics.client_by_entry[entry],
         ] {
             match status {
-                Status::Ok => tracker.completed(latency_us),
-                Status::Rejected => tracker.rejected(),
+                Status::Ok => {
+                    tracker.completed(latency_us);
+                    if degraded {
+                        tracker.degraded();
+                    }
+                }
+                Status::Rejected | Status::RateLimited => tracker.rejected(),
                 _ => tracker.failed(),
             }
         }
@@ -1107,7 +1206,7 @@ impl Engine {
                 endpoint,
                 latency_us,
             },
-            Status::Rejected => EventKind::RequestRejected {
+            Status::Rejected | Status::RateLimited => EventKind::RequestRejected {
                 request,
                 endpoint,
                 latency_us,
@@ -1130,11 +1229,20 @@ impl Engine {
         if !call.awaited {
             return;
         }
-        let (id, parent) = (call.id, call.parent);
+        let (id, owner, edge, sent_at) = (call.id, call.owner, call.edge, call.sent_at);
         self.call_mut(call_ref).awaited = false;
         self.emit(EventKind::CallTimedOut { call: id });
-        if let Some(parent) = parent {
-            self.on_child_result(parent, Status::Timeout);
+        match owner {
+            Owner::Parent(parent) => {
+                if let Some(edge) = edge {
+                    let latency = self.now.saturating_since(sent_at).0;
+                    self.count_attempt(edge, Status::Timeout);
+                    self.count_call_end(edge, Status::Timeout, false, latency);
+                }
+                self.on_child_result(parent, Status::Timeout, false);
+            }
+            Owner::Invocation(inv) => self.on_attempt_result(inv, Status::Timeout, None, false),
+            Owner::Client => {}
         }
     }
 
@@ -1170,6 +1278,11 @@ impl Engine {
             from_user,
         });
         match &command {
+            Command::SetPolicy { edge, change } => {
+                // Checked by `Command::check`; a refusal here (an illegal breaker move) changes nothing.
+                let _ = self.change_policy(*edge, change);
+                return;
+            }
             Command::Restart { service, instance } => {
                 let target = self.scenario.instance_of(*service, *instance);
                 let ended: Vec<u32> = self
@@ -1339,6 +1452,10 @@ impl Engine {
     }
 
     // ----- views for snapshots and checks -----------------------------------------------------
+
+    pub fn live_calls_count(&self) -> usize {
+        self.live_calls().count()
+    }
 
     pub(crate) fn live_calls(&self) -> impl Iterator<Item = &Call> {
         self.calls

@@ -9,7 +9,7 @@ use super::events::{Direction, Status};
 use super::histogram::LatencySummary;
 use super::ids::{CallId, EndpointId, InstanceId, RequestId, ServiceId, StationId};
 use super::metrics::{Counters, SecondPoint};
-use super::sim::{CallState, Engine};
+use super::sim::{CallState, Engine, Owner};
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
@@ -122,7 +122,7 @@ impl Engine {
                 arrive_us: call.hop_arrive.0,
                 status: (call.state == CallState::ToCaller).then_some(call.status),
                 lost: call.state == CallState::Lost,
-                is_root: call.parent.is_none(),
+                is_root: call.owner == Owner::Client,
             })
             .collect()
     }
@@ -204,6 +204,7 @@ impl Engine {
                 "an event is due at {next}, before the current time {now}"
             ));
         }
+        self.check_edges()?;
         if self.last_event_time > now {
             return Err(format!(
                 "the clock ({now}) is behind the last event ({})",
@@ -214,7 +215,7 @@ impl Engine {
         let metrics = self.metrics();
         let awaited_roots = self
             .live_calls()
-            .filter(|call| call.parent.is_none() && call.awaited)
+            .filter(|call| call.owner == Owner::Client && call.awaited)
             .count() as u64;
         let client = metrics.client.counters;
         let ended = client.completed + client.failed + client.rejected + client.timed_out;

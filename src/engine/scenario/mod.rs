@@ -4,6 +4,7 @@
 //! the engine can trust, or every problem found, each with its field path.
 
 pub mod model;
+pub mod policies;
 pub mod problems;
 pub mod raw;
 pub mod validate;

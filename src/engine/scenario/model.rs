@@ -5,7 +5,8 @@
 
 use crate::engine::command::Command;
 use crate::engine::dist::Distribution;
-use crate::engine::ids::{EndpointId, InstanceId, LineId, ServiceId, StationId};
+use crate::engine::ids::{EdgeId, EndpointId, InstanceId, LineId, ServiceId, StationId};
+use crate::engine::resilience::{EdgePolicy, ServerLimiterConfig};
 use crate::engine::time::{SimDuration, SimTime};
 use serde::Serialize;
 
@@ -49,6 +50,9 @@ pub struct Scenario {
     pub network: Network,
     pub workload: Workload,
     pub faults: Vec<ScheduledFault>,
+    /// Every caller→callee pair of services the call graph uses, sorted by (from, to), with the
+    /// policies configured on it (plain when none).
+    pub edges: Vec<EdgePolicy>,
     pub metrics: MetricsSettings,
 }
 
@@ -138,6 +142,8 @@ pub struct Service {
     /// Waiting room per instance; a call arriving to a full queue is rejected.
     pub queue_capacity: u32,
     pub balancer: Balancer,
+    /// Server-side rate limit: calls over it are answered 429 with a Retry-After.
+    pub rate_limit: Option<ServerLimiterConfig>,
     pub endpoints: Vec<EndpointId>,
 }
 
@@ -187,6 +193,8 @@ pub struct CallSpec {
     pub target: EndpointId,
     /// The caller stops waiting after this long and fails the call (the callee keeps working).
     pub timeout: Option<SimDuration>,
+    /// The caller→callee edge this call travels, where its policies live.
+    pub edge: EdgeId,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -388,6 +396,46 @@ impl Scenario {
             .instances
             .get(ordinal as usize)
             .copied()
+    }
+
+    /// The edge for calls from `from` to `to`, if the call graph has one.
+    pub fn edge_between(&self, from: ServiceId, to: ServiceId) -> Option<EdgeId> {
+        self.edges
+            .binary_search_by(|edge| (edge.from, edge.to).cmp(&(from, to)))
+            .ok()
+            .map(EdgeId::from_index)
+    }
+
+    pub fn edge(&self, id: EdgeId) -> &EdgePolicy {
+        &self.edges[id.index()]
+    }
+
+    /// `gateway → restaurant`.
+    pub fn edge_label(&self, id: EdgeId) -> String {
+        let edge = self.edge(id);
+        format!(
+            "{} → {}",
+            self.service(edge.from).name,
+            self.service(edge.to).name
+        )
+    }
+
+    /// The same scenario with every protection removed: the "off" side of a comparison.
+    pub fn without_protections(&self) -> Scenario {
+        let mut stripped = self.clone();
+        for edge in &mut stripped.edges {
+            *edge = edge.stripped();
+        }
+        for service in &mut stripped.services {
+            service.rate_limit = None;
+        }
+        stripped
+    }
+
+    /// True when any edge or service has a protection configured.
+    pub fn has_protections(&self) -> bool {
+        self.edges.iter().any(|edge| !edge.is_plain())
+            || self.services.iter().any(|s| s.rate_limit.is_some())
     }
 
     /// A short name for an instance as the map labels it: `payment#1`.

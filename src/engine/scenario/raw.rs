@@ -2,7 +2,9 @@
 //! resolved or range-checked. Wrong types, bad units and unknown fields are collected as problems,
 //! each with its field path, so the author sees all of them at once.
 
+use super::policies::RawPolicy;
 use super::problems::{Problems, not_found_hint};
+use crate::engine::resilience::ServerLimiterConfig;
 use crate::engine::time::{SimDuration, parse_duration, parse_rate};
 use toml::{Table, Value};
 
@@ -52,6 +54,7 @@ pub struct RawScenario {
     pub network: RawNetwork,
     pub workload: Option<RawWorkload>,
     pub faults: Vec<RawFault>,
+    pub policies: Vec<RawPolicy>,
     pub metrics_window: Option<SimDuration>,
 }
 
@@ -81,6 +84,7 @@ pub struct RawService {
     pub workers: Option<i64>,
     pub queue: Option<i64>,
     pub balancer: Option<Named>,
+    pub rate_limit: Option<ServerLimiterConfig>,
     pub endpoints: Vec<RawEndpoint>,
 }
 
@@ -205,14 +209,14 @@ fn join(path: &str, key: &str) -> String {
 
 /// A TOML table being read: remembers which keys were asked for, so the rest can be reported
 /// as unknown fields (with a suggestion when one is close).
-struct Fields<'a> {
-    table: &'a Table,
-    path: String,
+pub(super) struct Fields<'a> {
+    pub(super) table: &'a Table,
+    pub(super) path: String,
     known: Vec<&'static str>,
 }
 
 impl<'a> Fields<'a> {
-    fn new(table: &'a Table, path: String) -> Fields<'a> {
+    pub(super) fn new(table: &'a Table, path: String) -> Fields<'a> {
         Fields {
             table,
             path,
@@ -220,11 +224,11 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn at(&self, key: &str) -> String {
+    pub(super) fn at(&self, key: &str) -> String {
         join(&self.path, key)
     }
 
-    fn value(&mut self, key: &'static str) -> Option<&'a Value> {
+    pub(super) fn value(&mut self, key: &'static str) -> Option<&'a Value> {
         self.known.push(key);
         self.table.get(key)
     }
@@ -236,7 +240,7 @@ impl<'a> Fields<'a> {
         );
     }
 
-    fn string(&mut self, key: &'static str, problems: &mut Problems) -> Option<String> {
+    pub(super) fn string(&mut self, key: &'static str, problems: &mut Problems) -> Option<String> {
         match self.value(key)? {
             Value::String(s) => Some(s.clone()),
             other => {
@@ -246,7 +250,17 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn named(&mut self, key: &'static str, problems: &mut Problems) -> Option<Named> {
+    pub(super) fn boolean(&mut self, key: &'static str, problems: &mut Problems) -> Option<bool> {
+        match self.value(key)? {
+            Value::Boolean(b) => Some(*b),
+            other => {
+                self.wrong_type(key, "true or false", other, problems);
+                None
+            }
+        }
+    }
+
+    pub(super) fn named(&mut self, key: &'static str, problems: &mut Problems) -> Option<Named> {
         let value = self.string(key, problems)?;
         Some(Named {
             path: self.at(key),
@@ -254,7 +268,7 @@ impl<'a> Fields<'a> {
         })
     }
 
-    fn integer(&mut self, key: &'static str, problems: &mut Problems) -> Option<i64> {
+    pub(super) fn integer(&mut self, key: &'static str, problems: &mut Problems) -> Option<i64> {
         match self.value(key)? {
             Value::Integer(i) => Some(*i),
             other => {
@@ -264,19 +278,23 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn number(&mut self, key: &'static str, problems: &mut Problems) -> Option<f64> {
+    pub(super) fn number(&mut self, key: &'static str, problems: &mut Problems) -> Option<f64> {
         let value = self.value(key)?;
         let path = self.at(key);
         number_value(value, &path, problems)
     }
 
-    fn duration(&mut self, key: &'static str, problems: &mut Problems) -> Option<SimDuration> {
+    pub(super) fn duration(
+        &mut self,
+        key: &'static str,
+        problems: &mut Problems,
+    ) -> Option<SimDuration> {
         let value = self.value(key)?;
         let path = self.at(key);
         duration_value(value, &path, problems)
     }
 
-    fn rate(&mut self, key: &'static str, problems: &mut Problems) -> Option<f64> {
+    pub(super) fn rate(&mut self, key: &'static str, problems: &mut Problems) -> Option<f64> {
         match self.value(key)? {
             Value::String(text) => match parse_rate(text) {
                 Ok(rate) => Some(rate),
@@ -292,19 +310,23 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn text(&mut self, key: &'static str, problems: &mut Problems) -> Option<RawText> {
+    pub(super) fn text(&mut self, key: &'static str, problems: &mut Problems) -> Option<RawText> {
         let value = self.value(key)?;
         let path = self.at(key);
         text_value(value, &path, problems)
     }
 
-    fn dist(&mut self, key: &'static str, problems: &mut Problems) -> Option<RawDistAt> {
+    pub(super) fn dist(&mut self, key: &'static str, problems: &mut Problems) -> Option<RawDistAt> {
         let value = self.value(key)?;
         let path = self.at(key);
         dist_value(value, &path, problems).map(|dist| RawDistAt { path, dist })
     }
 
-    fn array(&mut self, key: &'static str, problems: &mut Problems) -> Option<&'a [Value]> {
+    pub(super) fn array(
+        &mut self,
+        key: &'static str,
+        problems: &mut Problems,
+    ) -> Option<&'a [Value]> {
         match self.value(key)? {
             Value::Array(items) => Some(items),
             other => {
@@ -314,7 +336,11 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn table(&mut self, key: &'static str, problems: &mut Problems) -> Option<Fields<'a>> {
+    pub(super) fn table(
+        &mut self,
+        key: &'static str,
+        problems: &mut Problems,
+    ) -> Option<Fields<'a>> {
         match self.value(key)? {
             Value::Table(table) => Some(Fields::new(table, self.at(key))),
             other => {
@@ -325,7 +351,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A list of tables (`[[services]]` or `services = [{..}, {..}]`), each with its indexed path.
-    fn tables(&mut self, key: &'static str, problems: &mut Problems) -> Vec<Fields<'a>> {
+    pub(super) fn tables(&mut self, key: &'static str, problems: &mut Problems) -> Vec<Fields<'a>> {
         let Some(items) = self.array(key, problems) else {
             return Vec::new();
         };
@@ -350,7 +376,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A list of names, each with its indexed path.
-    fn names(&mut self, key: &'static str, problems: &mut Problems) -> Vec<Named> {
+    pub(super) fn names(&mut self, key: &'static str, problems: &mut Problems) -> Vec<Named> {
         let Some(items) = self.array(key, problems) else {
             return Vec::new();
         };
@@ -375,7 +401,11 @@ impl<'a> Fields<'a> {
     }
 
     /// `{ Mumbai = 40, Delhi = 30 }`: names with positive weights.
-    fn weights(&mut self, key: &'static str, problems: &mut Problems) -> Vec<(String, f64)> {
+    pub(super) fn weights(
+        &mut self,
+        key: &'static str,
+        problems: &mut Problems,
+    ) -> Vec<(String, f64)> {
         let Some(table) = self.table(key, problems) else {
             return Vec::new();
         };
@@ -390,7 +420,7 @@ impl<'a> Fields<'a> {
     }
 
     /// Reports every key that nobody asked for.
-    fn finish(self, problems: &mut Problems) {
+    pub(super) fn finish(self, problems: &mut Problems) {
         for key in self.table.keys() {
             if !self.known.contains(&key.as_str()) {
                 let hint = not_found_hint(key, self.known.iter().copied());
@@ -707,6 +737,10 @@ pub fn read_scenario(table: &Table, problems: &mut Problems) -> RawScenario {
         fields.finish(problems);
         raw.faults.push(fault);
     }
+    for fields in top.tables("policies", problems) {
+        raw.policies
+            .push(super::policies::read_policy(fields, problems));
+    }
     if let Some(mut fields) = top.table("metrics", problems) {
         raw.metrics_window = fields.duration("window", problems);
         fields.finish(problems);
@@ -725,8 +759,12 @@ fn read_service(mut fields: Fields<'_>, problems: &mut Problems) -> RawService {
         workers: fields.integer("workers", problems),
         queue: fields.integer("queue", problems),
         balancer: fields.named("balancer", problems),
+        rate_limit: None,
         endpoints: Vec::new(),
     };
+    service.rate_limit = fields
+        .table("rate_limit", problems)
+        .and_then(|table| super::policies::read_server_limiter(table, problems));
     for mut ep in fields.tables("endpoints", problems) {
         let mut endpoint = RawEndpoint {
             path: ep.path.clone(),

@@ -5,11 +5,13 @@
 //! `docs/scenarios.md` documents each of them.
 
 use super::model::*;
+use super::policies::RawPolicy;
 use super::problems::{Problems, not_found_hint};
 use super::raw::*;
 use crate::engine::command::{Command, MAX_SLOW_FACTOR};
 use crate::engine::dist::Distribution;
-use crate::engine::ids::{EndpointId, InstanceId, LineId, ServiceId, StationId};
+use crate::engine::ids::{EdgeId, EndpointId, InstanceId, LineId, ServiceId, StationId};
+use crate::engine::resilience::EdgePolicy;
 use crate::engine::time::{MAX_RATE_PER_S, SimDuration, SimTime, format_micros};
 
 pub const DEFAULT_DURATION: SimDuration = SimDuration(60_000_000);
@@ -99,6 +101,8 @@ pub fn validate(raw: &RawScenario, problems: &mut Problems) -> Option<Scenario> 
         }
     };
     let faults = validate_faults(&raw.faults, duration, &station_names, &services, problems);
+    let mut endpoints = endpoints;
+    let edges = assign_edges(&mut endpoints, &services, &raw.policies, problems);
 
     for line in &lines {
         for station in &line.stations {
@@ -123,6 +127,7 @@ pub fn validate(raw: &RawScenario, problems: &mut Problems) -> Option<Scenario> 
         network: network?,
         workload: workload?,
         faults,
+        edges,
         metrics: MetricsSettings { window_seconds },
     })
 }
@@ -542,6 +547,7 @@ fn validate_services(
             workers,
             queue_capacity,
             balancer,
+            rate_limit: raw_service.rate_limit.clone(),
             endpoints: endpoint_ids,
         });
     }
@@ -630,6 +636,8 @@ fn resolve_call(
         CallSpec {
             target,
             timeout: call.timeout,
+            // Assigned once every call is known (`assign_edges`).
+            edge: EdgeId(0),
         };
         copies
     ])
@@ -1370,4 +1378,113 @@ fn validate_faults(
     }
     faults.sort_by_key(|fault| fault.at);
     faults
+}
+
+/// Every caller→callee pair the call graph uses becomes an edge (sorted, so ids are stable);
+/// each call learns its edge; each `[[policies]]` table attaches to its edge.
+fn assign_edges(
+    endpoints: &mut [Endpoint],
+    services: &[Service],
+    raw_policies: &[RawPolicy],
+    problems: &mut Problems,
+) -> Vec<EdgePolicy> {
+    let mut pairs: std::collections::BTreeSet<(ServiceId, ServiceId)> =
+        std::collections::BTreeSet::new();
+    let callers: Vec<ServiceId> = endpoints.iter().map(|e| e.service).collect();
+    let target_service: Vec<ServiceId> = endpoints.iter().map(|e| e.service).collect();
+    for (endpoint, &caller) in endpoints.iter().zip(&callers) {
+        for step in &endpoint.steps {
+            for call in step.calls() {
+                pairs.insert((caller, target_service[call.target.index()]));
+            }
+        }
+    }
+    let mut edges: Vec<EdgePolicy> = pairs
+        .iter()
+        .map(|&(from, to)| EdgePolicy::plain(from, to))
+        .collect();
+    for (endpoint, &caller) in endpoints.iter_mut().zip(&callers) {
+        for step in &mut endpoint.steps {
+            let calls: &mut [CallSpec] = match step {
+                Step::Call(call) => std::slice::from_mut(call),
+                Step::Parallel(calls) => calls,
+            };
+            for call in calls {
+                let pair = (caller, target_service[call.target.index()]);
+                if let Some(index) = pairs.iter().position(|&p| p == pair) {
+                    call.edge = EdgeId::from_index(index);
+                }
+            }
+        }
+    }
+    let service_names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+    let resolve = |named: &Option<super::raw::Named>,
+                   key: &str,
+                   path: &str,
+                   problems: &mut Problems|
+     -> Option<ServiceId> {
+        let Some(named) = named else {
+            problems.add(format!("{path}.{key}"), "missing; name a service");
+            return None;
+        };
+        match service_names.iter().position(|n| *n == named.value) {
+            Some(index) => Some(ServiceId::from_index(index)),
+            None => {
+                let hint = not_found_hint(&named.value, service_names.iter().copied());
+                problems.add(
+                    named.path.clone(),
+                    format!("service \"{}\" not found{hint}", named.value),
+                );
+                None
+            }
+        }
+    };
+    let mut configured: Vec<usize> = Vec::new();
+    for raw in raw_policies {
+        let from = resolve(&raw.from, "from", &raw.path, problems);
+        let to = resolve(&raw.to, "to", &raw.path, problems);
+        let (Some(from), Some(to)) = (from, to) else {
+            continue;
+        };
+        let Some(index) = edges.iter().position(|e| e.from == from && e.to == to) else {
+            let callees: Vec<&str> = edges
+                .iter()
+                .filter(|e| e.from == from)
+                .map(|e| service_names[e.to.index()])
+                .collect();
+            let known = if callees.is_empty() {
+                "it calls nothing".to_string()
+            } else {
+                format!("it calls {}", callees.join(", "))
+            };
+            problems.add(
+                raw.path.clone(),
+                format!(
+                    "\"{}\" never calls \"{}\", so there is no edge to protect; {known}",
+                    service_names[from.index()],
+                    service_names[to.index()]
+                ),
+            );
+            continue;
+        };
+        if configured.contains(&index) {
+            problems.add(
+                raw.path.clone(),
+                "this edge already has a [[policies]] table",
+            );
+            continue;
+        }
+        configured.push(index);
+        edges[index] = EdgePolicy {
+            from,
+            to,
+            timeout: raw.timeout,
+            retry: raw.retry.clone(),
+            circuit_breaker: raw.circuit_breaker.clone(),
+            bulkhead: raw.bulkhead.clone(),
+            rate_limiter: raw.rate_limiter.clone(),
+            fallback: raw.fallback,
+        };
+    }
+    edges
 }
