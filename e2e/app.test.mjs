@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { serveDist } from './server.mjs';
 import { launch } from './browser.mjs';
 
@@ -89,7 +89,9 @@ test('the page loads without console errors and draws the map', async () => {
 });
 
 test('every station of every built-in scenario is on the map', async () => {
-  for (const id of ['flipkart', 'irctc-tatkal', 'tail-at-scale', 'mm1', 'mmc']) {
+  const ids = readdirSync('scenarios').filter((f) => f.endsWith('.toml')).map((f) => f.replace(/\.toml$/, ''));
+  assert.ok(ids.length >= 8, ids.join(', '));
+  for (const id of ids) {
     const { page, context, problems } = await openPage(`?scenario=${id}`);
     const expected = stationNames(`scenarios/${id}.toml`);
     assert.ok(expected.length >= 2, `${id}: read its stations`);
@@ -187,10 +189,16 @@ test('switching to Hindi shows Devanagari everywhere, and it is remembered', asy
 
 test('axe-core finds no serious or critical accessibility violations', async () => {
   const axeSource = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
-  for (const query of ['?scenario=flipkart&autoplay=1', '?scenario=irctc-tatkal&lang=hi']) {
+  const audits = [
+    ['?scenario=flipkart&autoplay=1', '.station >> nth=1'],
+    ['?scenario=irctc-tatkal&lang=hi', '.station >> nth=1'],
+    ['?scenario=zomato-protected&autoplay=1&speed=5', '[data-station="CSMT"]'],
+  ];
+  for (const [query, station] of audits) {
     const { page, context } = await openPage(query);
     await page.waitForTimeout(800);
-    await page.click('.station >> nth=1');
+    await page.click(station);
+    for (const summary of await page.locator('.knobs summary').all()) await summary.click();
     await page.addScriptTag({ content: axeSource });
     const result = await page.evaluate(async () => {
       // eslint-disable-next-line no-undef
@@ -288,5 +296,42 @@ test('a crash shows a readable bilingual panel that reloads with the last good s
   await page.click('#lokal-fatal a');
   await page.waitForSelector('[data-testid="map"] .station');
   assert.equal(await page.locator('select').inputValue(), 'mm1', 'the last good scenario came back');
+  await context.close();
+});
+
+test('the Zomato lesson: the breaker opens on the map and in the dependency panel, knobs are recorded', async () => {
+  const { page, context, problems } = await openPage('?scenario=zomato-protected&speed=10&autoplay=1');
+  await page.click('[data-station="CSMT"]');
+  await page.waitForSelector('[data-testid="dependency"]');
+  // The restaurant slows down at 20 s: the breaker opens within a few seconds.
+  await page.waitForSelector('[data-testid="breaker-state"][data-state="open"], [data-testid="breaker-state"][data-state="half_open"]', { timeout: 30000 });
+  const badge = await page.textContent('[data-testid="edge-badge"]');
+  assert.match(badge, /bulkhead \d+\/10/);
+  assert.match(badge, /open|half-open|closed/);
+  await page.screenshot({ path: `${SHOTS}/11-zomato-breaker.png`, fullPage: true });
+  // A live knob: switch the breaker's failure threshold, which is recorded as a command.
+  const card = page.locator('[data-testid="dependency"]').first();
+  await card.locator('summary').click();
+  const threshold = card.locator('input[id$="-failure"]');
+  await threshold.fill('35');
+  await threshold.press('Enter');
+  await page.waitForSelector('[data-testid="command-log"]');
+  assert.match(await page.textContent('[data-testid="command-log"]'), /1 command/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the compare view runs the same seed with protections off and on', async () => {
+  const { page, context, problems } = await openPage('?scenario=zomato-protected&seed=5');
+  await page.keyboard.press('v');
+  await page.waitForSelector('[data-testid="compare-table"]', { timeout: 30000 });
+  const cells = await page.$$eval('[data-testid="compare-table"] tbody tr:first-child td', (tds) => tds.map((td) => td.textContent));
+  const off = Number(cells[0].split(' ')[0].replaceAll(',', ''));
+  const on = Number(cells[1].split(' ')[0].replaceAll(',', ''));
+  assert.ok(off > 1000, `protections off: ${off} errors`);
+  assert.ok(on < off / 10, `protections on: ${on} errors`);
+  assert.equal(await page.locator('[data-testid="compare"] canvas').count(), 2);
+  await page.screenshot({ path: `${SHOTS}/12-compare.png` });
+  assert.deepEqual(problems, []);
   await context.close();
 });

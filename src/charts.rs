@@ -20,6 +20,47 @@ pub struct ChartLabels {
     pub milliseconds: String,
 }
 
+/// A circuit breaker's states over time, drawn as a band under the charts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BreakerBand {
+    pub title: String,
+    /// (start s, end s, state key, label in the user's language), in time order.
+    pub segments: Vec<(f64, f64, &'static str, String)>,
+}
+
+/// Builds the band's segments from a breaker's transitions (`(at s, from, to)`), its state now
+/// and the current time.
+pub fn band_segments(
+    transitions: &[(f64, &'static str, &'static str)],
+    state_now: &'static str,
+    now_s: f64,
+    label: impl Fn(&'static str) -> String,
+) -> Vec<(f64, f64, &'static str, String)> {
+    let mut segments = Vec::new();
+    let mut start = 0.0;
+    let mut state = transitions.first().map_or(state_now, |t| t.1);
+    for &(at, _, to) in transitions {
+        if at > start {
+            segments.push((start, at, state, label(state)));
+        }
+        start = at;
+        state = to;
+    }
+    if now_s > start {
+        segments.push((start, now_s, state, label(state)));
+    }
+    segments
+}
+
+fn band_colour(state: &str) -> RGBColor {
+    match state {
+        "open" | "forced_open" => RGBColor(246, 196, 176),
+        "half_open" => RGBColor(251, 224, 160),
+        "closed" => RGBColor(205, 232, 218),
+        _ => RGBColor(226, 228, 232),
+    }
+}
+
 /// Colour-blind-safe series colours (Okabe–Ito).
 pub const BLUE: RGBColor = RGBColor(0, 114, 178);
 pub const VERMILION: RGBColor = RGBColor(213, 94, 0);
@@ -103,9 +144,18 @@ pub fn draw_run_charts<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     points: &[SecondPoint],
     labels: &ChartLabels,
+    band: Option<&BreakerBand>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
-    let areas = root.split_evenly((3, 1));
+    let (_, height) = root.dim_in_pixel();
+    let (charts, band_area) = match band {
+        Some(_) => {
+            let (top, bottom) = root.split_vertically(height.saturating_sub(64));
+            (top, Some(bottom))
+        }
+        None => (root.clone(), None),
+    };
+    let areas = charts.split_evenly((3, 1));
     let x_range = time_range(points);
 
     // Throughput: successful requests per second.
@@ -141,7 +191,7 @@ pub fn draw_run_charts<DB: DrawingBackend>(
     let mut chart = panel(
         &areas[2],
         &labels.latency,
-        x_range,
+        x_range.clone(),
         peak(&p99),
         &labels.time_axis,
         &labels.milliseconds,
@@ -165,7 +215,47 @@ pub fn draw_run_charts<DB: DrawingBackend>(
         .border_style(GRID)
         .label_font(("sans-serif", 13).into_font().color(&INK))
         .draw()?;
+    if let (Some(band), Some(area)) = (band, band_area) {
+        draw_band(&area, band, x_range)?;
+    }
     root.present()?;
+    Ok(())
+}
+
+/// The breaker band: one labelled rectangle per stretch of time in a state.
+fn draw_band<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    band: &BreakerBand,
+    x_range: std::ops::Range<f64>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(&band.title, ("sans-serif", 13).into_font().color(&INK))
+        .margin(6)
+        .margin_left(58)
+        .build_cartesian_2d(x_range.clone(), 0.0..1.0)?;
+    let font = ("sans-serif", 11).into_font().color(&INK);
+    for (start, end, state, label) in &band.segments {
+        let (start, end) = (start.max(x_range.start), end.min(x_range.end));
+        if end <= start {
+            continue;
+        }
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(start, 0.0), (end, 1.0)],
+            band_colour(state).filled(),
+        )))?;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(start, 0.0), (end, 1.0)],
+            INK.stroke_width(1),
+        )))?;
+        // Wide enough stretches carry their state's name, so colour is never the only cue.
+        if (end - start) / (x_range.end - x_range.start) > 0.06 {
+            chart.draw_series(std::iter::once(Text::new(
+                label.clone(),
+                (start + (end - start) * 0.08, 0.72),
+                font.clone(),
+            )))?;
+        }
+    }
     Ok(())
 }
 
@@ -192,7 +282,7 @@ mod tests {
         let mut svg = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, (640, 600)).into_drawing_area();
-            draw_run_charts(&root, points, &labels()).expect("draws");
+            draw_run_charts(&root, points, &labels(), None).expect("draws");
         }
         svg
     }
@@ -228,6 +318,43 @@ mod tests {
     fn an_empty_run_still_draws_its_axes() {
         let svg = svg_of(&[]);
         assert!(svg.contains("virtual time (s)"));
+    }
+
+    #[test]
+    fn the_breaker_band_names_its_states() {
+        let segments = band_segments(
+            &[
+                (20.0, "closed", "open"),
+                (25.0, "open", "half_open"),
+                (25.5, "half_open", "closed"),
+            ],
+            "closed",
+            40.0,
+            |state| state.replace('_', "-"),
+        );
+        assert_eq!(segments.len(), 4);
+        assert_eq!(
+            (segments[1].0, segments[1].1, segments[1].2),
+            (20.0, 25.0, "open")
+        );
+        let band = BreakerBand {
+            title: "Breaker state: api → restaurant".into(),
+            segments,
+        };
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (640, 660)).into_drawing_area();
+            let points: Vec<SecondPoint> = (0..40)
+                .map(|second| SecondPoint {
+                    second,
+                    ..SecondPoint::default()
+                })
+                .collect();
+            draw_run_charts(&root, &points, &labels(), Some(&band)).expect("draws");
+        }
+        for text in ["Breaker state: api → restaurant", "closed", "open"] {
+            assert!(svg.contains(text), "missing {text:?}");
+        }
     }
 
     #[test]

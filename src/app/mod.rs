@@ -9,6 +9,7 @@
 //! - `browser`: localStorage, the URL, media queries, the panic panel.
 
 pub mod browser;
+pub mod compare;
 pub mod i18n;
 pub mod layout;
 pub mod player;

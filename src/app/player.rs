@@ -13,7 +13,7 @@
 use super::layout::{MapLayout, Polyline};
 use super::state::LiveView;
 use crate::engine::events::{Direction, EngineEvent, EventKind, Status};
-use crate::engine::ids::{CallId, EndpointId, RequestId, StationId};
+use crate::engine::ids::{CallId, EdgeId, EndpointId, RequestId, StationId};
 use crate::engine::rng::splitmix64;
 use crate::engine::{Command, CommandError, Engine, EngineError, Scenario, SimTime};
 use std::collections::{BTreeMap, VecDeque};
@@ -51,6 +51,8 @@ pub enum DotKind {
     Lost,
     /// Never sent: the caller's breaker was open or its bulkhead full.
     ShortCircuited,
+    /// A retry attempt on its way (a repeated trip).
+    Retry,
 }
 
 impl DotKind {
@@ -270,6 +272,25 @@ impl Player {
                 .iter()
                 .map(|(&(from, to), &rate)| (from, to, rate))
                 .collect(),
+            edges: self.engine.edge_views(),
+            policies: (0..self.engine.scenario().edges.len())
+                .map(|i| self.engine.edge_policy(EdgeId::from_index(i)).clone())
+                .collect(),
+            edge_rolling: (0..self.engine.scenario().edges.len())
+                .map(|i| self.engine.edge_rolling(EdgeId::from_index(i), 10))
+                .collect(),
+            edge_sparklines: (0..self.engine.scenario().edges.len())
+                .map(|i| self.engine.edge_sparkline(EdgeId::from_index(i)))
+                .collect(),
+            edge_latency: self
+                .engine
+                .metrics()
+                .edges
+                .iter()
+                .map(|tracker| (tracker.last_second().copied(), tracker.summary()))
+                .collect(),
+            limiters: self.engine.limiter_views(),
+            commands: Rc::new(self.engine.command_log().to_vec()),
             behind: self.behind,
             finished: self.is_finished(),
         }
@@ -367,6 +388,7 @@ impl Player {
                 to,
                 arrive_us,
                 status,
+                attempt,
             } => {
                 *self.flows.entry((from, to)).or_insert(0.0) += 1.0;
                 self.departures_per_s += 1.0;
@@ -392,6 +414,7 @@ impl Player {
                         arrive_us.saturating_sub(event.t_us) as f64 / (1_000.0 * self.speed);
                     let kind = match status {
                         Some(status) => DotKind::for_answer(status),
+                        None if attempt > 1 => DotKind::Retry,
                         None => DotKind::Request,
                     };
                     let route = self.route(from, to);
@@ -403,6 +426,32 @@ impl Player {
                         kind,
                         start_ms: display_at,
                         duration_ms: real_ms.clamp(MIN_TRAVEL_MS, MAX_TRAVEL_MS.max(MIN_TRAVEL_MS)),
+                    });
+                }
+            }
+            EventKind::AttemptRejected {
+                edge,
+                request,
+                reason,
+            } if sampled(request, probability) => {
+                // A call that never left its caller: a brief sign at the caller's station.
+                let scenario = Arc::clone(self.engine.scenario());
+                let station = scenario.service(scenario.edge(edge).from).station;
+                let route = self.route(station, station);
+                let kind = if reason == Status::RateLimited {
+                    DotKind::Rejected
+                } else {
+                    DotKind::ShortCircuited
+                };
+                if self.dots.len() < MAX_DOTS {
+                    self.dots.push(Dot {
+                        request,
+                        call: CallId(0),
+                        direction: Direction::Request,
+                        route,
+                        kind,
+                        start_ms: display_at,
+                        duration_ms: MIN_TRAVEL_MS,
                     });
                 }
             }

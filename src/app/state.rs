@@ -4,11 +4,15 @@
 
 use super::i18n::{Lang, Msg};
 use crate::engine::builtin::load_builtin;
+use crate::engine::edges::EdgeView;
+use crate::engine::histogram::LatencySummary;
 use crate::engine::ids::{RequestId, ServiceId, StationId};
 use crate::engine::metrics::{Counters, SecondPoint};
+use crate::engine::resilience::rate_limit::LimiterView;
+use crate::engine::resilience::{EdgeCounters, EdgePolicy};
 use crate::engine::rng::splitmix64;
 use crate::engine::snapshot::{FaultView, InstanceView, ServiceView};
-use crate::engine::{Problem, Scenario, parse_scenario};
+use crate::engine::{Problem, RecordedCommand, Scenario, parse_scenario};
 use std::rc::Rc;
 use std::sync::Arc;
 use yew::Reducible;
@@ -59,6 +63,20 @@ pub struct LiveView {
     pub active_faults: Vec<FaultView>,
     pub series: Vec<SecondPoint>,
     pub flows: Vec<(StationId, StationId, f64)>,
+    /// Per caller→callee edge: counters, breaker, bulkhead, limiter.
+    pub edges: Vec<EdgeView>,
+    /// Per edge: the policies in force now (knobs included).
+    pub policies: Vec<EdgePolicy>,
+    /// Per edge: what happened in the last ten seconds (Hystrix's rolling counters).
+    pub edge_rolling: Vec<EdgeCounters>,
+    /// Per edge: calls per second over the last two minutes.
+    pub edge_sparklines: Vec<Vec<u64>>,
+    /// Per edge: latency of the last whole second, and of the whole run.
+    pub edge_latency: Vec<(Option<SecondPoint>, LatencySummary)>,
+    /// Per service: its server-side rate limit's fill, if it has one.
+    pub limiters: Vec<Option<LimiterView>>,
+    /// Every command applied at run time so far, with its virtual time.
+    pub commands: Rc<Vec<RecordedCommand>>,
     pub behind: bool,
     pub finished: bool,
 }
@@ -83,6 +101,7 @@ pub struct AppState {
     pub problems: Vec<Problem>,
     pub editor_open: bool,
     pub help_open: bool,
+    pub compare_open: bool,
     pub reduced_motion: bool,
     /// Crash on purpose once mounted (`?selftest=panic`), to show the crash panel.
     pub selftest_panic: bool,
@@ -114,6 +133,7 @@ pub enum Action {
     Dismiss(u64),
     ToggleHelp,
     ToggleEditor,
+    ToggleCompare,
     /// Escape: close overlays first, then clear the selection.
     Escape,
     SetReducedMotion(bool),
@@ -155,6 +175,7 @@ impl AppState {
             problems: Vec::new(),
             editor_open: false,
             help_open: false,
+            compare_open: false,
             reduced_motion: false,
             selftest_panic: false,
         }
@@ -319,10 +340,12 @@ impl Reducible for AppState {
             Action::Dismiss(id) => state.notices.retain(|notice| notice.id != id),
             Action::ToggleHelp => state.help_open = !state.help_open,
             Action::ToggleEditor => state.editor_open = !state.editor_open,
+            Action::ToggleCompare => state.compare_open = !state.compare_open,
             Action::Escape => {
-                if state.help_open || state.editor_open {
+                if state.help_open || state.editor_open || state.compare_open {
                     state.help_open = false;
                     state.editor_open = false;
+                    state.compare_open = false;
                 } else {
                     state.selected_station = None;
                     state.selected_service = None;

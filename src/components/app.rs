@@ -2,6 +2,7 @@
 //! the animation-frame loop, keyboard shortcuts, persistence and the page-level listeners.
 
 use super::charts::Charts;
+use super::compare::Compare;
 use super::controls::Controls;
 use super::dots::{draw_dots, nearest_dot};
 use super::editor::Editor;
@@ -16,7 +17,10 @@ use crate::app::layout::MapLayout;
 use crate::app::player::Player;
 use crate::app::settings::{StoredOutcome, StoredSession, parse_url, read_stored, starting_state};
 use crate::app::state::{Action, AppState};
+use crate::charts::{BreakerBand, band_segments};
 use crate::engine::Command;
+use crate::engine::ids::EdgeId;
+use crate::engine::resilience::PolicyChange;
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{AnimationFrame, request_animation_frame};
 use std::cell::{Cell, RefCell};
@@ -111,6 +115,53 @@ impl FrameLoop {
         }
         self.schedule();
     }
+}
+
+/// The breaker band under the charts: the selected service's first breaker, else the scenario's.
+fn breaker_band(state: &AppState) -> Option<Rc<BreakerBand>> {
+    let live = &state.live;
+    let edges_with_breakers = live.edges.iter().filter(|view| view.breaker.is_some());
+    let chosen = match state.selected_service {
+        Some(service) => edges_with_breakers
+            .clone()
+            .find(|view| state.scenario.edge(view.edge).from == service)
+            .or_else(|| edges_with_breakers.clone().next()),
+        None => edges_with_breakers.clone().next(),
+    }?;
+    let breaker = chosen.breaker?;
+    let transitions: Vec<(f64, &'static str, &'static str)> = chosen
+        .transitions
+        .iter()
+        .map(|t| (t.at_us as f64 / 1e6, t.from.key(), t.to.key()))
+        .collect();
+    let lang = state.lang;
+    let word = |key: &'static str| {
+        let state = [
+            crate::engine::resilience::BreakerState::Closed,
+            crate::engine::resilience::BreakerState::Open,
+            crate::engine::resilience::BreakerState::HalfOpen,
+            crate::engine::resilience::BreakerState::Disabled,
+            crate::engine::resilience::BreakerState::ForcedOpen,
+            crate::engine::resilience::BreakerState::MetricsOnly,
+        ]
+        .into_iter()
+        .find(|s| s.key() == key)
+        .unwrap_or(crate::engine::resilience::BreakerState::Closed);
+        super::dependencies::breaker_word(lang, state).to_string()
+    };
+    Some(Rc::new(BreakerBand {
+        title: crate::app::i18n::fill(
+            lang,
+            Msg::ChartBreaker,
+            &[&state.scenario.edge_label(chosen.edge)],
+        ),
+        segments: band_segments(
+            &transitions,
+            breaker.state.key(),
+            live.now_us as f64 / 1e6,
+            word,
+        ),
+    }))
 }
 
 /// Applies a fault command from the toolbar or a shortcut to the selected service.
@@ -220,6 +271,7 @@ fn on_key(
         "Escape" => Some(Action::Escape),
         "g" => Some(Action::SelectNextStation),
         "p" => Some(Action::NextScenario),
+        "v" => Some(Action::ToggleCompare),
         "i" => {
             if let Some(input) = gloo::utils::document()
                 .get_element_by_id("seed-input")
@@ -403,6 +455,13 @@ pub fn App() -> Html {
             }
         })
     };
+    let on_policy = {
+        let player = Rc::clone(&player);
+        let dispatch = state.dispatcher();
+        Callback::from(move |(edge, change): (EdgeId, PolicyChange)| {
+            apply_fault(&player, &dispatch, Command::SetPolicy { edge, change });
+        })
+    };
     let on_step = {
         let player = Rc::clone(&player);
         let dispatch = state.dispatcher();
@@ -476,15 +535,18 @@ pub fn App() -> Html {
                     <Legend scenario={Shared(Arc::clone(&state.scenario))} lang={lang} />
                 </section>
                 <aside class="side-panel">
-                    <Inspector state={StateRef(Rc::clone(&state_rc))} trace={trace} on_action={dispatch_action.clone()} on_fault={on_fault} />
-                    <Charts lang={lang} live={Rc::clone(&state.live)} />
+                    <Inspector state={StateRef(Rc::clone(&state_rc))} trace={trace} on_action={dispatch_action.clone()} on_fault={on_fault} on_policy={on_policy} />
+                    <Charts lang={lang} series={Rc::new(state.live.series.clone())} band={breaker_band(&state_rc)} />
                 </aside>
             </main>
             if state.editor_open {
                 <Editor state={StateRef(Rc::clone(&state_rc))} on_action={dispatch_action.clone()} />
             }
             if state.help_open {
-                <Help lang={lang} on_action={dispatch_action} />
+                <Help lang={lang} on_action={dispatch_action.clone()} />
+            }
+            if state.compare_open {
+                <Compare state={StateRef(Rc::clone(&state_rc))} on_action={dispatch_action} />
             }
             <footer class="footer">
                 <p>{ tr(lang, Msg::About) }</p>

@@ -1,9 +1,10 @@
-//! The charts panel: `crate::charts` drawn with plotters on a canvas. It redraws when the live
-//! figures change, which the loop limits to ten times a second.
+//! A charts panel: `crate::charts` drawn with plotters on a canvas. It redraws when its series
+//! changes, which the loop limits to ten times a second. Used live beside the map and twice in
+//! the compare view.
 
 use crate::app::i18n::{Lang, Msg, fill, tr};
-use crate::app::state::LiveView;
-use crate::charts::{ChartLabels, draw_run_charts};
+use crate::charts::{BreakerBand, ChartLabels, draw_run_charts};
+use crate::engine::metrics::SecondPoint;
 use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 use std::rc::Rc;
@@ -25,7 +26,12 @@ pub fn labels(lang: Lang) -> ChartLabels {
 #[derive(Properties, PartialEq)]
 pub struct ChartsProps {
     pub lang: Lang,
-    pub live: Rc<LiveView>,
+    pub series: Rc<Vec<SecondPoint>>,
+    #[prop_or_default]
+    pub band: Option<Rc<BreakerBand>>,
+    /// A heading of its own (the compare view); the live panel uses the standard one.
+    #[prop_or_default]
+    pub heading: Option<String>,
 }
 
 #[component]
@@ -34,24 +40,26 @@ pub fn Charts(props: &ChartsProps) -> Html {
     let lang = props.lang;
     {
         let canvas = canvas.clone();
-        use_effect_with((Rc::clone(&props.live), lang), move |(live, lang)| {
-            if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
-                let width = element.client_width().max(200) as u32;
-                let height = element.client_height().max(300) as u32;
-                if element.width() != width || element.height() != height {
-                    element.set_width(width);
-                    element.set_height(height);
+        use_effect_with(
+            (Rc::clone(&props.series), props.band.clone(), lang),
+            move |(series, band, lang)| {
+                if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
+                    let width = element.client_width().max(200) as u32;
+                    let height = element.client_height().max(300) as u32;
+                    if element.width() != width || element.height() != height {
+                        element.set_width(width);
+                        element.set_height(height);
+                    }
+                    if let Some(backend) = CanvasBackend::with_canvas_object(element) {
+                        let root = backend.into_drawing_area();
+                        // A drawing error leaves the previous frame in place; nothing to recover.
+                        let _ = draw_run_charts(&root, series, &labels(*lang), band.as_deref());
+                    }
                 }
-                if let Some(backend) = CanvasBackend::with_canvas_object(element) {
-                    let root = backend.into_drawing_area();
-                    // A drawing error leaves the previous frame in place; nothing to recover.
-                    let _ = draw_run_charts(&root, &live.series, &labels(*lang));
-                }
-            }
-        });
+            },
+        );
     }
-    let last = props.live.series.last();
-    let summary = match last {
+    let summary = match props.series.last() {
         Some(point) => format!(
             "{}: {}; {}: {:.1} %; p50 / p95 / p99: {} / {} / {} {}",
             tr(lang, Msg::Throughput),
@@ -65,10 +73,15 @@ pub fn Charts(props: &ChartsProps) -> Html {
         ),
         None => String::new(),
     };
+    let heading = props
+        .heading
+        .clone()
+        .unwrap_or_else(|| tr(lang, Msg::ChartsHeading).to_string());
+    let class = classes!("chart-canvas", props.band.is_some().then_some("with-band"));
     html! {
-        <section class="charts" aria-labelledby="charts-title">
-            <h2 id="charts-title">{ tr(lang, Msg::ChartsHeading) }</h2>
-            <canvas ref={canvas} class="chart-canvas" role="img" aria-label={tr(lang, Msg::ChartsLabel)} data-testid="charts"></canvas>
+        <section class="charts">
+            <h2>{ heading }</h2>
+            <canvas ref={canvas} {class} role="img" aria-label={tr(lang, Msg::ChartsLabel)} data-testid="charts"></canvas>
             <p class="visually-hidden" aria-live="off">{ summary }</p>
         </section>
     }

@@ -136,6 +136,9 @@ pub fn Controls(props: &ControlsProps) -> Html {
             <div class="control-group misc">
                 <button onclick={action(Action::ToggleLang)} title={tr(lang, Msg::LanguageName)} aria-keyshortcuts="L" lang={lang.other().code()}>{ tr(lang, Msg::Language) }</button>
                 <button onclick={action(Action::ToggleEditor)} title={tr(lang, Msg::Editor)} aria-keyshortcuts="E" aria-expanded={state.editor_open.to_string()}>{ tr(lang, Msg::EditorShort) }</button>
+                if state.scenario.has_protections() {
+                    <button onclick={action(Action::ToggleCompare)} title={tr(lang, Msg::CompareTitle)} aria-keyshortcuts="V" data-testid="compare-button">{ tr(lang, Msg::Compare) }</button>
+                }
                 <button onclick={action(Action::ToggleHelp)} aria-label={tr(lang, Msg::Help)} title={tr(lang, Msg::Help)} aria-keyshortcuts="?" aria-expanded={state.help_open.to_string()}><span aria-hidden="true">{ "?" }</span></button>
             </div>
             <div class="status" role="status" aria-live="off">

@@ -38,11 +38,19 @@ fn colour(kind: DotKind) -> &'static str {
         DotKind::Timeout => "#7B3294",
         DotKind::Lost => "#8a8f98",
         DotKind::ShortCircuited => "#1b1f2a",
+        DotKind::Retry => "#0072B2",
     }
 }
 
 fn trace_shape(ctx: &CanvasRenderingContext2d, kind: DotKind, x: f64, y: f64, r: f64) {
     match kind {
+        DotKind::Retry => {
+            // A circle with an outer ring: the same request, again.
+            ctx.move_to(x + r, y);
+            let _ = ctx.arc(x, y, r, 0.0, std::f64::consts::TAU);
+            ctx.move_to(x + r * 1.8, y);
+            let _ = ctx.arc(x, y, r * 1.8, 0.0, std::f64::consts::TAU);
+        }
         DotKind::Request | DotKind::Lost => {
             ctx.move_to(x + r, y);
             let _ = ctx.arc(x, y, r, 0.0, std::f64::consts::TAU);
@@ -77,7 +85,7 @@ fn trace_shape(ctx: &CanvasRenderingContext2d, kind: DotKind, x: f64, y: f64, r:
     }
 }
 
-const KINDS: [DotKind; 7] = [
+const KINDS: [DotKind; 8] = [
     DotKind::Request,
     DotKind::Ok,
     DotKind::Error,
@@ -85,6 +93,7 @@ const KINDS: [DotKind; 7] = [
     DotKind::Timeout,
     DotKind::Lost,
     DotKind::ShortCircuited,
+    DotKind::Retry,
 ];
 
 /// Sizes the canvas to its box and returns its context with the map transform applied.
@@ -159,7 +168,7 @@ pub fn draw_dots(
                 ctx.stroke();
                 ctx.set_line_width(1.4);
             }
-            DotKind::Lost | DotKind::ShortCircuited => {
+            DotKind::Lost | DotKind::ShortCircuited | DotKind::Retry => {
                 ctx.set_line_width(1.8);
                 ctx.set_stroke_style_str(paint);
                 ctx.stroke();

@@ -5,7 +5,7 @@ use crate::app::state::Action;
 use yew::prelude::*;
 
 /// (keys, what they do), in the order the overlay lists them.
-pub const SHORTCUTS: [(&str, Msg); 18] = [
+pub const SHORTCUTS: [(&str, Msg); 19] = [
     ("Space / K", Msg::ShortcutPlay),
     (". / N", Msg::ShortcutStep),
     ("+ / ]", Msg::ShortcutFaster),
@@ -23,6 +23,7 @@ pub const SHORTCUTS: [(&str, Msg); 18] = [
     ("X", Msg::ShortcutHeal),
     ("L", Msg::ShortcutLang),
     ("E", Msg::ShortcutEditor),
+    ("V", Msg::ShortcutCompare),
     ("? / H · Esc", Msg::ShortcutHelp),
 ];
 

@@ -2,12 +2,15 @@
 //! in force, and the path and timings of a followed request.
 
 use super::app::FaultKind;
+use super::dependencies::Dependencies;
 use super::{StateRef, format_clock, format_ms};
 use crate::app::i18n::{Lang, Msg, fill, group_indian, tr};
 use crate::app::player::{RequestOutcome, RequestTrace};
 use crate::app::state::Action;
 use crate::engine::command::CommandSpec;
 use crate::engine::events::{Direction, Status};
+use crate::engine::ids::EdgeId;
+use crate::engine::resilience::PolicyChange;
 use yew::prelude::*;
 
 pub fn status_text(lang: Lang, status: Status) -> &'static str {
@@ -69,6 +72,7 @@ pub struct InspectorProps {
     pub trace: Option<RequestTrace>,
     pub on_action: Callback<Action>,
     pub on_fault: Callback<FaultKind>,
+    pub on_policy: Callback<(EdgeId, PolicyChange)>,
 }
 
 #[component]
@@ -155,6 +159,9 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                                 <p class="hint">{ tr(lang, Msg::NothingToCrash) }</p>
                             }
                         </div>
+                        if let Some(service) = state.selected_service {
+                            <Dependencies state={props.state.clone()} service={service} on_policy={props.on_policy.clone()} />
+                        }
                     }
                 </>
             }
@@ -174,6 +181,25 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                 </ul>
                 { fault_button(FaultKind::Heal, Msg::Heal, "X", "heal", true) }
             </section>
+        }
+    };
+
+    // The command log: every fault and knob applied at run time, with its virtual time. With the
+    // scenario and seed it replays the run exactly (`lokal-cli run --commands`).
+    let command_log = if live.commands.is_empty() {
+        Html::default()
+    } else {
+        let json = serde_json::to_string_pretty(&*live.commands).unwrap_or_default();
+        let href = format!(
+            "data:application/json;charset=utf-8,{}",
+            js_sys::encode_uri_component(&json)
+        );
+        html! {
+            <p class="command-log" data-testid="command-log">
+                { fill(lang, Msg::CommandsRecorded, &[&live.commands.len().to_string()]) }
+                { " " }
+                <a href={href} download={format!("{}-seed-{}-commands.json", state.scenario.id, state.seed)}>{ tr(lang, Msg::DownloadCommands) }</a>
+            </p>
         }
     };
 
@@ -233,6 +259,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             <h2 id="inspector-title">{ tr(lang, Msg::Inspect) }</h2>
             { station_panel }
             { faults }
+            { command_log }
             <h3>{ tr(lang, Msg::Request) }</h3>
             { request_panel }
         </section>

@@ -3,6 +3,7 @@
 //! reduced-motion mode) a static overlay of request flows. The moving dots are a canvas layer on
 //! top (see `dots`), drawn in the same coordinates.
 
+use super::dependencies::{breaker_icon, breaker_word};
 use super::{Local, Shared};
 use crate::app::i18n::{Lang, Msg, fill, tr};
 use crate::app::layout::{LabelSide, MapLayout, Point, Polyline, octilinear, offset_polyline};
@@ -55,8 +56,20 @@ pub struct MapProps {
 fn pips(instances: &[&InstanceView], x: f64, y: f64, lang: Lang) -> Html {
     const W: f64 = 11.0;
     const H: f64 = 16.0;
+    // Faults in force show once, after the pips: ×N slower, !N% failing.
+    let slow = instances.iter().map(|i| i.slow_factor).fold(1.0, f64::max);
+    let failing = instances
+        .iter()
+        .map(|i| i.injected_error)
+        .fold(0.0, f64::max);
+    let badge_x = x + instances.len() as f64 * (W + 3.0) + 2.0;
     html! {
         <g class="pips">
+            if slow > 1.0 {
+                <text x={format!("{badge_x:.1}")} y={format!("{:.1}", y + 12.0)} class="pip-badge slow">{ format!("×{slow:.0}") }</text>
+            } else if failing > 0.0 {
+                <text x={format!("{badge_x:.1}")} y={format!("{:.1}", y + 12.0)} class="pip-badge failing">{ format!("!{:.0}%", failing * 100.0) }</text>
+            }
             { for instances.iter().enumerate().map(|(i, instance)| {
                 let px = x + i as f64 * (W + 3.0);
                 let busy = f64::from(instance.busy_workers) / f64::from(instance.workers.max(1));
@@ -89,11 +102,7 @@ fn pips(instances: &[&InstanceView], x: f64, y: f64, lang: Lang) -> Html {
                         } else {
                             <path d={format!("M{:.1} {:.1} L{:.1} {:.1} M{:.1} {:.1} L{:.1} {:.1}", px + 2.0, y + 3.0, px + W - 2.0, y + H - 3.0, px + W - 2.0, y + 3.0, px + 2.0, y + H - 3.0)} class="pip-cross" />
                         }
-                        if instance.slow_factor > 1.0 {
-                            <text x={format!("{:.1}", px + W / 2.0)} y={format!("{:.1}", y - 3.0)} class="pip-badge slow" text-anchor="middle">{ format!("×{:.0}", instance.slow_factor) }</text>
-                        } else if instance.injected_error > 0.0 {
-                            <text x={format!("{:.1}", px + W / 2.0)} y={format!("{:.1}", y - 3.0)} class="pip-badge failing" text-anchor="middle">{ format!("!{:.0}%", instance.injected_error * 100.0) }</text>
-                        }
+
                     </g>
                 }
             }) }
@@ -172,6 +181,88 @@ pub fn Map(props: &MapProps) -> Html {
         Html::default()
     };
 
+    // Protections on call edges: a badge beside the route from caller to callee with the breaker's
+    // state (icon and word), the bulkhead's occupancy and the rate limiter's permits as gauges.
+    let badges = live.edges.iter().filter(|view| view.has_policies).map(|view| {
+        let policy = scenario.edge(view.edge);
+        let from = scenario.service(policy.from).station;
+        let to = scenario.service(policy.to).station;
+        // Beside the middle of the route's first stretch, where the caller's calls leave.
+        let stations = layout.station_route(from, to);
+        let first = stations.get(1).copied().unwrap_or(to);
+        let route = layout.route(from, first);
+        let (ax, ay) = route.at(0.48);
+        let (bx, by) = route.at(0.52);
+        let (dx, dy) = (bx - ax, by - ay);
+        let length = (dx * dx + dy * dy).sqrt().max(1e-9);
+        let (x, y) = (ax - dy / length * 34.0, ay + dx / length * 34.0);
+        let mut longest_text = 12usize;
+        let mut rows: Vec<Html> = Vec::new();
+        let mut row_y = 0.0;
+        if let Some(breaker) = view.breaker {
+            rows.push(html! {
+                <g class={classes!("badge-row", breaker.state.key())}>
+                    { breaker_icon(breaker.state, 8.0, row_y + 8.0, 5.5) }
+                    <text x="18" y={format!("{:.1}", row_y + 12.0)}>{ breaker_word(lang, breaker.state) }</text>
+                </g>
+            });
+            row_y += 17.0;
+        }
+        let gauge = |label: &str, used: f64, capacity: f64, text: String, y: f64| {
+            let share = if capacity > 0.0 { (used / capacity).clamp(0.0, 1.0) } else { 0.0 };
+            html! {
+                <g class="badge-row gauge">
+                    <rect x="2" y={format!("{:.1}", y + 3.0)} width="44" height="9" class="gauge-frame" />
+                    <rect x="2" y={format!("{:.1}", y + 3.0)} width={format!("{:.1}", 44.0 * share)} height="9" class={classes!("gauge-fill", (share >= 1.0).then_some("full"))} />
+                    <text x="52" y={format!("{:.1}", y + 12.0)}>{ format!("{label} {text}") }</text>
+                </g>
+            }
+        };
+        if let Some(bulkhead) = view.bulkhead {
+            rows.push(gauge(
+                tr(lang, Msg::BulkheadGauge),
+                f64::from(bulkhead.running),
+                f64::from(bulkhead.limit),
+                format!("{}/{}", bulkhead.running, bulkhead.limit),
+                row_y,
+            ));
+            row_y += 17.0;
+        }
+        if let Some((permits, limit)) = view.limiter {
+            let left = permits.clamp(0, i64::from(limit)) as f64;
+            rows.push(gauge(tr(lang, Msg::LimiterGauge), f64::from(limit) - left, f64::from(limit), format!("{left:.0}/{limit}"), row_y));
+            row_y += 17.0;
+        }
+        // Timeout, retry and fallback, in words.
+        if let Some(policy) = live.policies.get(view.edge.index()) {
+            let mut words: Vec<String> = Vec::new();
+            if let Some(timeout) = policy.timeout {
+                words.push(fill(lang, Msg::BadgeTimeout, &[&crate::engine::time::format_micros(timeout.0)]));
+            }
+            if let Some(retry) = &policy.retry {
+                words.push(fill(lang, Msg::BadgeRetry, &[&retry.max_attempts.to_string()]));
+            }
+            if policy.fallback.is_some() {
+                words.push(tr(lang, Msg::BadgeFallback).to_string());
+            }
+            if !words.is_empty() {
+                let text = words.join(" · ");
+                longest_text = longest_text.max(text.chars().count());
+                rows.push(html! { <text x="4" y={format!("{:.1}", row_y + 12.0)} class="badge-row">{ text }</text> });
+                row_y += 17.0;
+            }
+        }
+        let width = (8.0 + 6.3 * longest_text as f64).max(136.0);
+        html! {
+            <g class="edge-badge" key={view.edge.0} transform={format!("translate({:.1} {:.1})", x - width / 2.0, y - row_y / 2.0)}
+               data-testid="edge-badge">
+                <title>{ scenario.edge_label(view.edge) }</title>
+                <rect x="-4" y="-3" width={format!("{width:.0}")} height={format!("{:.1}", row_y + 4.0)} rx="6" class="badge-box" />
+                { for rows }
+            </g>
+        }
+    });
+
     let stations = scenario.stations.iter().map(|station| {
         let (x, y) = layout.station_point(station.id);
         let services: Vec<_> = scenario.services.iter().filter(|s| s.station == station.id).collect();
@@ -215,12 +306,13 @@ pub fn Map(props: &MapProps) -> Html {
         for service in &services {
             aria.push(' ');
             aria.push_str(service.label.in_language(lang.code()));
-            for instance in live.instances.iter().filter(|i| i.service == service.id) {
-                if instance.slow_factor > 1.0 {
-                    aria.push_str(&format!(" ×{:.0}", instance.slow_factor));
-                } else if instance.injected_error > 0.0 {
-                    aria.push_str(&format!(" !{:.0}%", instance.injected_error * 100.0));
-                }
+            let instances = live.instances.iter().filter(|i| i.service == service.id);
+            let slow = instances.clone().map(|i| i.slow_factor).fold(1.0, f64::max);
+            let failing = instances.map(|i| i.injected_error).fold(0.0, f64::max);
+            if slow > 1.0 {
+                aria.push_str(&format!(" ×{slow:.0}"));
+            } else if failing > 0.0 {
+                aria.push_str(&format!(" !{:.0}%", failing * 100.0));
             }
         }
         if total > 0 {
@@ -261,6 +353,7 @@ pub fn Map(props: &MapProps) -> Html {
                 LabelSide::Left => text_x - width,
                 LabelSide::Above | LabelSide::Below => x - width / 2.0,
             };
+            let limiter = live.limiters.get(service.id.index()).copied().flatten();
             html! {
                 <g class="service" key={service.id.0}>
                     <text x={format!("{text_x:.1}")} y={format!("{:.1}", block_top + 12.0)} text-anchor={anchor} class="service-name">
@@ -268,6 +361,14 @@ pub fn Map(props: &MapProps) -> Html {
                     </text>
                     { " " }
                     { pips(&instances, pip_x, block_top + 18.0, lang) }
+                    if let Some(limiter) = limiter {
+                        <g class="server-limit" transform={format!("translate({:.1} {:.1})", pip_x + width + 6.0, block_top + 20.0)}>
+                            <title>{ format!("{} {:.0}/{:.0}", tr(lang, Msg::ServerLimit), limiter.used, limiter.capacity) }</title>
+                            <rect width="8" height="16" class="gauge-frame" />
+                            <rect y={format!("{:.1}", 16.0 - 16.0 * (limiter.used / limiter.capacity.max(1.0)).clamp(0.0, 1.0))}
+                                  width="8" height={format!("{:.1}", 16.0 * (limiter.used / limiter.capacity.max(1.0)).clamp(0.0, 1.0))} class="gauge-fill" />
+                        </g>
+                    }
                 </g>
             }
         }).collect::<Html>();
@@ -299,6 +400,7 @@ pub fn Map(props: &MapProps) -> Html {
     });
 
     html! {
+        <>
         <svg class="map" viewBox={format!("0 0 {:.0} {:.0}", layout.width, layout.height)}
              preserveAspectRatio="xMidYMin meet" role="group" aria-label={tr(lang, Msg::MapLabel)} data-testid="map">
             <defs>
@@ -311,6 +413,12 @@ pub fn Map(props: &MapProps) -> Html {
             { flows }
             <g class="stations">{ for stations }</g>
         </svg>
+        // Protection badges sit above the moving dots, in a second layer with the same geometry.
+        <svg class="map map-overlay" viewBox={format!("0 0 {:.0} {:.0}", layout.width, layout.height)}
+             preserveAspectRatio="xMidYMin meet" aria-hidden="true" focusable="false">
+            <g class="edge-badges">{ for badges }</g>
+        </svg>
+        </>
     }
 }
 
@@ -349,6 +457,8 @@ pub fn Legend(props: &LegendProps) -> Html {
                 { item(html! { <path d="M0 -5.5 L5.5 4.5 L-5.5 4.5 z" class="dot-rejected" /> }, Msg::LegendRejected) }
                 { item(html! { <path d="M0 -6 L6 0 L0 6 L-6 0 z" class="dot-timeout" /> }, Msg::LegendTimeout) }
                 { item(html! { <circle r="4.5" class="dot-lost" /> }, Msg::LegendLost) }
+                { item(html! { <><circle r="3.6" class="dot-retry" /><circle r="6.5" class="dot-retry" /></> }, Msg::LegendRetry) }
+                { item(html! { <><circle r="5" class="dot-short" /><path d="M-3.8 3.8 L3.8 -3.8" class="dot-short" /></> }, Msg::LegendShortCircuited) }
                 { item(html! { <circle r="5.5" class="interchange legend" /> }, Msg::LegendInterchange) }
                 { item(html! { <><rect x="-4" y="-6" width="8" height="12" rx="2" class="pip-frame" /><rect x="-4" y="0" width="8" height="6" rx="2" class="pip-busy" /></> }, Msg::LegendInstance) }
                 { item(html! { <><rect x="-4" y="-6" width="8" height="12" rx="2" class="pip-frame down-frame" /><path d="M-2.5 -3.5 L2.5 3.5 M2.5 -3.5 L-2.5 3.5" class="pip-cross" /></> }, Msg::LegendDown) }

@@ -3,7 +3,9 @@
 
 pub mod app;
 pub mod charts;
+pub mod compare;
 pub mod controls;
+pub mod dependencies;
 pub mod dots;
 pub mod editor;
 pub mod help;

@@ -23,6 +23,9 @@ use super::time::{SimDuration, SimTime};
 use serde::Serialize;
 use std::collections::VecDeque;
 
+/// How many seconds of per-edge counters are kept: two minutes of sparkline, and some.
+const EDGE_HISTORY_SECONDS: usize = 130;
+
 /// How many breaker transitions each edge remembers (for the chart band and the panel).
 const TRANSITION_MEMORY: usize = 256;
 
@@ -147,6 +150,7 @@ impl Engine {
                 attributes,
                 spec.timeout,
                 Some(edge),
+                1,
             );
             return;
         }
@@ -329,12 +333,13 @@ impl Engine {
         let Some(invocation) = self.live_invocation(inv) else {
             return;
         };
-        let (edge, target, from, request, attributes) = (
+        let (edge, target, from, request, attributes, attempt) = (
             invocation.edge,
             invocation.target,
             invocation.from,
             invocation.request,
             invocation.attributes,
+            invocation.attempt,
         );
         let timeout = self.edges[edge.index()]
             .policy
@@ -350,6 +355,7 @@ impl Engine {
             attributes,
             timeout,
             Some(edge),
+            attempt,
         );
     }
 
@@ -661,6 +667,64 @@ impl Engine {
         Ok(())
     }
 
+    /// Keeps every edge's counters at the start of each second (the last two minutes and a bit).
+    pub(crate) fn note_edge_second(&mut self, now: SimTime) {
+        if self.edges.is_empty() {
+            return;
+        }
+        let second = now.0 / 1_000_000;
+        if self.edge_seconds.back().is_some_and(|(s, _)| *s >= second) {
+            return;
+        }
+        if self.edge_seconds.len() == EDGE_HISTORY_SECONDS {
+            self.edge_seconds.pop_front();
+        }
+        let counters = self.edges.iter().map(|e| e.counters).collect();
+        self.edge_seconds.push_back((second, counters));
+    }
+
+    /// What happened on `edge` over the last `seconds` seconds (Hystrix's rolling counters).
+    pub fn edge_rolling(&self, edge: EdgeId, seconds: u64) -> EdgeCounters {
+        let now_second = self.now().0 / 1_000_000;
+        let current = self.edges[edge.index()].counters;
+        let Some((_, before)) = self
+            .edge_seconds
+            .iter()
+            .find(|(s, _)| *s + seconds >= now_second)
+        else {
+            return current;
+        };
+        let b = before[edge.index()];
+        EdgeCounters {
+            calls: current.calls - b.calls,
+            success: current.success - b.success,
+            fallback_served: current.fallback_served - b.fallback_served,
+            failed: current.failed - b.failed,
+            failure: current.failure - b.failure,
+            timeout: current.timeout - b.timeout,
+            short_circuited: current.short_circuited - b.short_circuited,
+            bulkhead_rejected: current.bulkhead_rejected - b.bulkhead_rejected,
+            rate_limited: current.rate_limited - b.rate_limited,
+            retries: current.retries - b.retries,
+            attempts_sent: current.attempts_sent - b.attempts_sent,
+        }
+    }
+
+    /// Calls per second on `edge` over the last two minutes, oldest first (the sparkline).
+    pub fn edge_sparkline(&self, edge: EdgeId) -> Vec<u64> {
+        let index = edge.index();
+        let mut points: Vec<u64> = self
+            .edge_seconds
+            .iter()
+            .zip(self.edge_seconds.iter().skip(1))
+            .map(|((_, a), (_, b))| b[index].calls - a[index].calls)
+            .collect();
+        if points.len() > 120 {
+            points.drain(..points.len() - 120);
+        }
+        points
+    }
+
     /// Calls on `edge` still in progress: live invocations, and plain calls still awaited.
     fn edge_in_progress(&self, edge: EdgeId) -> u64 {
         let invocations = self
@@ -697,6 +761,15 @@ impl Engine {
                     transitions: runtime.transitions.iter().copied().collect(),
                 }
             })
+            .collect()
+    }
+
+    /// Each service's server-side rate limit fill, if it has one.
+    pub fn limiter_views(&self) -> Vec<Option<super::resilience::rate_limit::LimiterView>> {
+        let now = self.now();
+        self.server_limiters
+            .iter()
+            .map(|limiter| limiter.as_ref().map(|l| l.view(now)))
             .collect()
     }
 

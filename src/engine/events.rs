@@ -124,6 +124,8 @@ pub enum EventKind {
         arrive_us: u64,
         /// The answer's status, on responses.
         status: Option<Status>,
+        /// 1 for a first try; 2, 3, … for retries on a policy edge.
+        attempt: u32,
     },
     HopArrived {
         call: CallId,
@@ -293,6 +295,7 @@ impl TraceHasher {
                 to,
                 arrive_us,
                 status,
+                attempt,
             } => self.words(&[
                 2,
                 call.0,
@@ -302,6 +305,7 @@ impl TraceHasher {
                 u64::from(to.0),
                 *arrive_us,
                 status.map_or(99, Status::code),
+                u64::from(*attempt),
             ]),
             EventKind::HopArrived { call, direction } => {
                 self.words(&[3, call.0, *direction as u64])
@@ -514,9 +518,11 @@ impl EngineEvent {
                 to,
                 arrive_us,
                 status,
+                attempt,
             } => json!({
                 "call": call.0, "request": request.0, "direction": direction,
                 "from": station(from), "to": station(to), "arrive_us": arrive_us, "status": status,
+                "attempt": attempt,
             }),
             EventKind::HopArrived { call, direction } | EventKind::HopLost { call, direction } => {
                 json!({"call": call.0, "direction": direction})

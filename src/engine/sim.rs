@@ -19,7 +19,7 @@ use super::events::{Direction, EngineEvent, EventKind, Status, TraceHasher};
 use super::ids::{CallId, EdgeId, EndpointId, InstanceId, RequestId, ServiceId, StationId};
 use super::metrics::Metrics;
 use super::queue::EventQueue;
-use super::resilience::{Permit, ServerLimiter};
+use super::resilience::{EdgeCounters, Permit, ServerLimiter};
 use super::rng::SimRng;
 use super::scenario::{Balancer, Scenario, Step, WorkloadMode};
 use super::time::{SimDuration, SimTime, round_to_u64};
@@ -134,6 +134,8 @@ pub(crate) struct Call {
     pub(crate) hop_depart: SimTime,
     pub(crate) hop_arrive: SimTime,
     pub(crate) hop_direction: Direction,
+    /// 1 for a first try; 2, 3, … for retries.
+    pub(crate) attempt: u32,
 }
 
 impl Call {
@@ -164,6 +166,7 @@ impl Call {
             hop_depart: SimTime::ZERO,
             hop_arrive: SimTime::ZERO,
             hop_direction: Direction::Request,
+            attempt: 1,
         }
     }
 }
@@ -241,9 +244,11 @@ pub struct Engine {
     next_command_id: u32,
     pub(crate) metrics: Metrics,
     pub(crate) edges: Vec<EdgeRuntime>,
+    /// Every edge's counters at the start of each recent second, for rolling figures.
+    pub(crate) edge_seconds: VecDeque<(u64, Vec<EdgeCounters>)>,
     pub(crate) invocations: Vec<Invocation>,
     pub(crate) free_invocations: Vec<u32>,
-    server_limiters: Vec<Option<ServerLimiter>>,
+    pub(crate) server_limiters: Vec<Option<ServerLimiter>>,
     hasher: TraceHasher,
     recording: bool,
     recorded: Vec<EngineEvent>,
@@ -350,6 +355,7 @@ impl Engine {
             next_command_id: 1,
             metrics,
             edges,
+            edge_seconds: VecDeque::new(),
             invocations: Vec::new(),
             free_invocations: Vec::new(),
             server_limiters,
@@ -451,6 +457,7 @@ impl Engine {
         self.now = time;
         self.last_event_time = time;
         self.metrics.roll(time);
+        self.note_edge_second(time);
         self.dispatch(event);
         Some(time)
     }
@@ -476,6 +483,7 @@ impl Engine {
         if target > self.now {
             self.now = target;
             self.metrics.roll(target);
+            self.note_edge_second(target);
         }
         Ok(processed)
     }
@@ -691,6 +699,7 @@ impl Engine {
             attributes,
             scenario.workload.timeout,
             None,
+            1,
         );
         let root = self.call_mut(call);
         root.user = user;
@@ -786,6 +795,7 @@ impl Engine {
         attributes: RequestAttributes,
         timeout: Option<SimDuration>,
         edge: Option<EdgeId>,
+        attempt: u32,
     ) -> CallRef {
         let service = self.scenario.endpoint(endpoint).service;
         let to = self.scenario.service(service).station;
@@ -814,6 +824,7 @@ impl Engine {
         call.edge = edge;
         call.retry_after_us = 0;
         call.degraded = false;
+        call.attempt = attempt;
         call.endpoint = endpoint;
         call.instance = instance;
         call.user = None;
@@ -834,6 +845,7 @@ impl Engine {
             to,
             arrive_us: arrive.0,
             status: None,
+            attempt,
         });
         self.queue.push(arrive, Pending::HopArrive(call_ref));
         if let Some(timeout) = timeout {
@@ -1066,7 +1078,7 @@ impl Engine {
     /// Sends the answer hop back to where the request came from.
     fn send_answer(&mut self, call_ref: CallRef, status: Status) {
         let call = &self.calls[call_ref.slot as usize];
-        let (from, to) = (call.hop_to, call.hop_from);
+        let (from, to, attempt) = (call.hop_to, call.hop_from, call.attempt);
         let (id, request) = (call.id, call.request);
         let latency = self.sample_latency(from, to);
         let now = self.now;
@@ -1092,6 +1104,7 @@ impl Engine {
             to,
             arrive_us: arrive.0,
             status: Some(status),
+            attempt,
         });
         self.queue.push(arrive, Pending::ResponseArrive(call_ref));
     }

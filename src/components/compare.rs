@@ -1,0 +1,98 @@
+//! The compare view: the same seed with protections off and on, both charts side by side and the
+//! difference in errors and p99.
+
+use super::charts::Charts;
+use super::{StateRef, format_ms};
+use crate::app::compare::{Side, errors, run_pair};
+use crate::app::i18n::{Msg, group_indian, tr};
+use crate::app::state::Action;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct CompareProps {
+    pub state: StateRef,
+    pub on_action: Callback<Action>,
+}
+
+#[component]
+pub fn Compare(props: &CompareProps) -> Html {
+    let state = &props.state.0;
+    let lang = state.lang;
+    let result = use_state(|| None::<Result<Rc<(Side, Side)>, String>>);
+    {
+        let result = result.clone();
+        let scenario = Rc::new((*state.scenario).clone());
+        let seed = state.seed;
+        use_effect_with((), move |_| {
+            // Let "running both…" paint first; the runs take a moment.
+            let timer = gloo::timers::callback::Timeout::new(30, move || {
+                let outcome = run_pair(&scenario, seed)
+                    .map(Rc::new)
+                    .map_err(|e| e.to_string());
+                result.set(Some(outcome));
+            });
+            move || drop(timer)
+        });
+    }
+    let on_close = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(Action::ToggleCompare))
+    };
+    let body = match &*result {
+        None => html! { <p class="hint" role="status">{ tr(lang, Msg::CompareRunning) }</p> },
+        Some(Err(error)) => html! { <p class="notice" role="alert">{ error.clone() }</p> },
+        Some(Ok(pair)) => {
+            let (off, on) = (&pair.0, &pair.1);
+            let row = |label: Msg, a: String, b: String, diff: String| {
+                html! {
+                    <tr><th scope="row">{ tr(lang, label) }</th><td>{ a }</td><td>{ b }</td><td>{ diff }</td></tr>
+                }
+            };
+            let (e_off, e_on) = (errors(&off.report), errors(&on.report));
+            let pct = |e: u64, side: &Side| e as f64 * 100.0 / side.report.arrived.max(1) as f64;
+            let (p_off, p_on) = (off.report.latency_ms.p99, on.report.latency_ms.p99);
+            html! {
+                <>
+                    <table class="compare-table" data-testid="compare-table">
+                        <thead><tr><th></th><th scope="col">{ tr(lang, Msg::CompareOff) }</th><th scope="col">{ tr(lang, Msg::CompareOn) }</th><th scope="col">{ tr(lang, Msg::CompareDifference) }</th></tr></thead>
+                        <tbody>
+                            { row(Msg::CompareErrors,
+                                format!("{} ({:.1} %)", group_indian(e_off), pct(e_off, off)),
+                                format!("{} ({:.1} %)", group_indian(e_on), pct(e_on, on)),
+                                format!("{:+}", e_on as i64 - e_off as i64)) }
+                            { row(Msg::CompareP99,
+                                format!("{} {}", format_ms((p_off * 1_000.0) as u64), tr(lang, Msg::Milliseconds)),
+                                format!("{} {}", format_ms((p_on * 1_000.0) as u64), tr(lang, Msg::Milliseconds)),
+                                format!("{:+.0} {}", p_on - p_off, tr(lang, Msg::Milliseconds))) }
+                            { row(Msg::CompareDegraded,
+                                group_indian(off.report.degraded),
+                                group_indian(on.report.degraded),
+                                format!("{:+}", on.report.degraded as i64 - off.report.degraded as i64)) }
+                        </tbody>
+                    </table>
+                    <div class="compare-charts">
+                        <Charts lang={lang} series={Rc::new(off.series.clone())} heading={tr(lang, Msg::CompareOff).to_string()} />
+                        <Charts lang={lang} series={Rc::new(on.series.clone())} heading={tr(lang, Msg::CompareOn).to_string()} />
+                    </div>
+                </>
+            }
+        }
+    };
+    html! {
+        <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="compare-title">
+            <div class="dialog compare" data-testid="compare">
+                <h2 id="compare-title">{ tr(lang, Msg::CompareTitle) }</h2>
+                <p class="hint">{ tr(lang, Msg::CompareHint) }</p>
+                if state.scenario.has_protections() {
+                    { body }
+                } else {
+                    <p class="hint">{ tr(lang, Msg::CompareNothing) }</p>
+                }
+                <div class="dialog-actions">
+                    <button class="primary" onclick={on_close}>{ tr(lang, Msg::Close) }</button>
+                </div>
+            </div>
+        </div>
+    }
+}
