@@ -517,6 +517,21 @@ pub fn format_report(report: &RunReport, engine: &Engine) -> String {
             );
         }
     }
+    for saga in &report.sagas {
+        let _ = writeln!(text);
+        let _ = writeln!(
+            text,
+            "saga {}: started {}  completed {}  compensated {}  running {}  compensations {}  retries {}  locks observed {}",
+            saga.saga,
+            saga.started,
+            saga.completed,
+            saga.compensated,
+            saga.running,
+            saga.compensations_run,
+            saga.retries,
+            saga.lock_observations
+        );
+    }
     let _ = writeln!(text);
     let _ = writeln!(text, "trace_hash  {}", report.trace_hash);
     text

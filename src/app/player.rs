@@ -15,6 +15,7 @@ use super::state::LiveView;
 use crate::engine::events::{Direction, EngineEvent, EventKind, Status};
 use crate::engine::ids::{CallId, EdgeId, EndpointId, RequestId, StationId};
 use crate::engine::rng::splitmix64;
+use crate::engine::saga::CallRole;
 use crate::engine::{Command, CommandError, Engine, EngineError, Scenario, SimTime};
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -53,6 +54,8 @@ pub enum DotKind {
     ShortCircuited,
     /// A retry attempt on its way (a repeated trip).
     Retry,
+    /// A saga compensation on its way (undoing a step), either direction.
+    Compensation,
 }
 
 impl DotKind {
@@ -389,6 +392,7 @@ impl Player {
                 arrive_us,
                 status,
                 attempt,
+                role,
             } => {
                 *self.flows.entry((from, to)).or_insert(0.0) += 1.0;
                 self.departures_per_s += 1.0;
@@ -412,10 +416,11 @@ impl Player {
                 if sampled(request, probability) && self.dots.len() < MAX_DOTS {
                     let real_ms =
                         arrive_us.saturating_sub(event.t_us) as f64 / (1_000.0 * self.speed);
-                    let kind = match status {
-                        Some(status) => DotKind::for_answer(status),
-                        None if attempt > 1 => DotKind::Retry,
-                        None => DotKind::Request,
+                    let kind = match (role, status) {
+                        (CallRole::SagaCompensation, _) => DotKind::Compensation,
+                        (_, Some(status)) => DotKind::for_answer(status),
+                        (_, None) if attempt > 1 => DotKind::Retry,
+                        (_, None) => DotKind::Request,
                     };
                     let route = self.route(from, to);
                     self.dots.push(Dot {

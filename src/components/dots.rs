@@ -39,11 +39,20 @@ fn colour(kind: DotKind) -> &'static str {
         DotKind::Lost => "#8a8f98",
         DotKind::ShortCircuited => "#1b1f2a",
         DotKind::Retry => "#0072B2",
+        DotKind::Compensation => "#A0522D",
     }
 }
 
 fn trace_shape(ctx: &CanvasRenderingContext2d, kind: DotKind, x: f64, y: f64, r: f64) {
     match kind {
+        DotKind::Compensation => {
+            // A dash with a head: undoing, travelling back.
+            ctx.move_to(x - r * 1.6, y);
+            ctx.line_to(x + r * 1.6, y);
+            ctx.move_to(x + r * 0.6, y - r);
+            ctx.line_to(x + r * 1.6, y);
+            ctx.line_to(x + r * 0.6, y + r);
+        }
         DotKind::Retry => {
             // A circle with an outer ring: the same request, again.
             ctx.move_to(x + r, y);
@@ -85,7 +94,7 @@ fn trace_shape(ctx: &CanvasRenderingContext2d, kind: DotKind, x: f64, y: f64, r:
     }
 }
 
-const KINDS: [DotKind; 8] = [
+const KINDS: [DotKind; 9] = [
     DotKind::Request,
     DotKind::Ok,
     DotKind::Error,
@@ -94,6 +103,7 @@ const KINDS: [DotKind; 8] = [
     DotKind::Lost,
     DotKind::ShortCircuited,
     DotKind::Retry,
+    DotKind::Compensation,
 ];
 
 /// Sizes the canvas to its box and returns its context with the map transform applied.
@@ -166,6 +176,15 @@ pub fn draw_dots(
                 ctx.set_line_width(2.6);
                 ctx.set_stroke_style_str(paint);
                 ctx.stroke();
+                ctx.set_line_width(1.4);
+            }
+            DotKind::Compensation => {
+                ctx.set_line_width(3.0);
+                ctx.set_line_dash(&js_sys::Array::of2(&3.0.into(), &2.0.into()))
+                    .ok();
+                ctx.set_stroke_style_str(paint);
+                ctx.stroke();
+                ctx.set_line_dash(&js_sys::Array::new()).ok();
                 ctx.set_line_width(1.4);
             }
             DotKind::Lost | DotKind::ShortCircuited | DotKind::Retry => {

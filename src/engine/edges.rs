@@ -17,6 +17,7 @@ use super::resilience::{
     PolicyChange, Transition,
 };
 use super::rng::SimRng;
+use super::saga::CallRole;
 use super::scenario::CallSpec;
 use super::sim::{CallRef, Engine, Owner, Pending, RequestAttributes};
 use super::time::{SimDuration, SimTime};
@@ -151,6 +152,7 @@ impl Engine {
                 spec.timeout,
                 Some(edge),
                 1,
+                CallRole::Normal,
             );
             return;
         }
@@ -356,6 +358,7 @@ impl Engine {
             timeout,
             Some(edge),
             attempt,
+            CallRole::Normal,
         );
     }
 

@@ -4,9 +4,10 @@
 //! runs with the same scenario, seed and commands can be compared by one 64-bit number.
 
 use super::command::Command;
-use super::ids::{CallId, EdgeId, EndpointId, InstanceId, RequestId, StationId};
+use super::ids::{CallId, EdgeId, EndpointId, InstanceId, RequestId, SagaId, StationId};
 use super::resilience::{BreakerState, TransitionReason};
 use super::rng::splitmix64;
+use super::saga::{CallRole, SagaOutcome};
 use super::scenario::Scenario;
 use super::time::SimTime;
 use serde::Serialize;
@@ -126,6 +127,8 @@ pub enum EventKind {
         status: Option<Status>,
         /// 1 for a first try; 2, 3, … for retries on a policy edge.
         attempt: u32,
+        /// A saga action or compensation, or a normal call.
+        role: CallRole,
     },
     HopArrived {
         call: CallId,
@@ -224,6 +227,29 @@ pub enum EventKind {
         edge: EdgeId,
         request: RequestId,
     },
+    SagaStarted {
+        run: u64,
+        saga: SagaId,
+        request: RequestId,
+    },
+    /// A saga step's action or compensation started (`status` none) or ended.
+    SagaStep {
+        run: u64,
+        step: u16,
+        compensation: bool,
+        attempt: u32,
+        status: Option<Status>,
+    },
+    SagaFinished {
+        run: u64,
+        outcome: SagaOutcome,
+    },
+    /// A request read a record that an in-flight saga holds: it saw the `*_PENDING` lock.
+    SemanticLockObserved {
+        run: u64,
+        request: RequestId,
+        step: u16,
+    },
 }
 
 impl EventKind {
@@ -252,6 +278,10 @@ impl EventKind {
             EventKind::AttemptRejected { .. } => "attempt_rejected",
             EventKind::RetryScheduled { .. } => "retry_scheduled",
             EventKind::FallbackServed { .. } => "fallback_served",
+            EventKind::SagaStarted { .. } => "saga_started",
+            EventKind::SagaStep { .. } => "saga_step",
+            EventKind::SagaFinished { .. } => "saga_finished",
+            EventKind::SemanticLockObserved { .. } => "semantic_lock_observed",
         }
     }
 }
@@ -296,6 +326,7 @@ impl TraceHasher {
                 arrive_us,
                 status,
                 attempt,
+                role,
             } => self.words(&[
                 2,
                 call.0,
@@ -306,6 +337,7 @@ impl TraceHasher {
                 *arrive_us,
                 status.map_or(99, Status::code),
                 u64::from(*attempt),
+                *role as u64,
             ]),
             EventKind::HopArrived { call, direction } => {
                 self.words(&[3, call.0, *direction as u64])
@@ -393,6 +425,27 @@ impl TraceHasher {
             ]),
             EventKind::FallbackServed { edge, request } => {
                 self.words(&[22, u64::from(edge.0), request.0])
+            }
+            EventKind::SagaStarted { run, saga, request } => {
+                self.words(&[23, *run, u64::from(saga.0), request.0])
+            }
+            EventKind::SagaStep {
+                run,
+                step,
+                compensation,
+                attempt,
+                status,
+            } => self.words(&[
+                24,
+                *run,
+                u64::from(*step),
+                u64::from(*compensation),
+                u64::from(*attempt),
+                status.map_or(99, Status::code),
+            ]),
+            EventKind::SagaFinished { run, outcome } => self.words(&[25, *run, *outcome as u64]),
+            EventKind::SemanticLockObserved { run, request, step } => {
+                self.words(&[26, *run, request.0, u64::from(*step)])
             }
         }
     }
@@ -519,10 +572,11 @@ impl EngineEvent {
                 arrive_us,
                 status,
                 attempt,
+                role,
             } => json!({
                 "call": call.0, "request": request.0, "direction": direction,
                 "from": station(from), "to": station(to), "arrive_us": arrive_us, "status": status,
-                "attempt": attempt,
+                "attempt": attempt, "role": role,
             }),
             EventKind::HopArrived { call, direction } | EventKind::HopLost { call, direction } => {
                 json!({"call": call.0, "direction": direction})
@@ -602,6 +656,22 @@ impl EngineEvent {
             }
             EventKind::FallbackServed { edge, request } => {
                 json!({"edge": scenario.edge_label(*edge), "request": request.0})
+            }
+            EventKind::SagaStarted { run, saga, request } => {
+                json!({"run": run, "saga": scenario.sagas[saga.index()].name, "request": request.0})
+            }
+            EventKind::SagaStep {
+                run,
+                step,
+                compensation,
+                attempt,
+                status,
+            } => {
+                json!({"run": run, "step": step, "compensation": compensation, "attempt": attempt, "status": status})
+            }
+            EventKind::SagaFinished { run, outcome } => json!({"run": run, "outcome": outcome}),
+            EventKind::SemanticLockObserved { run, request, step } => {
+                json!({"run": run, "request": request.0, "step": step})
             }
         };
         if let Value::Object(map) = &mut object {

@@ -48,6 +48,10 @@ dense_id!(
     /// A caller→callee pair of services that the call graph uses: where policies live.
     EdgeId
 );
+dense_id!(
+    /// A saga definition of the scenario.
+    SagaId
+);
 
 /// A request a client sent (the root of a call tree). Numbered from 1 in the order they arrive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

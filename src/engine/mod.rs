@@ -16,6 +16,7 @@ pub mod queue;
 pub mod report;
 pub mod resilience;
 pub mod rng;
+pub mod saga;
 pub mod scenario;
 pub mod sim;
 pub mod snapshot;

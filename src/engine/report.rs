@@ -102,6 +102,20 @@ pub struct BreakerTransitionReport {
     pub reason: super::resilience::TransitionReason,
 }
 
+/// A saga definition's runs: how they ended.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SagaReport {
+    pub saga: String,
+    pub started: u64,
+    pub completed: u64,
+    pub compensated: u64,
+    /// Still running when the report was taken.
+    pub running: u64,
+    pub compensations_run: u64,
+    pub retries: u64,
+    pub lock_observations: u64,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunReport {
     pub scenario: String,
@@ -128,6 +142,7 @@ pub struct RunReport {
     pub services: Vec<ServiceReport>,
     /// Every caller→callee edge that carried calls.
     pub edges: Vec<EdgeReport>,
+    pub sagas: Vec<SagaReport>,
     pub events_processed: u64,
     pub commands_applied: usize,
     pub trace_hash: String,
@@ -230,6 +245,21 @@ impl Engine {
                 }
             })
             .collect();
+        let sagas = scenario
+            .sagas
+            .iter()
+            .zip(self.saga_counters())
+            .map(|(saga, c)| SagaReport {
+                saga: saga.name.clone(),
+                started: c.started,
+                completed: c.completed,
+                compensated: c.compensated,
+                running: c.started - c.completed - c.compensated,
+                compensations_run: c.compensations_run,
+                retries: c.retries,
+                lock_observations: c.lock_observations,
+            })
+            .collect();
         RunReport {
             scenario: scenario.id.clone(),
             seed: self.seed(),
@@ -250,6 +280,7 @@ impl Engine {
             endpoints,
             services,
             edges,
+            sagas,
             events_processed: self.events_processed(),
             commands_applied: self.command_log().len(),
             trace_hash: format_hash(self.trace_hash()),

@@ -21,6 +21,7 @@ use super::metrics::Metrics;
 use super::queue::EventQueue;
 use super::resilience::{EdgeCounters, Permit, ServerLimiter};
 use super::rng::SimRng;
+use super::saga::{CallRole, SagaRef, SagaState};
 use super::scenario::{Balancer, Scenario, Step, WorkloadMode};
 use super::time::{SimDuration, SimTime, round_to_u64};
 use std::collections::VecDeque;
@@ -79,6 +80,8 @@ pub(crate) enum Owner {
     Parent(CallRef),
     /// An invocation on an edge with policies (one attempt of it).
     Invocation(InvRef),
+    /// A saga run's step or compensation.
+    Saga(SagaRef),
 }
 
 /// Request attributes that routing patterns read. `u16::MAX` / 0 = not drawn.
@@ -136,6 +139,8 @@ pub(crate) struct Call {
     pub(crate) hop_direction: Direction,
     /// 1 for a first try; 2, 3, … for retries.
     pub(crate) attempt: u32,
+    /// What the call does for a saga, if anything.
+    pub(crate) role: CallRole,
 }
 
 impl Call {
@@ -167,6 +172,7 @@ impl Call {
             hop_arrive: SimTime::ZERO,
             hop_direction: Direction::Request,
             attempt: 1,
+            role: CallRole::Normal,
         }
     }
 }
@@ -187,6 +193,7 @@ pub(crate) enum Pending {
     InvocationResume(InvRef),
     BulkheadDeadline(InvRef),
     BreakerTimer(EdgeId, u32),
+    SagaResume(SagaRef),
 }
 
 #[derive(Clone, Debug)]
@@ -249,6 +256,7 @@ pub struct Engine {
     pub(crate) invocations: Vec<Invocation>,
     pub(crate) free_invocations: Vec<u32>,
     pub(crate) server_limiters: Vec<Option<ServerLimiter>>,
+    pub(crate) sagas: SagaState,
     hasher: TraceHasher,
     recording: bool,
     recorded: Vec<EngineEvent>,
@@ -338,6 +346,7 @@ impl Engine {
             next_request: 1,
         };
         let arrivals_end = SimTime(scenario.duration.0);
+        let scenario_sagas = scenario.sagas.len();
         let mut engine = Engine {
             scenario,
             seed,
@@ -359,6 +368,7 @@ impl Engine {
             invocations: Vec::new(),
             free_invocations: Vec::new(),
             server_limiters,
+            sagas: SagaState::new(scenario_sagas),
             hasher: TraceHasher::default(),
             recording: false,
             recorded: Vec::new(),
@@ -535,6 +545,7 @@ impl Engine {
             Pending::InvocationResume(inv) => self.on_invocation_resume(inv),
             Pending::BulkheadDeadline(inv) => self.on_bulkhead_deadline(inv),
             Pending::BreakerTimer(edge, generation) => self.on_breaker_timer(edge, generation),
+            Pending::SagaResume(run) => self.on_saga_resume(run),
         }
     }
 
@@ -585,7 +596,7 @@ impl Engine {
     }
 
     /// The call behind `call`, if the handle is still current.
-    fn live(&self, call: CallRef) -> Option<&Call> {
+    pub(crate) fn live(&self, call: CallRef) -> Option<&Call> {
         let slot = self.calls.get(call.slot as usize)?;
         (slot.generation == call.generation && slot.state != CallState::Free).then_some(slot)
     }
@@ -700,6 +711,7 @@ impl Engine {
             scenario.workload.timeout,
             None,
             1,
+            CallRole::Normal,
         );
         let root = self.call_mut(call);
         root.user = user;
@@ -796,6 +808,7 @@ impl Engine {
         timeout: Option<SimDuration>,
         edge: Option<EdgeId>,
         attempt: u32,
+        role: CallRole,
     ) -> CallRef {
         let service = self.scenario.endpoint(endpoint).service;
         let to = self.scenario.service(service).station;
@@ -825,6 +838,7 @@ impl Engine {
         call.retry_after_us = 0;
         call.degraded = false;
         call.attempt = attempt;
+        call.role = role;
         call.endpoint = endpoint;
         call.instance = instance;
         call.user = None;
@@ -846,6 +860,7 @@ impl Engine {
             arrive_us: arrive.0,
             status: None,
             attempt,
+            role,
         });
         self.queue.push(arrive, Pending::HopArrive(call_ref));
         if let Some(timeout) = timeout {
@@ -883,6 +898,13 @@ impl Engine {
         self.metrics.services[service.index()].arrived();
         self.metrics.endpoints[endpoint.index()].arrived();
         self.call_mut(call_ref).arrived_at = self.now;
+        if let Some(saga) = self.scenario.endpoint(endpoint).observes_saga {
+            let (request, user) = (
+                self.calls[call_ref.slot as usize].request,
+                self.calls[call_ref.slot as usize].attributes.user_id,
+            );
+            self.observe_saga_lock(saga, request, user);
+        }
         let Some(instance) = instance.filter(|i| self.instances[i.index()].up) else {
             self.count_server_outcome(call_ref, Status::Unavailable);
             self.send_answer(call_ref, Status::Unavailable);
@@ -933,7 +955,14 @@ impl Engine {
         self.instances[instance.index()].busy += 1;
         self.metrics.services[service.index()].busy.add(self.now, 1);
         self.call_mut(call_ref).state = CallState::Working;
-        let work = &self.scenario.endpoints[endpoint.index()].work;
+        let spec = &self.scenario.endpoints[endpoint.index()];
+        let method = self.calls[call_ref.slot as usize].attributes.payment_method;
+        // A payment method with its own profile (UPI, Card, COD, …) uses it.
+        let work = spec
+            .variants
+            .iter()
+            .find(|v| v.payment_method == method)
+            .map_or(&spec.work, |v| &v.work);
         let mut duration = if let super::dist::Distribution::Constant { value_us } = work {
             SimDuration(round_to_u64(*value_us))
         } else {
@@ -957,7 +986,13 @@ impl Engine {
         }
         let endpoint = call.endpoint;
         let instance = call.instance;
-        let base = self.scenario.endpoint(endpoint).error_probability;
+        let spec = self.scenario.endpoint(endpoint);
+        let method = call.attributes.payment_method;
+        let base = spec
+            .variants
+            .iter()
+            .find(|v| v.payment_method == method)
+            .map_or(spec.error_probability, |v| v.error_probability);
         let injected = instance.map_or(0.0, |i| self.instances[i.index()].injected_error);
         let error_probability = 1.0 - (1.0 - base) * (1.0 - injected);
         if error_probability > 0.0
@@ -968,7 +1003,22 @@ impl Engine {
             self.finish_call(call_ref, Status::Error);
             return;
         }
-        self.run_step(call_ref);
+        match self.scenario.endpoint(endpoint).saga {
+            Some(saga) => self.start_saga(call_ref, saga),
+            None => self.run_step(call_ref),
+        }
+    }
+
+    /// A handler waits for its saga's decision, holding its worker.
+    pub(crate) fn mark_handler_waiting(&mut self, handler: CallRef) {
+        let call = self.call_mut(handler);
+        call.state = CallState::Calling;
+        call.pending_children = 0;
+    }
+
+    /// The saga decided: the waiting handler answers.
+    pub(crate) fn finish_saga_handler(&mut self, handler: CallRef, status: Status) {
+        self.finish_call(handler, status);
     }
 
     /// Sends the calls of the current step, or finishes when no step is left.
@@ -1078,7 +1128,7 @@ impl Engine {
     /// Sends the answer hop back to where the request came from.
     fn send_answer(&mut self, call_ref: CallRef, status: Status) {
         let call = &self.calls[call_ref.slot as usize];
-        let (from, to, attempt) = (call.hop_to, call.hop_from, call.attempt);
+        let (from, to, attempt, role) = (call.hop_to, call.hop_from, call.attempt, call.role);
         let (id, request) = (call.id, call.request);
         let latency = self.sample_latency(from, to);
         let now = self.now;
@@ -1105,6 +1155,7 @@ impl Engine {
             arrive_us: arrive.0,
             status: Some(status),
             attempt,
+            role,
         });
         self.queue.push(arrive, Pending::ResponseArrive(call_ref));
     }
@@ -1178,6 +1229,10 @@ impl Engine {
             Owner::Invocation(inv) => {
                 self.free_call(call_ref);
                 self.on_attempt_result(inv, status, retry_after, degraded);
+            }
+            Owner::Saga(run) => {
+                self.free_call(call_ref);
+                self.on_saga_result(run, status);
             }
             Owner::Client => {
                 self.finish_request(call_ref, status);
@@ -1255,6 +1310,7 @@ impl Engine {
                 self.on_child_result(parent, Status::Timeout, false);
             }
             Owner::Invocation(inv) => self.on_attempt_result(inv, Status::Timeout, None, false),
+            Owner::Saga(run) => self.on_saga_result(run, Status::Timeout),
             Owner::Client => {}
         }
     }

@@ -205,6 +205,7 @@ impl Engine {
             ));
         }
         self.check_edges()?;
+        self.check_sagas()?;
         if self.last_event_time > now {
             return Err(format!(
                 "the clock ({now}) is behind the last event ({})",

@@ -7,6 +7,7 @@ pub mod model;
 pub mod policies;
 pub mod problems;
 pub mod raw;
+pub mod sagas;
 pub mod validate;
 
 pub use model::*;

@@ -5,7 +5,7 @@
 
 use crate::engine::command::Command;
 use crate::engine::dist::Distribution;
-use crate::engine::ids::{EdgeId, EndpointId, InstanceId, LineId, ServiceId, StationId};
+use crate::engine::ids::{EdgeId, EndpointId, InstanceId, LineId, SagaId, ServiceId, StationId};
 use crate::engine::resilience::{EdgePolicy, ServerLimiterConfig};
 use crate::engine::time::{SimDuration, SimTime};
 use serde::Serialize;
@@ -53,7 +53,101 @@ pub struct Scenario {
     /// Every caller→callee pair of services the call graph uses, sorted by (from, to), with the
     /// policies configured on it (plain when none).
     pub edges: Vec<EdgePolicy>,
+    pub sagas: Vec<SagaSpec>,
+    pub tracing: TracingSettings,
     pub metrics: MetricsSettings,
+}
+
+/// A distributed transaction: steps with actions and compensations, run by an orchestrator or
+/// through events (choreography).
+#[derive(Clone, Debug, Serialize)]
+pub struct SagaSpec {
+    pub id: SagaId,
+    pub name: String,
+    pub label: Text,
+    /// Requests to this endpoint start a saga (after the endpoint's own work).
+    pub start: EndpointId,
+    pub mode: SagaMode,
+    pub steps: Vec<SagaStep>,
+    /// The go/no-go step: compensatable steps come before it, retriable steps after it.
+    pub pivot: usize,
+    pub retry: CompensationRetry,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SagaMode {
+    /// One orchestrator sends every step's command and reads the replies.
+    Orchestration,
+    /// Each participant triggers the next; compensations travel back along the chain.
+    Choreography,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SagaStep {
+    pub name: String,
+    pub action: EndpointId,
+    /// Steps before the pivot have one; the pivot and later (retriable) steps do not.
+    pub compensation: Option<EndpointId>,
+    pub timeout: Option<SimDuration>,
+}
+
+/// How failing compensations (and retriable steps) are retried: until they succeed, with an
+/// exponential backoff (Temporal's default activity policy: 1 s, ×2, at most 100 s).
+#[derive(Clone, Debug, Serialize)]
+pub struct CompensationRetry {
+    pub initial: SimDuration,
+    pub multiplier: f64,
+    pub max: SimDuration,
+}
+
+impl CompensationRetry {
+    /// The wait before attempt `attempt + 1`.
+    pub fn wait(&self, attempt: u32) -> SimDuration {
+        let factor = libm::pow(
+            self.multiplier,
+            f64::from(attempt.saturating_sub(1).min(60)),
+        );
+        let wait = (self.initial.0 as f64 * factor).min(self.max.0 as f64);
+        SimDuration(wait as u64)
+    }
+}
+
+/// Head and tail sampling of traces, and how many the store keeps.
+#[derive(Clone, Debug, Serialize)]
+pub struct TracingSettings {
+    /// Share of requests whose traces are recorded (TraceIdRatioBased at the root).
+    pub head_sampling: f64,
+    /// Tail sampling: keep every recorded trace with an error …
+    pub keep_errors: bool,
+    /// … or slower than this …
+    pub keep_slower_than: Option<SimDuration>,
+    /// … or, of the rest, this share.
+    pub keep_ratio: f64,
+    /// The most recent traces kept regardless of the tail policy.
+    pub recent: u32,
+    /// How many traces the tail policy may keep.
+    pub kept: u32,
+}
+
+impl Default for TracingSettings {
+    fn default() -> Self {
+        TracingSettings {
+            head_sampling: 1.0,
+            keep_errors: true,
+            keep_slower_than: None,
+            keep_ratio: 0.0,
+            recent: 200,
+            kept: 100,
+        }
+    }
+}
+
+impl TracingSettings {
+    /// No trace is ever recorded: the engine skips span bookkeeping entirely.
+    pub fn is_off(&self) -> bool {
+        self.head_sampling <= 0.0
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -167,6 +261,20 @@ pub struct Endpoint {
     /// Chance that the local work ends in an error (no downstream calls are then made).
     pub error_probability: f64,
     pub steps: Vec<Step>,
+    /// Different behaviour for some payment methods (UPI, Card, COD, …).
+    pub variants: Vec<Variant>,
+    /// The saga this endpoint starts, if any (it then makes no calls of its own).
+    pub saga: Option<SagaId>,
+    /// The saga whose in-flight records this endpoint reads (observing their semantic locks).
+    pub observes_saga: Option<SagaId>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Variant {
+    /// Index into `workload.attributes.payment_methods`.
+    pub payment_method: u16,
+    pub work: Distribution,
+    pub error_probability: f64,
 }
 
 /// What a handler does after its local work, in order.

@@ -55,7 +55,20 @@ pub struct RawScenario {
     pub workload: Option<RawWorkload>,
     pub faults: Vec<RawFault>,
     pub policies: Vec<RawPolicy>,
+    pub sagas: Vec<RawSaga>,
+    pub tracing: RawTracing,
     pub metrics_window: Option<SimDuration>,
+}
+
+/// `[tracing]`: head and tail sampling and the size of the trace store.
+#[derive(Clone, Debug, Default)]
+pub struct RawTracing {
+    pub head_sampling: Option<f64>,
+    pub tail_errors: Option<bool>,
+    pub tail_slow: Option<SimDuration>,
+    pub tail_ratio: Option<f64>,
+    pub recent: Option<i64>,
+    pub kept: Option<i64>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -95,6 +108,42 @@ pub struct RawEndpoint {
     pub service_time: Option<RawDistAt>,
     pub error_rate: Option<f64>,
     pub calls: Vec<RawStep>,
+    /// Behaviour per payment method: `{ payment_method = "UPI", service_time = …, error_rate = … }`.
+    pub variants: Vec<RawVariant>,
+    /// A saga whose in-flight records this endpoint reads (and so observes their semantic locks).
+    pub observes_saga: Option<Named>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RawVariant {
+    pub path: String,
+    pub payment_method: Option<Named>,
+    pub service_time: Option<RawDistAt>,
+    pub error_rate: Option<f64>,
+}
+
+/// A `[[sagas]]` table.
+#[derive(Clone, Debug, Default)]
+pub struct RawSaga {
+    pub path: String,
+    pub name: Option<String>,
+    pub label: Option<RawText>,
+    pub start: Option<Named>,
+    pub mode: Option<Named>,
+    pub retry_initial: Option<SimDuration>,
+    pub retry_multiplier: Option<f64>,
+    pub retry_max: Option<SimDuration>,
+    pub steps: Vec<RawSagaStep>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct RawSagaStep {
+    pub path: String,
+    pub name: Option<String>,
+    pub action: Option<Named>,
+    pub compensation: Option<Named>,
+    pub pivot: Option<bool>,
+    pub timeout: Option<SimDuration>,
 }
 
 #[derive(Clone, Debug)]
@@ -741,12 +790,56 @@ pub fn read_scenario(table: &Table, problems: &mut Problems) -> RawScenario {
         raw.policies
             .push(super::policies::read_policy(fields, problems));
     }
+    for fields in top.tables("sagas", problems) {
+        raw.sagas.push(read_saga(fields, problems));
+    }
+    if let Some(mut fields) = top.table("tracing", problems) {
+        raw.tracing = RawTracing {
+            head_sampling: fields.number("head_sampling", problems),
+            tail_errors: fields.boolean("keep_errors", problems),
+            tail_slow: fields.duration("keep_slower_than", problems),
+            tail_ratio: fields.number("keep_ratio", problems),
+            recent: fields.integer("recent", problems),
+            kept: fields.integer("kept", problems),
+        };
+        fields.finish(problems);
+    }
     if let Some(mut fields) = top.table("metrics", problems) {
         raw.metrics_window = fields.duration("window", problems);
         fields.finish(problems);
     }
     top.finish(problems);
     raw
+}
+
+fn read_saga(mut fields: Fields<'_>, problems: &mut Problems) -> RawSaga {
+    let mut saga = RawSaga {
+        path: fields.path.clone(),
+        name: fields.string("name", problems),
+        label: fields.text("label", problems),
+        start: fields.named("start", problems),
+        mode: fields.named("mode", problems),
+        ..RawSaga::default()
+    };
+    if let Some(mut retry) = fields.table("compensation_retry", problems) {
+        saga.retry_initial = retry.duration("initial", problems);
+        saga.retry_multiplier = retry.number("multiplier", problems);
+        saga.retry_max = retry.duration("max", problems);
+        retry.finish(problems);
+    }
+    for mut step in fields.tables("steps", problems) {
+        saga.steps.push(RawSagaStep {
+            path: step.path.clone(),
+            name: step.string("name", problems),
+            action: step.named("action", problems),
+            compensation: step.named("compensation", problems),
+            pivot: step.boolean("pivot", problems),
+            timeout: step.duration("timeout", problems),
+        });
+        step.finish(problems);
+    }
+    fields.finish(problems);
+    saga
 }
 
 fn read_service(mut fields: Fields<'_>, problems: &mut Problems) -> RawService {
@@ -772,7 +865,18 @@ fn read_service(mut fields: Fields<'_>, problems: &mut Problems) -> RawService {
             service_time: ep.dist("service_time", problems),
             error_rate: ep.number("error_rate", problems),
             calls: Vec::new(),
+            variants: Vec::new(),
+            observes_saga: ep.named("observes_saga", problems),
         };
+        for mut variant in ep.tables("variants", problems) {
+            endpoint.variants.push(RawVariant {
+                path: variant.path.clone(),
+                payment_method: variant.named("payment_method", problems),
+                service_time: variant.dist("service_time", problems),
+                error_rate: variant.number("error_rate", problems),
+            });
+            variant.finish(problems);
+        }
         if let Some(items) = ep.array("calls", problems) {
             let base = ep.at("calls");
             for (index, item) in items.iter().enumerate() {

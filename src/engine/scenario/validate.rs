@@ -103,6 +103,16 @@ pub fn validate(raw: &RawScenario, problems: &mut Problems) -> Option<Scenario> 
     let faults = validate_faults(&raw.faults, duration, &station_names, &services, problems);
     let mut endpoints = endpoints;
     let edges = assign_edges(&mut endpoints, &services, &raw.policies, problems);
+    if let Some(workload) = &workload {
+        super::sagas::attach_variants(
+            raw,
+            &mut endpoints,
+            &workload.attributes.payment_methods,
+            problems,
+        );
+    }
+    let sagas = super::sagas::validate_sagas(raw, &mut endpoints, problems);
+    let tracing = super::sagas::validate_tracing(raw, problems);
 
     for line in &lines {
         for station in &line.stations {
@@ -128,6 +138,8 @@ pub fn validate(raw: &RawScenario, problems: &mut Problems) -> Option<Scenario> 
         workload: workload?,
         faults,
         edges,
+        sagas,
+        tracing,
         metrics: MetricsSettings { window_seconds },
     })
 }
@@ -531,6 +543,9 @@ fn validate_services(
                 work,
                 error_probability,
                 steps,
+                variants: Vec::new(),
+                saga: None,
+                observes_saga: None,
             });
             endpoint_ids.push(endpoint_id);
         }
@@ -641,6 +656,11 @@ fn resolve_call(
         };
         copies
     ])
+}
+
+/// A raw distribution, checked (also used for variants).
+pub(super) fn distribution(raw: &RawDistAt, problems: &mut Problems) -> Option<Distribution> {
+    to_distribution(raw, problems)
 }
 
 fn to_distribution(raw: &RawDistAt, problems: &mut Problems) -> Option<Distribution> {
