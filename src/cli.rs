@@ -5,6 +5,7 @@ use crate::engine::builtin::{builtin_ids, builtin_source};
 use crate::engine::events::format_hash;
 use crate::engine::report::{LatencyMs, RunReport, format_ms as ms};
 use crate::engine::time::{format_micros, parse_duration};
+use crate::engine::trace_export::{TraceFormat, export_traces};
 use crate::engine::{
     Engine, EngineError, RecordedCommand, Scenario, SimDuration, SimTime, parse_scenario,
 };
@@ -27,8 +28,10 @@ lokal-cli — run Lokal scenarios without a browser
 USAGE:
   lokal-cli run FILE [--seed N] [--duration D] [--json] [--events OUT.jsonl]
                      [--commands LOG.json] [--max-events N]
+  lokal-cli traces FILE [--seed N] [--duration D] --format jaeger|otlp --out PATH
+                        [--commands LOG.json]
   lokal-cli validate FILE
-  lokal-cli bench [--json] [--requests N]
+  lokal-cli bench [--json] [--requests N] [--no-traces]
   lokal-cli list
 
 FILE is a scenario TOML file, or builtin:ID for a built-in scenario (see `list`).
@@ -37,9 +40,12 @@ Durations take a unit: 250ms, 2s, 5m.
   run       simulate to the end and print the report (--json: one JSON object)
             --events writes every engine event as one JSON object per line
             --commands replays a command log (a JSON array of {\"at_us\", \"command\"})
+  traces    simulate to the end and write every retained trace: as Jaeger JSON (opens
+            in Jaeger UI) or as OTLP/JSON (what an OpenTelemetry collector receives)
   validate  exit 0 if the scenario is valid, else print every problem and exit 2
   bench     simulate the reference model (M/M/10, λ = 9/s, 2 ms network) and report
             simulated requests per wall-clock second and peak memory
+            (--no-traces: with head sampling off, to measure what tracing costs)
   list      the built-in scenarios
 ";
 
@@ -66,6 +72,7 @@ struct RunOptions {
 struct BenchOptions {
     json: bool,
     requests: u64,
+    traces: bool,
 }
 
 /// Runs the CLI with `args` (without the program name), writing to `out`. Returns the exit code.
@@ -93,6 +100,26 @@ fn dispatch(args: &[String], out: &mut dyn std::io::Write) -> Result<i32, CliErr
             let options = parse_run_options(rest)?;
             let text = run(&options)?;
             out.write_all(text.as_bytes())?;
+            Ok(0)
+        }
+        "traces" => {
+            let (options, format, out_path) = parse_trace_options(rest)?;
+            let engine = simulate(&options)?;
+            let traces = engine.retained_traces();
+            let text = export_traces(
+                engine.scenario(),
+                traces.iter().map(|trace| trace.as_ref()),
+                format,
+            );
+            std::fs::write(&out_path, text.as_bytes())
+                .map_err(|e| CliError(format!("{out_path}: {e}")))?;
+            let spans: usize = traces.iter().map(|trace| trace.spans.len()).sum();
+            writeln!(
+                out,
+                "wrote {} traces ({spans} spans) as {} to {out_path}",
+                traces.len(),
+                format.key()
+            )?;
             Ok(0)
         }
         "validate" => {
@@ -201,16 +228,53 @@ fn parse_run_options(args: &[String]) -> Result<RunOptions, CliError> {
     Ok(options)
 }
 
+/// `traces` takes `run`'s options plus `--format` and `--out`.
+fn parse_trace_options(args: &[String]) -> Result<(RunOptions, TraceFormat, String), CliError> {
+    let mut format = None;
+    let mut out = None;
+    let mut rest = Vec::new();
+    let mut index = 0;
+    while index < args.len() {
+        let arg = args[index].as_str();
+        match arg {
+            "--format" => {
+                let value = flag_value(args, &mut index, arg)?;
+                format = Some(TraceFormat::parse(value).ok_or_else(|| {
+                    CliError(format!("--format takes jaeger or otlp, got \"{value}\""))
+                })?);
+            }
+            "--out" => out = Some(flag_value(args, &mut index, arg)?.to_string()),
+            "--json" | "--events" => {
+                return Err(CliError(format!("{arg} is a flag of run, not of traces")));
+            }
+            _ => rest.push(args[index].clone()),
+        }
+        index += 1;
+    }
+    let options = parse_run_options(&rest).map_err(|e| {
+        CliError(
+            e.0.replace(" for run", " for traces")
+                .replace("run needs", "traces needs"),
+        )
+    })?;
+    let format =
+        format.ok_or_else(|| CliError("traces needs --format jaeger or --format otlp".into()))?;
+    let out = out.ok_or_else(|| CliError("traces needs --out PATH".into()))?;
+    Ok((options, format, out))
+}
+
 fn parse_bench_options(args: &[String]) -> Result<BenchOptions, CliError> {
     let mut options = BenchOptions {
         json: false,
         requests: 2_000_000,
+        traces: true,
     };
     let mut index = 0;
     while index < args.len() {
         let arg = args[index].as_str();
         match arg {
             "--json" => options.json = true,
+            "--no-traces" => options.traces = false,
             "--requests" => {
                 options.requests = parse_u64(flag_value(args, &mut index, arg)?, arg)?;
                 if !(1_000..=1_000_000_000).contains(&options.requests) {
@@ -308,6 +372,19 @@ fn drive(
 }
 
 fn run(options: &RunOptions) -> Result<String, CliError> {
+    let engine = simulate(options)?;
+    let report = engine.report();
+    Ok(if options.json {
+        let mut text = serde_json::to_string(&report)?;
+        text.push('\n');
+        text
+    } else {
+        format_report(&report, &engine)
+    })
+}
+
+/// Runs the scenario of `options` to the end, replaying its command log.
+fn simulate(options: &RunOptions) -> Result<Engine, CliError> {
     let mut scenario = load_scenario(&options.file)?;
     if let Some(duration) = options.duration {
         scenario.duration = duration;
@@ -351,14 +428,7 @@ fn run(options: &RunOptions) -> Result<String, CliError> {
     if let Some(mut writer) = events_out {
         writer.flush()?;
     }
-    let report = engine.report();
-    Ok(if options.json {
-        let mut text = serde_json::to_string(&report)?;
-        text.push('\n');
-        text
-    } else {
-        format_report(&report, &engine)
-    })
+    Ok(engine)
 }
 
 fn latency_cells(latency: &LatencyMs) -> String {
@@ -532,6 +602,22 @@ pub fn format_report(report: &RunReport, engine: &Engine) -> String {
             saga.lock_observations
         );
     }
+    let traces = &report.traces;
+    let _ = writeln!(text);
+    let _ = writeln!(
+        text,
+        "traces      head sampling {:.0}%: {} recorded, {} not; {} complete, {} open, {} spans; tail kept {} errors, {} slow, {} by ratio; {} retained",
+        traces.head_sampling * 100.0,
+        traces.counters.sampled,
+        traces.counters.unsampled,
+        traces.counters.completed,
+        traces.open,
+        traces.counters.spans,
+        traces.counters.kept_error,
+        traces.counters.kept_slow,
+        traces.counters.kept_ratio,
+        traces.retained
+    );
     let _ = writeln!(text);
     let _ = writeln!(text, "trace_hash  {}", report.trace_hash);
     text
@@ -560,6 +646,10 @@ fn bench(options: &BenchOptions) -> Result<String, CliError> {
     let rate = 9.0;
     let seconds = (options.requests as f64 / rate).ceil() as u64;
     scenario.duration = SimDuration::from_secs(seconds);
+    if !options.traces {
+        scenario.tracing.head_sampling = 0.0;
+    }
+    let head_sampling = scenario.tracing.head_sampling;
     let mut engine = Engine::new(Arc::new(scenario), 1);
     let started = std::time::Instant::now();
     let mut rss_checkpoints_mb = Vec::new();
@@ -592,6 +682,8 @@ fn bench(options: &BenchOptions) -> Result<String, CliError> {
             "peak_rss_mb": peak_rss_mb,
             "rss_mb_by_requests": rss_checkpoints_mb,
             "mean_response_s": report.latency_ms.mean / 1_000.0,
+            "head_sampling": head_sampling,
+            "spans": report.traces.counters.spans,
             "trace_hash": format_hash(engine.trace_hash()),
         });
         return Ok(format!("{value}\n"));
@@ -609,6 +701,13 @@ fn bench(options: &BenchOptions) -> Result<String, CliError> {
     let _ = writeln!(
         text,
         "speed        {requests_per_s:.0} simulated requests/s, {events_per_s:.0} events/s"
+    );
+    let _ = writeln!(
+        text,
+        "tracing      head sampling {:.0}%, {} spans recorded, {} traces retained",
+        head_sampling * 100.0,
+        report.traces.counters.spans,
+        report.traces.retained
     );
     let _ = writeln!(text, "memory       peak {peak_rss_mb:.1} MB resident");
     for (requests, rss) in &rss_checkpoints_mb {

@@ -86,6 +86,33 @@ pub fn now_ms() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Offers `text` as a file download named `filename`. A Blob URL rather than a `data:` URL, so
+/// megabytes of traces are not copied into an attribute. Returns false if the browser refused.
+pub fn download(filename: &str, mime: &str, text: &str) -> bool {
+    let attempt = || -> Option<()> {
+        let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(mime);
+        let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+        let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+        let document = web_sys::window()?.document()?;
+        let anchor: web_sys::HtmlAnchorElement =
+            document.create_element("a").ok()?.dyn_into().ok()?;
+        anchor.set_href(&url);
+        anchor.set_download(filename);
+        document.body()?.append_child(&anchor).ok()?;
+        anchor.click();
+        anchor.remove();
+        // Some browsers cancel a download whose URL is revoked at once; free it a bit later.
+        gloo::timers::callback::Timeout::new(20_000, move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        })
+        .forget();
+        Some(())
+    };
+    attempt().is_some()
+}
+
 /// Replaces a crash with a readable panel offering a reload with the last good scenario.
 /// The text is bilingual because the panic may happen before any language is known.
 pub fn install_panic_panel() {

@@ -8,7 +8,8 @@
 use crate::engine::Scenario;
 use crate::engine::ids::{LineId, StationId};
 use crate::engine::scenario::LineStyle;
-use std::collections::{BTreeMap, VecDeque};
+use crate::engine::sorted::{SortedMap, f64_order_key, sort_small_by_key};
+use std::collections::VecDeque;
 
 /// Map units per grid step of scenario positions.
 pub const GRID: f64 = 64.0;
@@ -65,7 +66,7 @@ fn ranked_label_sides(directions: &[Point]) -> Vec<LabelSide> {
         })
         .collect();
     // Stable: among equals the order of `LabelSide::ALL` decides.
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    sort_small_by_key(&mut ranked, |r| std::cmp::Reverse(f64_order_key(r.1)));
     let clear = ranked
         .iter()
         .filter(|(_, clearance)| *clearance >= 0.29)
@@ -342,7 +343,7 @@ impl MapLayout {
 
         let mut neighbours = vec![Vec::new(); scenario.stations.len()];
         // How many lines use each corridor (pair of neighbouring stations), to set them side by side.
-        let mut corridor_lines: BTreeMap<(usize, usize), Vec<LineId>> = BTreeMap::new();
+        let mut corridor_lines: SortedMap<(usize, usize), Vec<LineId>> = SortedMap::new();
         for line in &scenario.lines {
             for pair in line.stations.windows(2) {
                 let (a, b) = (pair[0], pair[1]);
@@ -351,7 +352,9 @@ impl MapLayout {
                     neighbours[b.index()].push(a);
                 }
                 let key = (a.index().min(b.index()), a.index().max(b.index()));
-                corridor_lines.entry(key).or_default().push(line.id);
+                corridor_lines
+                    .get_or_insert_with(key, Vec::new)
+                    .push(line.id);
             }
         }
         let tracks: Vec<TrackPath> = scenario
@@ -526,15 +529,15 @@ impl MapLayout {
         &self,
         flows: &[(StationId, StationId, f64)],
     ) -> Vec<(StationId, StationId, f64)> {
-        let mut per_segment: BTreeMap<(StationId, StationId), f64> = BTreeMap::new();
+        let mut per_segment: SortedMap<(StationId, StationId), f64> = SortedMap::new();
         for &(from, to, rate) in flows {
             for pair in self.station_route(from, to).windows(2) {
-                *per_segment.entry((pair[0], pair[1])).or_insert(0.0) += rate;
+                *per_segment.get_or_insert_with((pair[0], pair[1]), || 0.0) += rate;
             }
         }
         per_segment
-            .into_iter()
-            .map(|((a, b), rate)| (a, b, rate))
+            .iter()
+            .map(|(&(a, b), &rate)| (a, b, rate))
             .collect()
     }
 

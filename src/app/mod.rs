@@ -2,6 +2,7 @@
 //! plain Rust is (and is tested natively), and only `browser` and `components` touch the DOM.
 //!
 //! - `state`: the UI state and its pure reducer;
+//! - `traces`: the trace panel's filter, waterfall rows and map path;
 //! - `player`: pacing the engine against the wall clock, dots, flows, request traces;
 //! - `layout`: where stations and tracks go on the map;
 //! - `settings`: URL parameters and the saved session;
@@ -15,6 +16,7 @@ pub mod layout;
 pub mod player;
 pub mod settings;
 pub mod state;
+pub mod traces;
 
 /// Mounts the app on the page (the wasm entry point).
 pub fn start() {

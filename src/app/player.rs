@@ -16,8 +16,9 @@ use crate::engine::events::{Direction, EngineEvent, EventKind, Status};
 use crate::engine::ids::{CallId, EdgeId, EndpointId, RequestId, StationId};
 use crate::engine::rng::splitmix64;
 use crate::engine::saga::CallRole;
+use crate::engine::sorted::SortedMap;
 use crate::engine::{Command, CommandError, Engine, EngineError, Scenario, SimTime};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -38,7 +39,6 @@ pub const MIN_SPEED: f64 = 0.1;
 pub const MAX_SPEED: f64 = 100.0;
 /// How many recent requests keep their hop history for the inspector.
 const RECENT_REQUESTS: usize = 400;
-const HOPS_PER_REQUEST: usize = 300;
 
 /// What a dot shows: a request on its way, or an answer by its outcome. Drawn in a distinct
 /// colour *and* shape each.
@@ -88,18 +88,6 @@ impl Dot {
     }
 }
 
-/// One hop of a recent request, for the inspector.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HopRecord {
-    pub call: CallId,
-    pub direction: Direction,
-    pub from: StationId,
-    pub to: StationId,
-    pub depart: SimTime,
-    pub arrive: SimTime,
-    pub status: Option<Status>,
-}
-
 /// How a request ended, as the client saw it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum RequestOutcome {
@@ -107,12 +95,13 @@ pub enum RequestOutcome {
     TimedOut,
 }
 
+/// A recent request the inspector can follow: its entry endpoint and outcome. Its path and
+/// timings are its trace (`Engine::trace_of`), shown in the trace panel.
 #[derive(Clone, Debug, PartialEq)]
-pub struct RequestTrace {
+pub struct FollowedRequest {
     pub request: RequestId,
     pub endpoint: EndpointId,
     pub arrived: SimTime,
-    pub hops: Vec<HopRecord>,
     pub outcome: Option<RequestOutcome>,
 }
 
@@ -127,7 +116,7 @@ pub struct FrameOutcome {
 pub struct Player {
     engine: Engine,
     layout: Rc<MapLayout>,
-    routes: BTreeMap<(StationId, StationId), Rc<Polyline>>,
+    routes: SortedMap<(StationId, StationId), Rc<Polyline>>,
     speed: f64,
     playing: bool,
     behind: bool,
@@ -135,10 +124,10 @@ pub struct Player {
     display_ms: f64,
     dots: Vec<Dot>,
     /// Hops per second between each pair of stations, smoothed over about a second.
-    flows: BTreeMap<(StationId, StationId), f64>,
+    flows: SortedMap<(StationId, StationId), f64>,
     /// Smoothed hop departures per display second, for the sampler.
     departures_per_s: f64,
-    recent: VecDeque<RequestTrace>,
+    recent: VecDeque<FollowedRequest>,
 }
 
 /// Keeps `request` as a dot when its hash falls under `probability` (the same verdict for every
@@ -169,13 +158,13 @@ impl Player {
         Player {
             engine,
             layout,
-            routes: BTreeMap::new(),
+            routes: SortedMap::new(),
             speed: speed.clamp(MIN_SPEED, MAX_SPEED),
             playing: false,
             behind: false,
             display_ms: 0.0,
             dots: Vec::new(),
-            flows: BTreeMap::new(),
+            flows: SortedMap::new(),
             departures_per_s: 0.0,
             recent: VecDeque::new(),
         }
@@ -225,7 +214,7 @@ impl Player {
         &self.dots
     }
 
-    pub fn flows(&self) -> &BTreeMap<(StationId, StationId), f64> {
+    pub fn flows(&self) -> &SortedMap<(StationId, StationId), f64> {
         &self.flows
     }
 
@@ -239,7 +228,7 @@ impl Player {
         }
     }
 
-    pub fn request_trace(&self, request: RequestId) -> Option<&RequestTrace> {
+    pub fn followed(&self, request: RequestId) -> Option<&FollowedRequest> {
         self.recent.iter().find(|trace| trace.request == request)
     }
 
@@ -294,6 +283,11 @@ impl Player {
                 .collect(),
             limiters: self.engine.limiter_views(),
             commands: Rc::new(self.engine.command_log().to_vec()),
+            traces: Rc::new(self.engine.retained_traces()),
+            trace_counters: self.engine.trace_counters(),
+            open_traces: self.engine.open_traces(),
+            sagas: Rc::new(self.engine.saga_views()),
+            saga_counters: self.engine.saga_counters().to_vec(),
             behind: self.behind,
             finished: self.is_finished(),
         }
@@ -347,8 +341,7 @@ impl Player {
         let layout = Rc::clone(&self.layout);
         Rc::clone(
             self.routes
-                .entry((from, to))
-                .or_insert_with(|| Rc::new(layout.route(from, to))),
+                .get_or_insert_with((from, to), || Rc::new(layout.route(from, to))),
         )
     }
 
@@ -375,11 +368,10 @@ impl Player {
                 if self.recent.len() == RECENT_REQUESTS {
                     self.recent.pop_front();
                 }
-                self.recent.push_back(RequestTrace {
+                self.recent.push_back(FollowedRequest {
                     request,
                     endpoint,
                     arrived: t,
-                    hops: Vec::new(),
                     outcome: None,
                 });
             }
@@ -394,25 +386,8 @@ impl Player {
                 attempt,
                 role,
             } => {
-                *self.flows.entry((from, to)).or_insert(0.0) += 1.0;
+                *self.flows.get_or_insert_with((from, to), || 0.0) += 1.0;
                 self.departures_per_s += 1.0;
-                if let Some(trace) = self
-                    .recent
-                    .iter_mut()
-                    .rev()
-                    .find(|trace| trace.request == request)
-                    && trace.hops.len() < HOPS_PER_REQUEST
-                {
-                    trace.hops.push(HopRecord {
-                        call,
-                        direction,
-                        from,
-                        to,
-                        depart: t,
-                        arrive: SimTime(arrive_us),
-                        status,
-                    });
-                }
                 if sampled(request, probability) && self.dots.len() < MAX_DOTS {
                     let real_ms =
                         arrive_us.saturating_sub(event.t_us) as f64 / (1_000.0 * self.speed);
@@ -623,7 +598,7 @@ mod tests {
     }
 
     #[test]
-    fn followed_requests_keep_their_hops_and_outcome() {
+    fn followed_requests_keep_their_outcome_and_trace() {
         let mut player = player("flipkart", 1.0);
         for _ in 0..300 {
             player.frame(16.0);
@@ -631,11 +606,12 @@ mod tests {
         let trace = player
             .recent
             .iter()
+            .rev()
             .find(|trace| trace.outcome.is_some())
             .expect("some request finished");
-        assert!(trace.hops.len() >= 2, "{trace:?}");
-        assert_eq!(trace.hops[0].direction, Direction::Request);
-        assert_eq!(player.request_trace(trace.request), Some(trace));
+        assert_eq!(player.followed(trace.request), Some(trace));
+        let spans = player.engine().trace_of(trace.request).expect("traced");
+        assert!(spans.spans.len() >= 2, "{spans:?}");
     }
 
     #[test]

@@ -6,9 +6,9 @@
 use super::i18n::{Lang, Msg};
 use super::state::{AppState, ScenarioSource, clamp_speed};
 use crate::engine::builtin::{builtin_ids, load_builtin};
+use crate::engine::json::{JsonValue, JsonWriter, parse_json};
 use crate::engine::parse_scenario;
 use crate::engine::scenario::problems::not_found_hint;
-use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -125,15 +125,13 @@ pub fn parse_url(query: &str) -> (UrlSettings, Vec<NoticeSpec>) {
     (settings, notices)
 }
 
-/// What the browser keeps between visits.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// What the browser keeps between visits, as a JSON object:
+/// `{"builtin": "flipkart" | null, "custom": "<toml>" | null, "seed": 42, "speed": 1.0, "lang": "en"}`.
+#[derive(Clone, Debug, PartialEq)]
 pub struct StoredSession {
     /// A built-in scenario id, or absent when `custom` is set.
-    #[serde(default)]
     pub builtin: Option<String>,
     /// The user's own scenario TOML.
-    #[serde(default)]
     pub custom: Option<String>,
     pub seed: u64,
     pub speed: f64,
@@ -141,6 +139,52 @@ pub struct StoredSession {
 }
 
 impl StoredSession {
+    pub fn to_json(&self) -> String {
+        let mut json = JsonWriter::new();
+        json.open('{');
+        for (key, value) in [("builtin", &self.builtin), ("custom", &self.custom)] {
+            match value {
+                Some(text) => json.field_text(key, text),
+                None => json.field_literal(key, "null"),
+            }
+        }
+        json.field_literal("seed", self.seed);
+        json.field_literal("speed", self.speed);
+        json.field_text("lang", self.lang.code());
+        json.close('}');
+        json.out
+    }
+
+    /// Reads what `to_json` (or an earlier version of the app) wrote. Anything else — unknown
+    /// keys, wrong types, a missing seed — is `None`: the caller sets it aside.
+    pub fn from_json(text: &str) -> Option<StoredSession> {
+        let value = parse_json(text).ok()?;
+        let JsonValue::Object(members) = &value else {
+            return None;
+        };
+        let known = ["builtin", "custom", "seed", "speed", "lang"];
+        if members
+            .iter()
+            .any(|(key, _)| !known.contains(&key.as_str()))
+        {
+            return None;
+        }
+        let text = |key: &str| -> Option<Option<String>> {
+            match value.get(key) {
+                None | Some(JsonValue::Null) => Some(None),
+                Some(JsonValue::String(s)) => Some(Some(s.clone())),
+                Some(_) => None,
+            }
+        };
+        Some(StoredSession {
+            builtin: text("builtin")?,
+            custom: text("custom")?,
+            seed: value.get("seed")?.as_u64()?,
+            speed: value.get("speed")?.as_f64()?,
+            lang: Lang::from_code(value.get("lang")?.as_str()?)?,
+        })
+    }
+
     pub fn of(state: &AppState) -> StoredSession {
         let (builtin, custom) = match &state.source {
             ScenarioSource::Builtin(id) => (Some(id.clone()), None),
@@ -168,8 +212,8 @@ pub enum StoredOutcome {
 pub fn read_stored(raw: Option<&str>) -> StoredOutcome {
     match raw {
         None => StoredOutcome::Nothing,
-        Some(text) => match serde_json::from_str::<StoredSession>(text) {
-            Ok(session) if session.speed.is_finite() => StoredOutcome::Session(session),
+        Some(text) => match StoredSession::from_json(text) {
+            Some(session) if session.speed.is_finite() => StoredOutcome::Session(session),
             _ => StoredOutcome::Corrupt,
         },
     }
@@ -303,7 +347,7 @@ mod tests {
         let mut state = AppState::initial(Lang::Hi);
         state.seed = 99;
         state.speed = 5.0;
-        let text = serde_json::to_string(&StoredSession::of(&state)).expect("json");
+        let text = StoredSession::of(&state).to_json();
         let stored = read_stored(Some(&text));
         let (restored, notices) = starting_state(stored, &UrlSettings::default(), Lang::En);
         assert!(notices.is_empty());

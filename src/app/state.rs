@@ -3,6 +3,7 @@
 //! react to state changes in effects, outside the reducer.
 
 use super::i18n::{Lang, Msg};
+use super::traces::TraceFilter;
 use crate::engine::builtin::load_builtin;
 use crate::engine::edges::EdgeView;
 use crate::engine::histogram::LatencySummary;
@@ -11,7 +12,9 @@ use crate::engine::metrics::{Counters, SecondPoint};
 use crate::engine::resilience::rate_limit::LimiterView;
 use crate::engine::resilience::{EdgeCounters, EdgePolicy};
 use crate::engine::rng::splitmix64;
+use crate::engine::saga::{SagaCounters, SagaView};
 use crate::engine::snapshot::{FaultView, InstanceView, ServiceView};
+use crate::engine::traces::{Trace, TraceCounters};
 use crate::engine::{Problem, RecordedCommand, Scenario, parse_scenario};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -22,7 +25,43 @@ pub const SPEEDS: [f64; 10] = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 
 /// The scenario a first visit opens.
 pub const DEFAULT_SCENARIO: &str = "flipkart";
 /// The built-in scenarios in the order a learner meets them; any others follow.
-pub const PICKER_ORDER: [&str; 5] = ["flipkart", "irctc-tatkal", "tail-at-scale", "mm1", "mmc"];
+pub const PICKER_ORDER: [&str; 7] = [
+    "flipkart",
+    "irctc-tatkal",
+    "paytm-saga",
+    "paytm-choreography",
+    "tail-at-scale",
+    "mm1",
+    "mmc",
+];
+
+/// Built-in ids with their titles.
+pub type PickerEntries = Rc<Vec<(&'static str, crate::engine::scenario::Text)>>;
+
+/// The picker's entries: each built-in's id and title, in picker order. Parsed once per page
+/// (the toolbar re-renders ten times a second; parsing every scenario each time would show).
+pub fn picker_entries() -> PickerEntries {
+    thread_local! {
+        static ENTRIES: std::cell::RefCell<Option<PickerEntries>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    ENTRIES.with(|cell| {
+        Rc::clone(cell.borrow_mut().get_or_insert_with(|| {
+            Rc::new(
+                picker_ids()
+                    .into_iter()
+                    .map(|id| {
+                        let title = load_builtin(id)
+                            .and_then(Result::ok)
+                            .map(|s| s.title)
+                            .unwrap_or_else(|| crate::engine::scenario::Text::english(id));
+                        (id, title)
+                    })
+                    .collect(),
+            )
+        }))
+    })
+}
 
 /// The picker's scenarios, in order.
 pub fn picker_ids() -> Vec<&'static str> {
@@ -77,6 +116,13 @@ pub struct LiveView {
     pub limiters: Vec<Option<LimiterView>>,
     /// Every command applied at run time so far, with its virtual time.
     pub commands: Rc<Vec<RecordedCommand>>,
+    /// The trace store: every retained trace, in completion order, and its totals.
+    pub traces: Rc<Vec<Arc<Trace>>>,
+    pub trace_counters: TraceCounters,
+    pub open_traces: usize,
+    /// Saga runs in flight and recently finished (newest last), and totals per saga.
+    pub sagas: Rc<Vec<SagaView>>,
+    pub saga_counters: Vec<SagaCounters>,
     pub behind: bool,
     pub finished: bool,
 }
@@ -102,6 +148,12 @@ pub struct AppState {
     pub editor_open: bool,
     pub help_open: bool,
     pub compare_open: bool,
+    /// The trace panel: open, which request's trace it shows, which span is selected.
+    pub traces_open: bool,
+    pub selected_trace: Option<RequestId>,
+    pub selected_span: Option<usize>,
+    pub trace_filter: TraceFilter,
+    pub show_critical_path: bool,
     pub reduced_motion: bool,
     /// Crash on purpose once mounted (`?selftest=panic`), to show the crash panel.
     pub selftest_panic: bool,
@@ -127,7 +179,14 @@ pub enum Action {
     SelectStation(Option<StationId>),
     SelectNextStation,
     SelectService(ServiceId),
+    /// Follow a moving request: select it and open its trace.
     SelectRequest(Option<RequestId>),
+    ToggleTraces,
+    /// Show this request's trace in the trace panel (opening it).
+    SelectTrace(Option<RequestId>),
+    SelectSpan(Option<usize>),
+    SetTraceFilter(TraceFilter),
+    ToggleCriticalPath,
     Live(Rc<LiveView>),
     Notify(Msg, Vec<String>),
     Dismiss(u64),
@@ -176,6 +235,11 @@ impl AppState {
             editor_open: false,
             help_open: false,
             compare_open: false,
+            traces_open: false,
+            selected_trace: None,
+            selected_span: None,
+            trace_filter: TraceFilter::default(),
+            show_critical_path: true,
             reduced_motion: false,
             selftest_panic: false,
         }
@@ -216,6 +280,9 @@ impl AppState {
     fn start_over(&mut self) {
         self.run += 1;
         self.selected_request = None;
+        self.selected_trace = None;
+        self.selected_span = None;
+        self.trace_filter = TraceFilter::default();
         self.live = Rc::new(LiveView::default());
     }
 
@@ -334,7 +401,23 @@ impl Reducible for AppState {
                 state.selected_service = state.services_at_selection().first().copied();
             }
             Action::SelectService(service) => state.selected_service = Some(service),
-            Action::SelectRequest(request) => state.selected_request = request,
+            Action::SelectRequest(request) => {
+                state.selected_request = request;
+                if request.is_some() {
+                    state.selected_trace = request;
+                    state.selected_span = None;
+                    state.traces_open = true;
+                }
+            }
+            Action::ToggleTraces => state.traces_open = !state.traces_open,
+            Action::SelectTrace(request) => {
+                state.selected_trace = request;
+                state.selected_span = None;
+                state.traces_open |= request.is_some();
+            }
+            Action::SelectSpan(span) => state.selected_span = span,
+            Action::SetTraceFilter(filter) => state.trace_filter = filter,
+            Action::ToggleCriticalPath => state.show_critical_path = !state.show_critical_path,
             Action::Live(live) => state.live = live,
             Action::Notify(msg, args) => state.notify(msg, args),
             Action::Dismiss(id) => state.notices.retain(|notice| notice.id != id),
@@ -350,6 +433,8 @@ impl Reducible for AppState {
                     state.selected_station = None;
                     state.selected_service = None;
                     state.selected_request = None;
+                    state.selected_trace = None;
+                    state.selected_span = None;
                 }
             }
             Action::SetReducedMotion(reduced) => state.reduced_motion = reduced,

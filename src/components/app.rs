@@ -10,6 +10,8 @@ use super::help::Help;
 use super::inspector::Inspector;
 use super::map::{Legend, Map};
 use super::notices::Notices;
+use super::sagas::SagaPanel;
+use super::traces::TracePanel;
 use super::{Local, Shared, StateRef};
 use crate::app::browser;
 use crate::app::i18n::{Msg, tr};
@@ -272,6 +274,7 @@ fn on_key(
         "g" => Some(Action::SelectNextStation),
         "p" => Some(Action::NextScenario),
         "v" => Some(Action::ToggleCompare),
+        "t" => Some(Action::ToggleTraces),
         "i" => {
             if let Some(input) = gloo::utils::document()
                 .get_element_by_id("seed-input")
@@ -358,9 +361,7 @@ pub fn App() -> Html {
     {
         let session = StoredSession::of(&state);
         use_effect_with(session, |session| {
-            if let Ok(text) = serde_json::to_string(session) {
-                browser::save_session(&text);
-            }
+            browser::save_session(&session.to_json());
         });
     }
 
@@ -494,8 +495,18 @@ pub fn App() -> Html {
         player
             .borrow()
             .as_ref()
-            .and_then(|p| p.request_trace(request).cloned())
+            .and_then(|p| p.followed(request).cloned())
     });
+    // The trace panel's trace: kept, or still in flight (then re-read at every refresh).
+    let span_trace = state.selected_trace.and_then(|request| {
+        player
+            .borrow()
+            .as_ref()
+            .and_then(|p| p.engine().trace_of(request))
+    });
+    let trace_path = span_trace
+        .as_ref()
+        .map(|t| Rc::new(crate::app::traces::trace_path(t)));
     html! {
         <div class={classes!("app", state.reduced_motion.then_some("reduced-motion"))} lang={lang.code()}>
             <a class="skip-link" href="#lokal-controls">{ tr(lang, Msg::Scenario) }</a>
@@ -525,8 +536,9 @@ pub fn App() -> Html {
                             scenario={Shared(Arc::clone(&state.scenario))}
                             layout={Local(Rc::clone(&layout))}
                             lang={lang}
-                            live={Rc::clone(&state.live)}
+                            live={Local(Rc::clone(&state.live))}
                             selected_station={state.selected_station}
+                            trace_path={trace_path}
                             reduced_motion={state.reduced_motion}
                             on_action={dispatch_action.clone()}
                         />
@@ -536,9 +548,13 @@ pub fn App() -> Html {
                 </section>
                 <aside class="side-panel">
                     <Inspector state={StateRef(Rc::clone(&state_rc))} trace={trace} on_action={dispatch_action.clone()} on_fault={on_fault} on_policy={on_policy} />
+                    <SagaPanel state={StateRef(Rc::clone(&state_rc))} on_action={dispatch_action.clone()} />
                     <Charts lang={lang} series={Rc::new(state.live.series.clone())} band={breaker_band(&state_rc)} />
                 </aside>
             </main>
+            if state.traces_open {
+                <TracePanel state={StateRef(Rc::clone(&state_rc))} trace={span_trace} on_action={dispatch_action.clone()} />
+            }
             if state.editor_open {
                 <Editor state={StateRef(Rc::clone(&state_rc))} on_action={dispatch_action.clone()} />
             }

@@ -3,8 +3,7 @@
 
 use super::{StateRef, format_clock};
 use crate::app::i18n::{Msg, fill, group_indian, tr};
-use crate::app::state::{Action, SPEEDS, ScenarioSource, picker_ids};
-use crate::engine::builtin::load_builtin;
+use crate::app::state::{Action, SPEEDS, ScenarioSource, picker_entries};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -86,12 +85,8 @@ pub fn Controls(props: &ControlsProps) -> Html {
             <label class="control picker">
                 <span class="control-label">{ tr(lang, Msg::Scenario) }</span>
                 <select onchange={on_pick} aria-label={tr(lang, Msg::ChooseScenario)} aria-keyshortcuts="P">
-                    { for picker_ids().into_iter().map(|id| {
-                        let title = load_builtin(id)
-                            .and_then(Result::ok)
-                            .map(|s| s.title.in_language(lang.code()).to_string())
-                            .unwrap_or_else(|| id.to_string());
-                        html! { <option value={id} selected={selected_id == id}>{ title }</option> }
+                    { for picker_entries().iter().map(|(id, title)| {
+                        html! { <option value={*id} selected={selected_id == *id}>{ title.in_language(lang.code()).to_string() }</option> }
                     }) }
                     if selected_id == "custom" {
                         <option value="custom" selected=true>{ format!("{} — {}", tr(lang, Msg::CustomScenario), state.scenario.title.in_language(lang.code())) }</option>
@@ -136,6 +131,8 @@ pub fn Controls(props: &ControlsProps) -> Html {
             <div class="control-group misc">
                 <button onclick={action(Action::ToggleLang)} title={tr(lang, Msg::LanguageName)} aria-keyshortcuts="L" lang={lang.other().code()}>{ tr(lang, Msg::Language) }</button>
                 <button onclick={action(Action::ToggleEditor)} title={tr(lang, Msg::Editor)} aria-keyshortcuts="E" aria-expanded={state.editor_open.to_string()}>{ tr(lang, Msg::EditorShort) }</button>
+                <button onclick={action(Action::ToggleTraces)} title={format!("{} (T)", tr(lang, Msg::ShortcutTraces))} aria-keyshortcuts="T"
+                        aria-expanded={state.traces_open.to_string()} aria-controls="trace-panel" data-testid="traces-button">{ tr(lang, Msg::Traces) }</button>
                 if state.scenario.has_protections() {
                     <button onclick={action(Action::ToggleCompare)} title={tr(lang, Msg::CompareTitle)} aria-keyshortcuts="V" data-testid="compare-button">{ tr(lang, Msg::Compare) }</button>
                 }

@@ -43,15 +43,32 @@ fn colour(kind: DotKind) -> &'static str {
     }
 }
 
-fn trace_shape(ctx: &CanvasRenderingContext2d, kind: DotKind, x: f64, y: f64, r: f64) {
+/// `heading` is the unit direction of travel (used by shapes that point).
+fn trace_shape(
+    ctx: &CanvasRenderingContext2d,
+    kind: DotKind,
+    (x, y): (f64, f64),
+    r: f64,
+    heading: (f64, f64),
+) {
     match kind {
         DotKind::Compensation => {
-            // A dash with a head: undoing, travelling back.
-            ctx.move_to(x - r * 1.6, y);
-            ctx.line_to(x + r * 1.6, y);
-            ctx.move_to(x + r * 0.6, y - r);
-            ctx.line_to(x + r * 1.6, y);
-            ctx.line_to(x + r * 0.6, y + r);
+            // A dash with a head pointing where it travels: undoing a step.
+            let (dx, dy) = heading;
+            let (nx, ny) = (-dy, dx);
+            let point = |along: f64, across: f64| {
+                (
+                    x + dx * along * r + nx * across * r,
+                    y + dy * along * r + ny * across * r,
+                )
+            };
+            let (tail, tip) = (point(-1.6, 0.0), point(1.6, 0.0));
+            let (left, right) = (point(0.6, -1.0), point(0.6, 1.0));
+            ctx.move_to(tail.0, tail.1);
+            ctx.line_to(tip.0, tip.1);
+            ctx.move_to(left.0, left.1);
+            ctx.line_to(tip.0, tip.1);
+            ctx.line_to(right.0, right.1);
         }
         DotKind::Retry => {
             // A circle with an outer ring: the same request, again.
@@ -166,8 +183,22 @@ pub fn draw_dots(
             if progress >= 1.0 || now < dot.start_ms {
                 continue;
             }
-            let (x, y) = dot.route.at(progress);
-            trace_shape(&ctx, kind, x, y, RADIUS);
+            let point = dot.route.at(progress);
+            let heading = if kind == DotKind::Compensation {
+                let (a, b) = (
+                    dot.route.at((progress - 0.01).max(0.0)),
+                    dot.route.at((progress + 0.01).min(1.0)),
+                );
+                let length = (b.0 - a.0).hypot(b.1 - a.1);
+                if length > 1e-6 {
+                    ((b.0 - a.0) / length, (b.1 - a.1) / length)
+                } else {
+                    (1.0, 0.0)
+                }
+            } else {
+                (1.0, 0.0)
+            };
+            trace_shape(&ctx, kind, point, RADIUS, heading);
             drawn += 1;
         }
         let paint = colour(kind);

@@ -5,7 +5,7 @@ use crate::app::state::Action;
 use yew::prelude::*;
 
 /// (keys, what they do), in the order the overlay lists them.
-pub const SHORTCUTS: [(&str, Msg); 19] = [
+pub const SHORTCUTS: [(&str, Msg); 20] = [
     ("Space / K", Msg::ShortcutPlay),
     (". / N", Msg::ShortcutStep),
     ("+ / ]", Msg::ShortcutFaster),
@@ -17,6 +17,7 @@ pub const SHORTCUTS: [(&str, Msg); 19] = [
     ("G", Msg::ShortcutNextStation),
     ("Tab, Enter", Msg::ShortcutNextStation),
     ("J", Msg::ShortcutRequest),
+    ("T", Msg::ShortcutTraces),
     ("C", Msg::ShortcutCrash),
     ("W", Msg::ShortcutSlow),
     ("F", Msg::ShortcutFail),

@@ -3,12 +3,12 @@
 
 use super::app::FaultKind;
 use super::dependencies::Dependencies;
-use super::{StateRef, format_clock, format_ms};
+use super::{StateRef, format_ms};
 use crate::app::i18n::{Lang, Msg, fill, group_indian, tr};
-use crate::app::player::{RequestOutcome, RequestTrace};
+use crate::app::player::{FollowedRequest, RequestOutcome};
 use crate::app::state::Action;
 use crate::engine::command::CommandSpec;
-use crate::engine::events::{Direction, Status};
+use crate::engine::events::Status;
 use crate::engine::ids::EdgeId;
 use crate::engine::resilience::PolicyChange;
 use yew::prelude::*;
@@ -69,7 +69,7 @@ fn describe_fault(lang: Lang, spec: &CommandSpec) -> String {
 #[derive(Properties, PartialEq)]
 pub struct InspectorProps {
     pub state: StateRef,
-    pub trace: Option<RequestTrace>,
+    pub trace: Option<FollowedRequest>,
     pub on_action: Callback<Action>,
     pub on_fault: Callback<FaultKind>,
     pub on_policy: Callback<(EdgeId, PolicyChange)>,
@@ -189,7 +189,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
     let command_log = if live.commands.is_empty() {
         Html::default()
     } else {
-        let json = serde_json::to_string_pretty(&*live.commands).unwrap_or_default();
+        let json = crate::engine::command::command_log_json(&live.commands);
         let href = format!(
             "data:application/json;charset=utf-8,{}",
             js_sys::encode_uri_component(&json)
@@ -207,13 +207,6 @@ pub fn Inspector(props: &InspectorProps) -> Html {
         (None, _) => html! { <p class="hint">{ tr(lang, Msg::RequestHint) }</p> },
         (Some(_), None) => html! { <p class="hint">{ tr(lang, Msg::RequestGone) }</p> },
         (Some(request), Some(trace)) => {
-            let station = |id| {
-                scenario
-                    .station(id)
-                    .label
-                    .in_language(lang.code())
-                    .to_string()
-            };
             let outcome = match trace.outcome {
                 None => tr(lang, Msg::Pending).to_string(),
                 Some(RequestOutcome::TimedOut) => tr(lang, Msg::TimedOut).to_string(),
@@ -229,26 +222,13 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             html! {
                 <section class="request-card" data-testid="request-card">
                     <h4>{ format!("{} #{} · {}", tr(lang, Msg::Request), request.0, scenario.endpoint(trace.endpoint).qualified_name) }</h4>
+                    <button class="link" onclick={{
+                        let on_action = props.on_action.clone();
+                        let request = *request;
+                        Callback::from(move |_: MouseEvent| on_action.emit(Action::SelectTrace(Some(request))))
+                    }}>{ tr(lang, Msg::OpenTrace) }</button>
                     <p><strong>{ tr(lang, Msg::Outcome) }{ ": " }</strong>{ outcome }</p>
-                    <h5>{ tr(lang, Msg::RequestPath) }</h5>
-                    <ol class="hops">
-                        { for trace.hops.iter().take(60).map(|hop| {
-                            let took = format!("{} {}", format_ms(hop.arrive.0.saturating_sub(hop.depart.0)), tr(lang, Msg::Milliseconds));
-                            let text = match hop.direction {
-                                Direction::Request => fill(lang, Msg::HopRequest, &[&station(hop.from), &station(hop.to), &took]),
-                                Direction::Response => fill(lang, Msg::HopResponse, &[
-                                    &station(hop.from), &station(hop.to), &took,
-                                    hop.status.map_or("", |s| status_text(lang, s)),
-                                ]),
-                            };
-                            html! {
-                                <li class={classes!(match hop.status { Some(Status::Ok) | None => None, Some(_) => Some("bad") })}>
-                                    <span class="hop-time">{ fill(lang, Msg::Departed, &[&format_clock(hop.depart.0)]) }</span>
-                                    { " " }{ text }
-                                </li>
-                            }
-                        }) }
-                    </ol>
+                    <p class="hint">{ tr(lang, Msg::RequestPathInTrace) }</p>
                 </section>
             }
         }

@@ -8,6 +8,7 @@ use super::{Local, Shared};
 use crate::app::i18n::{Lang, Msg, fill, tr};
 use crate::app::layout::{LabelSide, MapLayout, Point, Polyline, octilinear, offset_polyline};
 use crate::app::state::{Action, LiveView};
+use crate::app::traces::PathHop;
 use crate::engine::Scenario;
 use crate::engine::ids::StationId;
 use crate::engine::scenario::LineStyle;
@@ -46,8 +47,10 @@ pub struct MapProps {
     pub scenario: Shared<Scenario>,
     pub layout: Local<MapLayout>,
     pub lang: Lang,
-    pub live: Rc<LiveView>,
+    pub live: Local<LiveView>,
     pub selected_station: Option<StationId>,
+    /// The hops of the trace selected in the trace panel, lit on the map.
+    pub trace_path: Option<Rc<Vec<PathHop>>>,
     pub reduced_motion: bool,
     pub on_action: Callback<Action>,
 }
@@ -115,7 +118,7 @@ pub fn Map(props: &MapProps) -> Html {
     let scenario = &props.scenario.0;
     let layout = &props.layout.0;
     let lang = props.lang;
-    let live = &props.live;
+    let live = &props.live.0;
     let client_station = scenario.workload.station;
 
     let tracks = layout.tracks.iter().map(|track| {
@@ -399,6 +402,35 @@ pub fn Map(props: &MapProps) -> Html {
         }
     });
 
+    // The selected trace's calls, each hop once: a bold casing and a dark core, dashed where
+    // the call was a saga compensation, with an arrow at the callee's end.
+    let trace_path = props.trace_path.as_ref().map(|hops| {
+        let mut visited: Vec<StationId> = Vec::new();
+        for station in hops.iter().flat_map(|h| [h.from, h.to]) {
+            if !visited.contains(&station) {
+                visited.push(station);
+            }
+        }
+        html! {
+            <g class="trace-path" data-testid="trace-path">
+                { for hops.iter().filter(|h| h.from != h.to).map(|hop| {
+                    let d = path_data(&layout.route(hop.from, hop.to).points);
+                    html! {
+                        <>
+                            <path d={d.clone()} class="trace-path-casing" />
+                            <path d={d} class={classes!("trace-path-core", hop.compensation.then_some("compensation"), hop.failed.then_some("failed"))}
+                                  marker-end="url(#trace-arrow)" />
+                        </>
+                    }
+                }) }
+                { for visited.into_iter().map(|station| {
+                    let (x, y) = layout.station_point(station);
+                    html! { <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="11" class="trace-path-stop" /> }
+                }) }
+            </g>
+        }
+    });
+
     html! {
         <>
         <svg class="map" viewBox={format!("0 0 {:.0} {:.0}", layout.width, layout.height)}
@@ -416,6 +448,12 @@ pub fn Map(props: &MapProps) -> Html {
         // Protection badges sit above the moving dots, in a second layer with the same geometry.
         <svg class="map map-overlay" viewBox={format!("0 0 {:.0} {:.0}", layout.width, layout.height)}
              preserveAspectRatio="xMidYMin meet" aria-hidden="true" focusable="false">
+            <defs>
+                <marker id="trace-arrow" viewBox="0 0 10 10" refX="8" refY="5" markerUnits="userSpaceOnUse" markerWidth="12" markerHeight="12" orient="auto">
+                    <path d="M0 0 L10 5 L0 10 z" class="trace-arrow" />
+                </marker>
+            </defs>
+            { trace_path }
             <g class="edge-badges">{ for badges }</g>
         </svg>
         </>
@@ -459,6 +497,10 @@ pub fn Legend(props: &LegendProps) -> Html {
                 { item(html! { <circle r="4.5" class="dot-lost" /> }, Msg::LegendLost) }
                 { item(html! { <><circle r="3.6" class="dot-retry" /><circle r="6.5" class="dot-retry" /></> }, Msg::LegendRetry) }
                 { item(html! { <><circle r="5" class="dot-short" /><path d="M-3.8 3.8 L3.8 -3.8" class="dot-short" /></> }, Msg::LegendShortCircuited) }
+                if !props.scenario.0.sagas.is_empty() {
+                    { item(html! { <path d="M6 0 L-6 0 M-2 -4 L-6 0 L-2 4" class="dot-compensation" /> }, Msg::LegendCompensation) }
+                }
+                { item(html! { <><path d="M-7 0 L7 0" class="trace-path-casing legend" /><path d="M-7 0 L7 0" class="trace-path-core legend" /></> }, Msg::LegendTracePath) }
                 { item(html! { <circle r="5.5" class="interchange legend" /> }, Msg::LegendInterchange) }
                 { item(html! { <><rect x="-4" y="-6" width="8" height="12" rx="2" class="pip-frame" /><rect x="-4" y="0" width="8" height="6" rx="2" class="pip-busy" /></> }, Msg::LegendInstance) }
                 { item(html! { <><rect x="-4" y="-6" width="8" height="12" rx="2" class="pip-frame down-frame" /><path d="M-2.5 -3.5 L2.5 3.5 M2.5 -3.5 L-2.5 3.5" class="pip-cross" /></> }, Msg::LegendDown) }

@@ -12,6 +12,8 @@ pub mod help;
 pub mod inspector;
 pub mod map;
 pub mod notices;
+pub mod sagas;
+pub mod traces;
 
 use crate::app::state::AppState;
 use std::rc::Rc;
@@ -61,4 +63,37 @@ pub fn format_clock(us: u64) -> String {
 /// Microseconds shown as milliseconds with sensible precision.
 pub fn format_ms(us: u64) -> String {
     crate::engine::report::format_ms(us as f64 / 1_000.0)
+}
+
+/// One figure of a `<dl class="figures">`: a label and its value. One function instead of the
+/// same markup at every site keeps the wasm bundle small (each `html!` site is inlined code).
+#[inline(never)]
+pub fn figure(label: &str, value: String) -> yew::Html {
+    yew::html! { <div><dt>{ label }</dt><dd>{ value }</dd></div> }
+}
+
+/// A figure with an optional class on its row and a test id on its value.
+#[inline(never)]
+pub fn figure_marked(
+    label: &str,
+    value: String,
+    class: Option<&'static str>,
+    test_id: &'static str,
+) -> yew::Html {
+    yew::html! { <div class={class}><dt>{ label }</dt><dd data-testid={test_id}>{ value }</dd></div> }
+}
+
+/// A class attribute from (class, on) pairs, without the `classes!` machinery at every site.
+#[inline(never)]
+pub fn class_list(parts: &[(&'static str, bool)]) -> String {
+    let mut out = String::new();
+    for &(class, on) in parts {
+        if on {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(class);
+        }
+    }
+    out
 }

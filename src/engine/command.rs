@@ -105,6 +105,87 @@ pub struct RecordedCommand {
     pub command: CommandSpec,
 }
 
+/// The command log as a JSON array, one command per line, in the format `lokal-cli run
+/// --commands` reads (serde's for `RecordedCommand`).
+pub fn command_log_json(log: &[RecordedCommand]) -> String {
+    use super::json::JsonWriter;
+    let lines: Vec<String> = log
+        .iter()
+        .map(|recorded| {
+            let mut json = JsonWriter::new();
+            json.open('{');
+            json.field_literal("at_us", recorded.at_us);
+            json.key("command");
+            json.open('{');
+            let optional = |json: &mut JsonWriter, key: &str, value: Option<String>| {
+                json.field_literal(key, value.unwrap_or_else(|| "null".into()));
+            };
+            match &recorded.command {
+                CommandSpec::Crash {
+                    service,
+                    instance,
+                    duration_us,
+                } => {
+                    json.field_text("kind", "crash");
+                    json.field_text("service", service);
+                    json.field_literal("instance", instance);
+                    optional(&mut json, "duration_us", duration_us.map(|d| d.to_string()));
+                }
+                CommandSpec::Restart { service, instance } => {
+                    json.field_text("kind", "restart");
+                    json.field_text("service", service);
+                    json.field_literal("instance", instance);
+                }
+                CommandSpec::Slow {
+                    service,
+                    instance,
+                    factor,
+                    duration_us,
+                } => {
+                    json.field_text("kind", "slow");
+                    json.field_text("service", service);
+                    optional(&mut json, "instance", instance.map(|i| i.to_string()));
+                    json.field_literal("factor", factor);
+                    optional(&mut json, "duration_us", duration_us.map(|d| d.to_string()));
+                }
+                CommandSpec::Errors {
+                    service,
+                    instance,
+                    probability,
+                    duration_us,
+                } => {
+                    json.field_text("kind", "errors");
+                    json.field_text("service", service);
+                    optional(&mut json, "instance", instance.map(|i| i.to_string()));
+                    json.field_literal("probability", probability);
+                    optional(&mut json, "duration_us", duration_us.map(|d| d.to_string()));
+                }
+                CommandSpec::Partition { a, b, duration_us } => {
+                    json.field_text("kind", "partition");
+                    json.field_text("a", a);
+                    json.field_text("b", b);
+                    optional(&mut json, "duration_us", duration_us.map(|d| d.to_string()));
+                }
+                CommandSpec::Heal => json.field_text("kind", "heal"),
+                CommandSpec::SetPolicy { from, to, change } => {
+                    json.field_text("kind", "set_policy");
+                    json.field_text("from", from);
+                    json.field_text("to", to);
+                    json.key("change");
+                    json.open('{');
+                    json.field_text("setting", change.setting());
+                    json.field_literal("value", change.value_json());
+                    json.close('}');
+                }
+            }
+            json.close('}');
+            json.close('}');
+            json.out
+        })
+        .collect();
+    format!("[\n  {}\n]\n", lines.join(",\n  "))
+}
+
 /// Why a command cannot be applied to this scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CommandError(pub String);

@@ -21,6 +21,7 @@ use super::saga::CallRole;
 use super::scenario::CallSpec;
 use super::sim::{CallRef, Engine, Owner, Pending, RequestAttributes};
 use super::time::{SimDuration, SimTime};
+use super::traces::SpanEventKind;
 use serde::Serialize;
 use std::collections::VecDeque;
 
@@ -143,6 +144,7 @@ impl Engine {
         self.metrics.edges[edge.index()].arrived();
         if runtime.policy.is_plain() {
             runtime.counters.attempts_sent += 1;
+            let span_parent = self.handler_span(parent);
             self.send_call(
                 Owner::Parent(parent),
                 spec.target,
@@ -153,6 +155,7 @@ impl Engine {
                 Some(edge),
                 1,
                 CallRole::Normal,
+                span_parent,
             );
             return;
         }
@@ -335,20 +338,29 @@ impl Engine {
         let Some(invocation) = self.live_invocation(inv) else {
             return;
         };
-        let (edge, target, from, request, attributes, attempt) = (
+        let (edge, target, from, request, attributes, attempt, parent) = (
             invocation.edge,
             invocation.target,
             invocation.from,
             invocation.request,
             invocation.attributes,
             invocation.attempt,
+            invocation.parent,
         );
+        if !self.is_calling(parent) {
+            // The caller died (its instance crashed) while this attempt waited: it is never
+            // sent, and the breaker hears of it as a failed call.
+            self.inv_mut(inv).stage = Stage::InFlight;
+            self.on_attempt_result(inv, Status::Reset, None, false);
+            return;
+        }
         let timeout = self.edges[edge.index()]
             .policy
             .timeout
             .or(invocation.call_timeout);
         self.inv_mut(inv).stage = Stage::InFlight;
         self.edges[edge.index()].counters.attempts_sent += 1;
+        let span_parent = self.handler_span(parent);
         self.send_call(
             Owner::Invocation(inv),
             target,
@@ -359,6 +371,7 @@ impl Engine {
             Some(edge),
             attempt,
             CallRole::Normal,
+            span_parent,
         );
     }
 
@@ -396,12 +409,19 @@ impl Engine {
         let Some(invocation) = self.live_invocation(inv) else {
             return;
         };
-        let (edge, request) = (invocation.edge, invocation.request);
+        let (edge, request, parent) = (invocation.edge, invocation.request, invocation.parent);
         self.emit(EventKind::AttemptRejected {
             edge,
             request,
             reason: status,
         });
+        self.handler_event(
+            parent,
+            SpanEventKind::NotPermitted {
+                edge,
+                reason: status,
+            },
+        );
         self.count_attempt(edge, status);
         // Inside the breaker, a refusal by the limiter or the bulkhead is a failed call
         // (Resilience4j records RequestNotPermitted and BulkheadFullException as errors).
@@ -508,6 +528,13 @@ impl Engine {
                 attempt: attempt + 1,
                 wait_us: wait.0,
             });
+            self.handler_event(
+                parent,
+                SpanEventKind::Retry {
+                    attempt: attempt + 1,
+                    wait_us: wait.0,
+                },
+            );
             self.schedule(now + wait, Pending::InvocationResume(inv));
             return;
         }
@@ -518,6 +545,7 @@ impl Engine {
         };
         if fallback {
             self.emit(EventKind::FallbackServed { edge, request });
+            self.handler_event(parent, SpanEventKind::Fallback { edge });
             self.finish_invocation(inv, Status::Ok, true, false);
         } else {
             self.finish_invocation(inv, status, false, false);

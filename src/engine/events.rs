@@ -166,6 +166,11 @@ pub enum EventKind {
     LateResponse {
         call: CallId,
     },
+    /// The request reached its callee after the caller had given up: the caller closed the
+    /// connection, so the callee discards it unopened.
+    CallAbandoned {
+        call: CallId,
+    },
     RequestCompleted {
         request: RequestId,
         endpoint: EndpointId,
@@ -266,6 +271,7 @@ impl EventKind {
             EventKind::CallFinished { .. } => "call_finished",
             EventKind::CallTimedOut { .. } => "call_timed_out",
             EventKind::LateResponse { .. } => "late_response",
+            EventKind::CallAbandoned { .. } => "call_abandoned",
             EventKind::RequestCompleted { .. } => "request_completed",
             EventKind::RequestFailed { .. } => "request_failed",
             EventKind::RequestRejected { .. } => "request_rejected",
@@ -361,6 +367,7 @@ impl TraceHasher {
             } => self.words(&[8, call.0, u64::from(instance.0), status.code()]),
             EventKind::CallTimedOut { call } => self.words(&[9, call.0]),
             EventKind::LateResponse { call } => self.words(&[10, call.0]),
+            EventKind::CallAbandoned { call } => self.words(&[27, call.0]),
             EventKind::RequestCompleted {
                 request,
                 endpoint,
@@ -521,8 +528,8 @@ impl TraceHasher {
             Command::Heal => self.words(&[6]),
             Command::SetPolicy { edge, change } => {
                 self.words(&[7, u64::from(edge.0)]);
-                // The change is small and fully determined; its JSON text is a stable encoding.
-                let text = serde_json::to_string(change).unwrap_or_default();
+                // The change is small and fully determined: its name and value are a stable encoding.
+                let text = format!("{}={}", change.setting(), change.value_json());
                 for chunk in text.as_bytes().chunks(8) {
                     let mut word = [0u8; 8];
                     word[..chunk.len()].copy_from_slice(chunk);
@@ -595,7 +602,9 @@ impl EngineEvent {
                 instance: i,
                 status,
             } => json!({"call": call.0, "instance": instance(i), "status": status}),
-            EventKind::CallTimedOut { call } | EventKind::LateResponse { call } => {
+            EventKind::CallTimedOut { call }
+            | EventKind::LateResponse { call }
+            | EventKind::CallAbandoned { call } => {
                 json!({"call": call.0})
             }
             EventKind::RequestCompleted {

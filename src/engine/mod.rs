@@ -11,6 +11,7 @@ pub mod edges;
 pub mod events;
 pub mod histogram;
 pub mod ids;
+pub mod json;
 pub mod metrics;
 pub mod queue;
 pub mod report;
@@ -20,7 +21,10 @@ pub mod saga;
 pub mod scenario;
 pub mod sim;
 pub mod snapshot;
+pub mod sorted;
 pub mod time;
+pub mod trace_export;
+pub mod traces;
 
 pub use command::{Command, CommandError, CommandSpec, RecordedCommand};
 pub use events::{Direction, EngineEvent, EventKind, Status};

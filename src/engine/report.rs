@@ -116,6 +116,18 @@ pub struct SagaReport {
     pub lock_observations: u64,
 }
 
+/// The trace store's totals.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TraceReport {
+    pub head_sampling: f64,
+    #[serde(flatten)]
+    pub counters: super::traces::TraceCounters,
+    /// Traces still open (a span has not ended).
+    pub open: usize,
+    /// Completed traces the store holds now.
+    pub retained: usize,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunReport {
     pub scenario: String,
@@ -143,6 +155,8 @@ pub struct RunReport {
     /// Every caller→callee edge that carried calls.
     pub edges: Vec<EdgeReport>,
     pub sagas: Vec<SagaReport>,
+    /// The trace store: how many requests were recorded, and what the tail policy kept.
+    pub traces: TraceReport,
     pub events_processed: u64,
     pub commands_applied: usize,
     pub trace_hash: String,
@@ -281,6 +295,12 @@ impl Engine {
             services,
             edges,
             sagas,
+            traces: TraceReport {
+                head_sampling: self.tracing_settings().head_sampling,
+                counters: self.trace_counters(),
+                open: self.open_traces(),
+                retained: self.retained_traces().len(),
+            },
             events_processed: self.events_processed(),
             commands_applied: self.command_log().len(),
             trace_hash: format_hash(self.trace_hash()),

@@ -18,9 +18,27 @@ use super::events::{EventKind, Status};
 use super::ids::{RequestId, SagaId, StationId};
 use super::scenario::SagaMode;
 use super::sim::{CallRef, Engine, Owner, Pending, RequestAttributes};
+use super::sorted::{SortedMap, sort_small_by_key};
 use super::time::SimTime;
+use super::traces::{
+    NO_SPAN, Operation, Span, SpanEventKind, SpanKind, SpanParent, SpanSource, TraceRef,
+    span_id_for,
+};
 use serde::Serialize;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+
+/// One command a saga run sends: a step's action or its compensation.
+struct SagaCommand {
+    /// Where it leaves from, and which service sends it.
+    from: StationId,
+    caller: super::ids::ServiceId,
+    target: super::ids::EndpointId,
+    timeout: Option<super::time::SimDuration>,
+    role: CallRole,
+    step: usize,
+    /// Sent by the orchestrator (not by a participant, as in choreography).
+    orchestrated: bool,
+}
 
 /// How many finished runs the saga panel remembers.
 const FINISHED_MEMORY: usize = 40;
@@ -112,6 +130,11 @@ pub(crate) struct SagaRun {
     pub(crate) compensated: Vec<bool>,
     pub(crate) started_at: SimTime,
     pub(crate) records: Vec<StepRecord>,
+    /// The run's INTERNAL span at the orchestrator (sampled requests only).
+    pub(crate) trace: Option<TraceRef>,
+    pub(crate) span: u32,
+    /// The orchestrator's instance: where the run's commands leave from.
+    pub(crate) orchestrator_instance: Option<super::ids::InstanceId>,
 }
 
 /// The engine's saga bookkeeping.
@@ -121,7 +144,7 @@ pub(crate) struct SagaState {
     free: Vec<u32>,
     next_id: u64,
     /// Runs in flight by (saga, user): whose records are locked.
-    by_user: BTreeMap<(SagaId, u32), SagaRef>,
+    by_user: SortedMap<(SagaId, u32), SagaRef>,
     pub(crate) counters: Vec<SagaCounters>,
     pub(crate) finished: VecDeque<SagaView>,
 }
@@ -136,10 +159,15 @@ impl SagaState {
     }
 }
 
+/// The semantic lock a record carries while `step` is in flight: `RESERVE_INVENTORY_PENDING`.
+pub fn step_lock(step_name: &str) -> String {
+    format!("{}_PENDING", step_name.to_ascii_uppercase())
+}
+
 fn lock_name(step_name: &str, phase: SagaPhase) -> String {
     match phase {
         SagaPhase::Compensating => "COMPENSATION_PENDING".to_string(),
-        _ => format!("{}_PENDING", step_name.to_uppercase()),
+        _ => step_lock(step_name),
     }
 }
 
@@ -162,6 +190,35 @@ impl Engine {
         let steps = self.scenario().sagas[saga.index()].steps.len();
         let id = self.sagas.next_id;
         self.sagas.next_id += 1;
+        // The run's span: a child of the handler that started it, which it may outlive.
+        let parent = self.handler_span(handler);
+        let station = self.live(handler).map_or(StationId(0), |c| c.hop_to);
+        let now = self.now();
+        let span = parent.trace.and_then(|trace| {
+            let span = Span {
+                id: span_id_for(self.seed(), SpanSource::Saga(id)),
+                parent: parent.span.map(|(_, id)| id),
+                kind: SpanKind::Internal,
+                operation: Operation::Saga(saga),
+                service: parent.service,
+                instance: parent.instance,
+                station,
+                peer_station: None,
+                call: None,
+                start_us: now.0,
+                work_start_us: None,
+                end_us: None,
+                status: None,
+                attempt: 1,
+                breaker: None,
+                role: CallRole::Normal,
+                saga: Some(saga),
+                saga_run: Some(id),
+                saga_step: None,
+                events: Vec::new(),
+            };
+            self.traces.open_span(trace, span)
+        });
         let run_state = SagaRun {
             generation: 0,
             live: true,
@@ -175,8 +232,11 @@ impl Engine {
             attempt: 1,
             completed: vec![false; steps],
             compensated: vec![false; steps],
-            started_at: self.now(),
+            started_at: now,
             records: vec![StepRecord::default(); steps],
+            trace: span.and(parent.trace),
+            span: span.unwrap_or(NO_SPAN),
+            orchestrator_instance: parent.instance,
         };
         let slot = match self.sagas.free.pop() {
             Some(slot) => slot,
@@ -214,21 +274,18 @@ impl Engine {
         };
         let scenario = std::sync::Arc::clone(self.scenario());
         let spec = &scenario.sagas[state.saga.index()];
-        let orchestrator = scenario
-            .service(scenario.endpoint(spec.start).service)
-            .station;
-        let station_of = |step: usize| {
-            scenario
-                .service(scenario.endpoint(spec.steps[step].action).service)
-                .station
-        };
+        let orchestrator_service = scenario.endpoint(spec.start).service;
+        let orchestrator = scenario.service(orchestrator_service).station;
+        let service_of = |step: usize| scenario.endpoint(spec.steps[step].action).service;
+        let station_of = |step: usize| scenario.service(service_of(step)).station;
         let (phase, step, attempt, id) = (state.phase, state.step, state.attempt, state.id);
         match phase {
             SagaPhase::Running => {
-                let from = match spec.mode {
-                    SagaMode::Orchestration => orchestrator,
-                    SagaMode::Choreography if step == 0 => orchestrator,
-                    SagaMode::Choreography => station_of(step - 1),
+                let (from, caller) = match spec.mode {
+                    SagaMode::Choreography if step > 0 => {
+                        (station_of(step - 1), service_of(step - 1))
+                    }
+                    _ => (orchestrator, orchestrator_service),
                 };
                 let target = spec.steps[step].action;
                 let timeout = spec.steps[step].timeout;
@@ -243,7 +300,23 @@ impl Engine {
                     attempt,
                     status: None,
                 });
-                self.saga_call(run, from, target, timeout, CallRole::SagaAction);
+                self.saga_span_event(
+                    run,
+                    SpanEventKind::SagaStep {
+                        step: step as u16,
+                        attempt,
+                    },
+                );
+                let command = SagaCommand {
+                    from,
+                    caller,
+                    target,
+                    timeout,
+                    role: CallRole::SagaAction,
+                    step,
+                    orchestrated: caller == orchestrator_service,
+                };
+                self.saga_call(run, command);
             }
             SagaPhase::Compensating => {
                 // The highest completed, not yet compensated, compensatable step below the cursor.
@@ -266,9 +339,12 @@ impl Engine {
                 }
                 self.saga_mut(run).step = j + 1;
                 let attempt = self.saga_run(run).map_or(1, |s| s.attempt);
-                let from = match spec.mode {
-                    SagaMode::Orchestration => orchestrator,
-                    SagaMode::Choreography => station_of((j + 1).min(spec.steps.len() - 1)),
+                let (from, caller) = match spec.mode {
+                    SagaMode::Orchestration => (orchestrator, orchestrator_service),
+                    SagaMode::Choreography => {
+                        let next = (j + 1).min(spec.steps.len() - 1);
+                        (station_of(next), service_of(next))
+                    }
                 };
                 let Some(target) = spec.steps[j].compensation else {
                     return;
@@ -285,41 +361,65 @@ impl Engine {
                     attempt,
                     status: None,
                 });
-                self.saga_call(
+                self.saga_span_event(
                     run,
-                    from,
-                    target,
-                    spec.steps[j].timeout,
-                    CallRole::SagaCompensation,
+                    SpanEventKind::Compensation {
+                        step: j as u16,
+                        attempt,
+                    },
                 );
+                let command = SagaCommand {
+                    from,
+                    caller,
+                    target,
+                    timeout: spec.steps[j].timeout,
+                    role: CallRole::SagaCompensation,
+                    step: j,
+                    orchestrated: caller == orchestrator_service,
+                };
+                self.saga_call(run, command);
             }
             SagaPhase::Completed | SagaPhase::Compensated => {}
         }
     }
 
-    fn saga_call(
-        &mut self,
-        run: SagaRef,
-        from: StationId,
-        target: super::ids::EndpointId,
-        timeout: Option<super::time::SimDuration>,
-        role: CallRole,
-    ) {
+    fn saga_call(&mut self, run: SagaRef, command: SagaCommand) {
         let Some(state) = self.saga_run(run) else {
             return;
         };
         let (request, attributes, attempt) = (state.request, state.attributes, state.attempt);
+        let span_parent = SpanParent {
+            trace: state.trace,
+            span: Some((
+                state.span,
+                span_id_for(self.seed(), SpanSource::Saga(state.id)),
+            )),
+            service: Some(command.caller),
+            instance: state.orchestrator_instance.filter(|_| command.orchestrated),
+            saga: Some((state.saga, state.id, command.step as u16)),
+        };
         self.send_call(
             Owner::Saga(run),
-            target,
-            from,
+            command.target,
+            command.from,
             request,
             attributes,
-            timeout,
+            command.timeout,
             None,
             attempt,
-            role,
+            command.role,
+            span_parent,
         );
+    }
+
+    fn saga_span_event(&mut self, run: SagaRef, kind: SpanEventKind) {
+        let Some(state) = self.saga_run(run) else {
+            return;
+        };
+        if let Some(trace) = state.trace {
+            let (span, now) = (state.span, self.now().0);
+            self.traces.add_event(trace, span, now, kind);
+        }
     }
 
     /// The answer (or timeout) of the run's current command.
@@ -398,6 +498,14 @@ impl Engine {
     fn retry_saga(&mut self, run: SagaRef, saga: SagaId, wait: super::time::SimDuration) {
         self.sagas.counters[saga.index()].retries += 1;
         self.saga_mut(run).attempt += 1;
+        let attempt = self.saga_mut(run).attempt;
+        self.saga_span_event(
+            run,
+            SpanEventKind::Retry {
+                attempt,
+                wait_us: wait.0,
+            },
+        );
         let at = self.now() + wait;
         self.schedule(at, Pending::SagaResume(run));
     }
@@ -430,6 +538,12 @@ impl Engine {
             SagaOutcome::Compensated => Status::DownstreamError,
         };
         self.answer_saga_handler(run, status);
+        if let Some(state) = self.saga_run(run)
+            && let Some(trace) = state.trace
+        {
+            let (span, now) = (state.span, self.now().0);
+            self.traces.close_span(trace, span, now, status);
+        }
         let counters = &mut self.sagas.counters[saga.index()];
         match outcome {
             SagaOutcome::Completed => counters.completed += 1,
@@ -465,16 +579,18 @@ impl Engine {
     }
 
     /// A request reached an endpoint that reads this user's records: it sees the lock.
-    pub(crate) fn observe_saga_lock(&mut self, saga: SagaId, request: RequestId, user: u32) {
+    /// Returns the run and step whose lock it saw.
+    pub(crate) fn observe_saga_lock(
+        &mut self,
+        saga: SagaId,
+        request: RequestId,
+        user: u32,
+    ) -> Option<(u64, u16)> {
         if user == 0 {
-            return;
+            return None;
         }
-        let Some(&run) = self.sagas.by_user.get(&(saga, user)) else {
-            return;
-        };
-        let Some(state) = self.saga_run(run) else {
-            return;
-        };
+        let run = *self.sagas.by_user.get(&(saga, user))?;
+        let state = self.saga_run(run)?;
         let (id, step) = (state.id, state.step);
         self.sagas.counters[saga.index()].lock_observations += 1;
         self.emit(EventKind::SemanticLockObserved {
@@ -482,6 +598,7 @@ impl Engine {
             request,
             step: step as u16,
         });
+        Some((id, step as u16))
     }
 
     /// Runs in flight and recently finished, newest last.
@@ -489,7 +606,7 @@ impl Engine {
         let scenario = self.scenario();
         let mut views: Vec<SagaView> = self.sagas.finished.iter().cloned().collect();
         let mut live: Vec<&SagaRun> = self.sagas.runs.iter().filter(|r| r.live).collect();
-        live.sort_by_key(|r| r.id);
+        sort_small_by_key(&mut live, |r| r.id);
         for run in live {
             let spec = &scenario.sagas[run.saga.index()];
             let step_name = &spec.steps[run.step.min(spec.steps.len() - 1)].name;

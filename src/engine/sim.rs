@@ -24,6 +24,10 @@ use super::rng::SimRng;
 use super::saga::{CallRole, SagaRef, SagaState};
 use super::scenario::{Balancer, Scenario, Step, WorkloadMode};
 use super::time::{SimDuration, SimTime, round_to_u64};
+use super::traces::{
+    NO_SPAN, Operation, Span, SpanEventKind, SpanKind, SpanParent, SpanSource, TraceRef,
+    TraceStore, span_id_for, trace_id_for,
+};
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
@@ -94,7 +98,7 @@ pub struct RequestAttributes {
 }
 
 impl RequestAttributes {
-    const NONE: RequestAttributes = RequestAttributes {
+    pub(crate) const NONE: RequestAttributes = RequestAttributes {
         city: u16::MAX,
         payment_method: u16::MAX,
         api_version: u16::MAX,
@@ -141,6 +145,10 @@ pub(crate) struct Call {
     pub(crate) attempt: u32,
     /// What the call does for a saga, if anything.
     pub(crate) role: CallRole,
+    /// The call's trace buffer (sampled requests only) and its spans' indices there.
+    pub(crate) trace: Option<TraceRef>,
+    pub(crate) client_span: u32,
+    pub(crate) server_span: u32,
 }
 
 impl Call {
@@ -173,6 +181,9 @@ impl Call {
             hop_direction: Direction::Request,
             attempt: 1,
             role: CallRole::Normal,
+            trace: None,
+            client_span: NO_SPAN,
+            server_span: NO_SPAN,
         }
     }
 }
@@ -257,6 +268,7 @@ pub struct Engine {
     pub(crate) free_invocations: Vec<u32>,
     pub(crate) server_limiters: Vec<Option<ServerLimiter>>,
     pub(crate) sagas: SagaState,
+    pub(crate) traces: TraceStore,
     hasher: TraceHasher,
     recording: bool,
     recorded: Vec<EngineEvent>,
@@ -347,6 +359,7 @@ impl Engine {
         };
         let arrivals_end = SimTime(scenario.duration.0);
         let scenario_sagas = scenario.sagas.len();
+        let traces = TraceStore::new(scenario.tracing.clone());
         let mut engine = Engine {
             scenario,
             seed,
@@ -369,6 +382,7 @@ impl Engine {
             free_invocations: Vec::new(),
             server_limiters,
             sagas: SagaState::new(scenario_sagas),
+            traces,
             hasher: TraceHasher::default(),
             recording: false,
             recorded: Vec::new(),
@@ -702,6 +716,12 @@ impl Engine {
         self.metrics.client.arrived();
         self.metrics.client_by_entry[entry].arrived();
         self.metrics.client.busy.add(self.now, 1);
+        let trace = self.traces.begin(
+            trace_id_for(self.seed, request),
+            request,
+            endpoint,
+            attributes,
+        );
         let call = self.send_call(
             Owner::Client,
             endpoint,
@@ -712,6 +732,7 @@ impl Engine {
             None,
             1,
             CallRole::Normal,
+            SpanParent::root(trace),
         );
         let root = self.call_mut(call);
         root.user = user;
@@ -809,6 +830,7 @@ impl Engine {
         edge: Option<EdgeId>,
         attempt: u32,
         role: CallRole,
+        parent: SpanParent,
     ) -> CallRef {
         let service = self.scenario.endpoint(endpoint).service;
         let to = self.scenario.service(service).station;
@@ -820,7 +842,39 @@ impl Engine {
         let now = self.now;
         let arrive = now + latency;
         let lost = self.is_partitioned(from, to);
+        let client_span = parent.trace.and_then(|trace| {
+            let breaker =
+                edge.and_then(|e| self.edges[e.index()].breaker.as_ref().map(|b| b.state()));
+            self.traces.open_span(
+                trace,
+                Span {
+                    id: span_id_for(self.seed, SpanSource::Client(id)),
+                    parent: parent.span.map(|(_, id)| id),
+                    kind: SpanKind::Client,
+                    operation: Operation::Call(endpoint),
+                    service: parent.service,
+                    instance: parent.instance,
+                    station: from,
+                    peer_station: Some(to),
+                    call: Some(id),
+                    start_us: now.0,
+                    work_start_us: None,
+                    end_us: None,
+                    status: None,
+                    attempt,
+                    breaker,
+                    role,
+                    saga: parent.saga.map(|(saga, _, _)| saga),
+                    saga_run: parent.saga.map(|(_, run, _)| run),
+                    saga_step: parent.saga.map(|(_, _, step)| step),
+                    events: Vec::new(),
+                },
+            )
+        });
         let call = self.call_mut(call_ref);
+        call.trace = client_span.and(parent.trace);
+        call.client_span = client_span.unwrap_or(NO_SPAN);
+        call.server_span = NO_SPAN;
         call.state = if lost {
             CallState::Lost
         } else {
@@ -894,22 +948,31 @@ impl Engine {
             call: id,
             direction: Direction::Request,
         });
+        if !self.calls[call_ref.slot as usize].awaited {
+            // The caller gave up before the request arrived and closed its connection.
+            self.emit(EventKind::CallAbandoned { call: id });
+            self.free_call(call_ref);
+            return;
+        }
         let service = self.scenario.endpoint(endpoint).service;
         self.metrics.services[service.index()].arrived();
         self.metrics.endpoints[endpoint.index()].arrived();
         self.call_mut(call_ref).arrived_at = self.now;
-        if let Some(saga) = self.scenario.endpoint(endpoint).observes_saga {
-            let (request, user) = (
-                self.calls[call_ref.slot as usize].request,
-                self.calls[call_ref.slot as usize].attributes.user_id,
-            );
-            self.observe_saga_lock(saga, request, user);
-        }
         let Some(instance) = instance.filter(|i| self.instances[i.index()].up) else {
             self.count_server_outcome(call_ref, Status::Unavailable);
             self.send_answer(call_ref, Status::Unavailable);
             return;
         };
+        self.open_server_span(call_ref, service, instance);
+        if let Some(saga) = self.scenario.endpoint(endpoint).observes_saga {
+            let (request, user) = (
+                self.calls[call_ref.slot as usize].request,
+                self.calls[call_ref.slot as usize].attributes.user_id,
+            );
+            if let Some((run, step)) = self.observe_saga_lock(saga, request, user) {
+                self.server_span_event(call_ref, SpanEventKind::LockObserved { run, step });
+            }
+        }
         if let Some(limiter) = self.server_limiters[service.index()].as_mut()
             && let Permit::Refused { retry_after } = limiter.admit(self.now)
         {
@@ -955,6 +1018,13 @@ impl Engine {
         self.instances[instance.index()].busy += 1;
         self.metrics.services[service.index()].busy.add(self.now, 1);
         self.call_mut(call_ref).state = CallState::Working;
+        let (trace, server_span) = {
+            let call = &self.calls[call_ref.slot as usize];
+            (call.trace, call.server_span)
+        };
+        if let Some(span) = trace.and_then(|trace| self.traces.span(trace, server_span)) {
+            span.work_start_us = Some(self.now.0);
+        }
         let spec = &self.scenario.endpoints[endpoint.index()];
         let method = self.calls[call_ref.slot as usize].attributes.payment_method;
         // A payment method with its own profile (UPI, Card, COD, …) uses it.
@@ -1000,6 +1070,12 @@ impl Engine {
                 .errors
                 .chance(error_probability)
         {
+            self.server_span_event(
+                call_ref,
+                SpanEventKind::Fault {
+                    status: Status::Error,
+                },
+            );
             self.finish_call(call_ref, Status::Error);
             return;
         }
@@ -1128,6 +1204,11 @@ impl Engine {
     /// Sends the answer hop back to where the request came from.
     fn send_answer(&mut self, call_ref: CallRef, status: Status) {
         let call = &self.calls[call_ref.slot as usize];
+        if let Some(trace) = call.trace {
+            self.traces
+                .close_span(trace, call.server_span, self.now.0, status);
+        }
+        let call = &self.calls[call_ref.slot as usize];
         let (from, to, attempt, role) = (call.hop_to, call.hop_from, call.attempt, call.role);
         let (id, request) = (call.id, call.request);
         let latency = self.sample_latency(from, to);
@@ -1188,6 +1269,12 @@ impl Engine {
             call: id,
             direction,
         });
+        self.client_span_event(
+            call_ref,
+            SpanEventKind::Fault {
+                status: Status::NetworkError,
+            },
+        );
         let notice = (depart + CONNECT_TIMEOUT).max(self.now);
         self.queue.push(notice, Pending::NetworkFailure(call_ref));
     }
@@ -1215,6 +1302,7 @@ impl Engine {
             self.free_call(call_ref);
             return;
         }
+        self.close_client_span(call_ref, status);
         let degraded = degraded && status.is_ok();
         match owner {
             Owner::Parent(parent) => {
@@ -1300,6 +1388,8 @@ impl Engine {
         let (id, owner, edge, sent_at) = (call.id, call.owner, call.edge, call.sent_at);
         self.call_mut(call_ref).awaited = false;
         self.emit(EventKind::CallTimedOut { call: id });
+        self.client_span_event(call_ref, SpanEventKind::Timeout);
+        self.close_client_span(call_ref, Status::Timeout);
         match owner {
             Owner::Parent(parent) => {
                 if let Some(edge) = edge {
@@ -1333,6 +1423,8 @@ impl Engine {
         self.metrics.client.timed_out();
         self.metrics.client_by_entry[entry].timed_out();
         self.emit(EventKind::RequestTimedOut { request, endpoint });
+        self.client_span_event(call_ref, SpanEventKind::Timeout);
+        self.close_client_span(call_ref, Status::Timeout);
         self.user_done(user);
     }
 
@@ -1477,6 +1569,12 @@ impl Engine {
             .queued
             .add(self.now, -(queued.len() as i64));
         for call_ref in queued {
+            self.server_span_event(
+                call_ref,
+                SpanEventKind::Fault {
+                    status: Status::Unavailable,
+                },
+            );
             self.count_server_outcome(call_ref, Status::Unavailable);
             self.send_answer(call_ref, Status::Unavailable);
         }
@@ -1506,6 +1604,12 @@ impl Engine {
                 instance,
                 status: Status::Reset,
             });
+            self.server_span_event(
+                call_ref,
+                SpanEventKind::Fault {
+                    status: Status::Reset,
+                },
+            );
             self.count_server_outcome(call_ref, Status::Reset);
             self.send_answer(call_ref, Status::Reset);
         }
@@ -1518,6 +1622,85 @@ impl Engine {
         }
         state.up = true;
         self.emit(EventKind::InstanceUp { instance });
+    }
+
+    // ----- spans ------------------------------------------------------------------------------
+
+    /// The call reached a live instance: its SERVER span begins.
+    fn open_server_span(&mut self, call_ref: CallRef, service: ServiceId, instance: InstanceId) {
+        let call = &self.calls[call_ref.slot as usize];
+        let Some(trace) = call.trace else { return };
+        let span = Span {
+            id: span_id_for(self.seed, SpanSource::Server(call.id)),
+            parent: Some(span_id_for(self.seed, SpanSource::Client(call.id))),
+            kind: SpanKind::Server,
+            operation: Operation::Call(call.endpoint),
+            service: Some(service),
+            instance: Some(instance),
+            station: call.hop_to,
+            peer_station: None,
+            call: Some(call.id),
+            start_us: self.now.0,
+            work_start_us: None,
+            end_us: None,
+            status: None,
+            attempt: call.attempt,
+            breaker: None,
+            role: call.role,
+            saga: None,
+            saga_run: None,
+            saga_step: None,
+            events: Vec::new(),
+        };
+        let index = self.traces.open_span(trace, span).unwrap_or(NO_SPAN);
+        self.call_mut(call_ref).server_span = index;
+    }
+
+    fn server_span_event(&mut self, call_ref: CallRef, kind: SpanEventKind) {
+        let call = &self.calls[call_ref.slot as usize];
+        if let Some(trace) = call.trace {
+            self.traces
+                .add_event(trace, call.server_span, self.now.0, kind);
+        }
+    }
+
+    fn client_span_event(&mut self, call_ref: CallRef, kind: SpanEventKind) {
+        let call = &self.calls[call_ref.slot as usize];
+        if let Some(trace) = call.trace {
+            self.traces
+                .add_event(trace, call.client_span, self.now.0, kind);
+        }
+    }
+
+    fn close_client_span(&mut self, call_ref: CallRef, status: Status) {
+        let call = &self.calls[call_ref.slot as usize];
+        if let Some(trace) = call.trace {
+            self.traces
+                .close_span(trace, call.client_span, self.now.0, status);
+        }
+    }
+
+    /// The span context of a handler making calls: its SERVER span, its service and instance.
+    pub(crate) fn handler_span(&self, handler: CallRef) -> SpanParent {
+        let call = &self.calls[handler.slot as usize];
+        let live = self.live(handler).is_some();
+        SpanParent {
+            trace: call.trace.filter(|_| live && call.server_span != NO_SPAN),
+            span: Some((
+                call.server_span,
+                span_id_for(self.seed, SpanSource::Server(call.id)),
+            )),
+            service: Some(self.scenario.endpoint(call.endpoint).service),
+            instance: call.instance,
+            saga: None,
+        }
+    }
+
+    /// An event on a handler's SERVER span (a retry it schedules, a call it could not make, …).
+    pub(crate) fn handler_event(&mut self, handler: CallRef, kind: SpanEventKind) {
+        if self.live(handler).is_some() {
+            self.server_span_event(handler, kind);
+        }
     }
 
     // ----- views for snapshots and checks -----------------------------------------------------

@@ -206,6 +206,7 @@ impl Engine {
         }
         self.check_edges()?;
         self.check_sagas()?;
+        self.check_traces()?;
         if self.last_event_time > now {
             return Err(format!(
                 "the clock ({now}) is behind the last event ({})",

@@ -125,6 +125,59 @@ pub enum PolicyChange {
     Fallback(Option<Fallback>),
 }
 
+impl PolicyChange {
+    /// The knob's name, as the command log writes it (`"setting": "timeout_us"`).
+    pub fn setting(&self) -> &'static str {
+        match self {
+            PolicyChange::TimeoutUs(_) => "timeout_us",
+            PolicyChange::RetryMaxAttempts(_) => "retry_max_attempts",
+            PolicyChange::RetryJitter(_) => "retry_jitter",
+            PolicyChange::RetryBudgetPercent(_) => "retry_budget_percent",
+            PolicyChange::BreakerEnabled(_) => "breaker_enabled",
+            PolicyChange::BreakerFailureRate(_) => "breaker_failure_rate",
+            PolicyChange::BreakerSlowCallRate(_) => "breaker_slow_call_rate",
+            PolicyChange::BreakerSlowCallDurationUs(_) => "breaker_slow_call_duration_us",
+            PolicyChange::BreakerMinimumCalls(_) => "breaker_minimum_calls",
+            PolicyChange::BreakerWindowSize(_) => "breaker_window_size",
+            PolicyChange::BreakerWaitInOpenUs(_) => "breaker_wait_in_open_us",
+            PolicyChange::BreakerPermittedInHalfOpen(_) => "breaker_permitted_in_half_open",
+            PolicyChange::BreakerState(_) => "breaker_state",
+            PolicyChange::BulkheadMaxConcurrent(_) => "bulkhead_max_concurrent",
+            PolicyChange::RateLimitPerPeriod(_) => "rate_limit_per_period",
+            PolicyChange::Fallback(_) => "fallback",
+        }
+    }
+
+    /// The knob's value as JSON (`null` for "off"), as serde writes it.
+    pub fn value_json(&self) -> String {
+        fn opt<T: std::fmt::Display>(value: &Option<T>) -> String {
+            value
+                .as_ref()
+                .map_or_else(|| "null".to_string(), |v| v.to_string())
+        }
+        match self {
+            PolicyChange::TimeoutUs(v) => opt(v),
+            PolicyChange::RetryBudgetPercent(v) => opt(v),
+            PolicyChange::BulkheadMaxConcurrent(v) | PolicyChange::RateLimitPerPeriod(v) => opt(v),
+            PolicyChange::RetryMaxAttempts(v)
+            | PolicyChange::BreakerMinimumCalls(v)
+            | PolicyChange::BreakerWindowSize(v)
+            | PolicyChange::BreakerPermittedInHalfOpen(v) => v.to_string(),
+            PolicyChange::RetryJitter(v)
+            | PolicyChange::BreakerFailureRate(v)
+            | PolicyChange::BreakerSlowCallRate(v) => v.to_string(),
+            PolicyChange::BreakerSlowCallDurationUs(v) | PolicyChange::BreakerWaitInOpenUs(v) => {
+                v.to_string()
+            }
+            PolicyChange::BreakerEnabled(v) => v.to_string(),
+            PolicyChange::BreakerState(state) => format!("\"{}\"", state.key()),
+            PolicyChange::Fallback(None) => "null".to_string(),
+            PolicyChange::Fallback(Some(Fallback::Static)) => "\"static\"".to_string(),
+            PolicyChange::Fallback(Some(Fallback::Cached)) => "\"cached\"".to_string(),
+        }
+    }
+}
+
 /// Largest values a knob may be turned to.
 pub const MAX_ATTEMPTS: u32 = 20;
 pub const MAX_WINDOW: u32 = 10_000;

@@ -8,6 +8,7 @@ pub mod policies;
 pub mod problems;
 pub mod raw;
 pub mod sagas;
+pub mod toml;
 pub mod validate;
 
 pub use model::*;

@@ -64,10 +64,10 @@ pub fn suggestion<'a>(
     wrong: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let wrong_lower = wrong.to_lowercase();
+    let wrong_lower = wrong.to_ascii_lowercase();
     let mut best: Option<(&str, usize)> = None;
     for candidate in candidates {
-        let distance = edit_distance(&wrong_lower, &candidate.to_lowercase());
+        let distance = edit_distance(&wrong_lower, &candidate.to_ascii_lowercase());
         let allowed = (candidate.chars().count().max(wrong.chars().count()) / 3).max(1);
         if distance <= allowed && best.is_none_or(|(_, d)| distance < d) {
             best = Some((candidate, distance));

@@ -4,9 +4,9 @@
 
 use super::policies::RawPolicy;
 use super::problems::{Problems, not_found_hint};
+use super::toml::{Table, Value};
 use crate::engine::resilience::ServerLimiterConfig;
 use crate::engine::time::{SimDuration, parse_duration, parse_rate};
-use toml::{Table, Value};
 
 /// Text in English and optionally Hindi: `"Checkout"` or `{ en = "Checkout", hi = "चेकआउट" }`.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -242,7 +242,6 @@ fn type_name(value: &Value) -> &'static str {
         Value::Integer(_) => "a whole number",
         Value::Float(_) => "a number",
         Value::Boolean(_) => "true/false",
-        Value::Datetime(_) => "a date",
         Value::Array(_) => "a list",
         Value::Table(_) => "a table",
     }
@@ -581,7 +580,7 @@ fn dist_fields(fields: &mut Fields<'_>, problems: &mut Problems) -> Option<RawDi
     let present: Vec<&str> = DIST_KINDS
         .iter()
         .copied()
-        .filter(|kind| fields.table.contains_key(*kind))
+        .filter(|kind| fields.table.contains_key(kind))
         .collect();
     if present.len() != 1 {
         let message = if present.is_empty() {
@@ -683,18 +682,12 @@ fn dist_fields(fields: &mut Fields<'_>, problems: &mut Problems) -> Option<RawDi
 
 /// Parses the TOML text. A syntax error is one problem naming its line and column.
 pub fn parse_toml(text: &str) -> Result<Table, Problems> {
-    text.parse::<Table>().map_err(|error| {
+    super::toml::parse(text).map_err(|error| {
         let mut problems = Problems::default();
-        let location = error
-            .span()
-            .map(|span| {
-                let (line, column) = line_column(text, span.start);
-                format!("line {line}, column {column}")
-            })
-            .unwrap_or_default();
+        let (line, column) = line_column(text, error.offset);
         problems.add(
-            location,
-            format!("TOML syntax error: {}", error.message().trim()),
+            format!("line {line}, column {column}"),
+            format!("TOML syntax error: {}", error.message),
         );
         problems
     })

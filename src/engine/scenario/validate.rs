@@ -1396,7 +1396,7 @@ fn validate_faults(
             command,
         });
     }
-    faults.sort_by_key(|fault| fault.at);
+    crate::engine::sorted::sort_small_by_key(&mut faults, |fault| fault.at);
     faults
 }
 
@@ -1408,14 +1408,16 @@ fn assign_edges(
     raw_policies: &[RawPolicy],
     problems: &mut Problems,
 ) -> Vec<EdgePolicy> {
-    let mut pairs: std::collections::BTreeSet<(ServiceId, ServiceId)> =
-        std::collections::BTreeSet::new();
+    let mut pairs: Vec<(ServiceId, ServiceId)> = Vec::new();
     let callers: Vec<ServiceId> = endpoints.iter().map(|e| e.service).collect();
     let target_service: Vec<ServiceId> = endpoints.iter().map(|e| e.service).collect();
     for (endpoint, &caller) in endpoints.iter().zip(&callers) {
         for step in &endpoint.steps {
             for call in step.calls() {
-                pairs.insert((caller, target_service[call.target.index()]));
+                let pair = (caller, target_service[call.target.index()]);
+                if let Err(at) = pairs.binary_search(&pair) {
+                    pairs.insert(at, pair);
+                }
             }
         }
     }

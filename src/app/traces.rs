@@ -1,0 +1,331 @@
+//! What the trace panel shows, computed without a browser: the list's filter, the waterfall's
+//! rows (tree order, bars as shares of the trace's time, the critical path per row), and the
+//! hops that light a trace's path on the map.
+
+use crate::engine::events::Status;
+use crate::engine::ids::{EndpointId, StationId};
+use crate::engine::saga::CallRole;
+use crate::engine::traces::{SpanKind, Trace};
+
+/// Which traces the list shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StatusFilter {
+    #[default]
+    All,
+    Ok,
+    /// Any span in error (as the tail policy's "keep errors" sees it).
+    Errors,
+}
+
+impl StatusFilter {
+    pub const ALL: [StatusFilter; 3] = [StatusFilter::All, StatusFilter::Ok, StatusFilter::Errors];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            StatusFilter::All => "all",
+            StatusFilter::Ok => "ok",
+            StatusFilter::Errors => "errors",
+        }
+    }
+
+    pub fn from_key(key: &str) -> StatusFilter {
+        StatusFilter::ALL
+            .into_iter()
+            .find(|f| f.key() == key)
+            .unwrap_or_default()
+    }
+}
+
+/// The trace list's filters: by entry endpoint, by status, by duration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TraceFilter {
+    pub endpoint: Option<EndpointId>,
+    pub status: StatusFilter,
+    pub min_duration_ms: Option<u64>,
+    pub max_duration_ms: Option<u64>,
+}
+
+impl TraceFilter {
+    pub fn matches(&self, trace: &Trace, now_us: u64) -> bool {
+        if self.endpoint.is_some_and(|e| e != trace.endpoint) {
+            return false;
+        }
+        let error = trace.has_error();
+        match self.status {
+            StatusFilter::All => {}
+            StatusFilter::Ok if error => return false,
+            StatusFilter::Errors if !error => return false,
+            _ => {}
+        }
+        let duration_ms = trace.duration_us(now_us) / 1_000;
+        self.min_duration_ms.is_none_or(|min| duration_ms >= min)
+            && self.max_duration_ms.is_none_or(|max| duration_ms <= max)
+    }
+}
+
+/// A duration bound typed by the user: a whole number of milliseconds, or nothing. Anything
+/// else is refused with the text back, so the form can say what is wrong.
+pub fn parse_bound_ms(text: &str) -> Result<Option<u64>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.parse::<f64>() {
+        Ok(ms) if ms.is_finite() && (0.0..=1e9).contains(&ms) => Ok(Some(ms.round() as u64)),
+        _ => Err(text.to_string()),
+    }
+}
+
+/// A bar segment as shares (0–1) of the trace's time axis.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Segment {
+    pub left: f64,
+    pub width: f64,
+}
+
+/// One waterfall row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub index: usize,
+    pub depth: usize,
+    pub bar: Segment,
+    /// Server spans: the time spent queued before a worker took the call.
+    pub queued: Option<Segment>,
+    /// The parts of this span on the critical path.
+    pub critical: Vec<Segment>,
+    /// Event ticks, as shares of the axis.
+    pub events: Vec<f64>,
+    /// Still running.
+    pub open: bool,
+    /// Ended after its parent did (a callee that outlived a caller who gave up, a saga that
+    /// outlived the request that started it).
+    pub outlived_parent: bool,
+}
+
+/// The waterfall of `trace` at time `now_us` (open spans run to now).
+pub fn waterfall(trace: &Trace, now_us: u64) -> Vec<Row> {
+    let start = trace.start_us();
+    let total = trace.duration_us(now_us).max(1) as f64;
+    let share = |t: u64| (t.saturating_sub(start) as f64 / total).clamp(0.0, 1.0);
+    let segment = |from: u64, to: u64| Segment {
+        left: share(from),
+        width: (share(to) - share(from)).max(0.0),
+    };
+    let critical = trace.critical_path(now_us);
+    trace
+        .tree_order()
+        .into_iter()
+        .map(|(index, depth)| {
+            let span = &trace.spans[index];
+            let end = span.end_us.unwrap_or(now_us);
+            let parent_end = span
+                .parent
+                .and_then(|p| trace.span_index(p))
+                .map(|p| trace.spans[p].end_us.unwrap_or(now_us));
+            Row {
+                index,
+                depth,
+                bar: segment(span.start_us, end),
+                queued: span
+                    .work_start_us
+                    .filter(|&w| span.kind == SpanKind::Server && w > span.start_us)
+                    .map(|w| segment(span.start_us, w)),
+                critical: critical
+                    .iter()
+                    .filter(|&&(i, _, _)| i == index)
+                    .map(|&(_, from, to)| segment(from, to))
+                    .collect(),
+                events: span.events.iter().map(|e| share(e.t_us)).collect(),
+                open: span.end_us.is_none(),
+                outlived_parent: parent_end.is_some_and(|p| end > p),
+            }
+        })
+        .collect()
+}
+
+/// One hop of a trace on the map: a call from one station to another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PathHop {
+    pub from: StationId,
+    pub to: StationId,
+    pub compensation: bool,
+    pub failed: bool,
+}
+
+/// The hops of `trace`'s calls, each once, for lighting its path on the map.
+pub fn trace_path(trace: &Trace) -> Vec<PathHop> {
+    let mut hops: Vec<PathHop> = Vec::new();
+    for span in trace.spans.iter().filter(|s| s.kind == SpanKind::Client) {
+        let Some(to) = span.peer_station else {
+            continue;
+        };
+        let hop = PathHop {
+            from: span.station,
+            to,
+            compensation: span.role == CallRole::SagaCompensation,
+            failed: span.status.is_some_and(|st| st != Status::Ok),
+        };
+        if !hops.contains(&hop) {
+            hops.push(hop);
+        }
+    }
+    hops
+}
+
+/// The distinct services a trace touched (the client counts as one).
+pub fn service_count(trace: &Trace) -> usize {
+    let mut services: Vec<Option<crate::engine::ids::ServiceId>> = Vec::new();
+    for span in &trace.spans {
+        if !services.contains(&span.service) {
+            services.push(span.service);
+        }
+    }
+    services.len()
+}
+
+/// Ruler ticks for a time axis of `total_us`: about five round steps, as (share, µs).
+pub fn ruler_ticks(total_us: u64) -> Vec<(f64, u64)> {
+    let total = total_us.max(1);
+    let rough = total as f64 / 5.0;
+    let magnitude = 10f64.powf(rough.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= rough)
+        .unwrap_or(rough)
+        .max(1.0) as u64;
+    (0..=total / step)
+        .map(|k| {
+            let t = k * step;
+            (t as f64 / total as f64, t)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::builtin::load_builtin;
+    use crate::engine::{Engine, SimDuration};
+    use std::sync::Arc;
+
+    fn traces(id: &str, seconds: u64) -> (Engine, Vec<Arc<Trace>>) {
+        let Some(Ok(mut scenario)) = load_builtin(id) else {
+            panic!("{id}")
+        };
+        scenario.duration = SimDuration::from_secs(seconds);
+        let mut engine = Engine::new(Arc::new(scenario), 5);
+        engine.run_until_idle(u64::MAX).expect("finite");
+        let traces = engine.retained_traces();
+        (engine, traces)
+    }
+
+    #[test]
+    fn filters_by_endpoint_status_and_duration() {
+        let (engine, traces) = traces("paytm-saga", 60);
+        let checkout = engine
+            .scenario()
+            .endpoint_named("checkout.place_order")
+            .unwrap();
+        let by_endpoint = TraceFilter {
+            endpoint: Some(checkout),
+            ..TraceFilter::default()
+        };
+        let shown: Vec<_> = traces
+            .iter()
+            .filter(|t| by_endpoint.matches(t, 0))
+            .collect();
+        assert!(!shown.is_empty() && shown.len() < traces.len());
+        assert!(shown.iter().all(|t| t.endpoint == checkout));
+        let errors = TraceFilter {
+            status: StatusFilter::Errors,
+            ..TraceFilter::default()
+        };
+        let ok = TraceFilter {
+            status: StatusFilter::Ok,
+            ..TraceFilter::default()
+        };
+        let (e, o) = (
+            traces.iter().filter(|t| errors.matches(t, 0)).count(),
+            traces.iter().filter(|t| ok.matches(t, 0)).count(),
+        );
+        assert!(e > 0 && o > 0);
+        assert_eq!(e + o, traces.len());
+        let slow = TraceFilter {
+            min_duration_ms: Some(500),
+            max_duration_ms: Some(2_000),
+            ..TraceFilter::default()
+        };
+        for trace in traces.iter().filter(|t| slow.matches(t, 0)) {
+            let ms = trace.duration_us(0) / 1_000;
+            assert!((500..=2_000).contains(&ms), "{ms}");
+        }
+    }
+
+    #[test]
+    fn duration_bounds_accept_numbers_and_refuse_the_rest() {
+        assert_eq!(parse_bound_ms(""), Ok(None));
+        assert_eq!(parse_bound_ms(" 250 "), Ok(Some(250)));
+        assert_eq!(parse_bound_ms("2.6"), Ok(Some(3)));
+        assert!(parse_bound_ms("-1").is_err());
+        assert!(parse_bound_ms("fast").is_err());
+        assert!(parse_bound_ms("1e300").is_err());
+    }
+
+    #[test]
+    fn rows_nest_stay_inside_the_axis_and_the_root_spans_the_whole_trace() {
+        let (_, traces) = traces("paytm-saga", 30);
+        for trace in &traces {
+            let rows = waterfall(trace, 0);
+            assert_eq!(rows.len(), trace.spans.len());
+            assert_eq!(rows[0].index, 0);
+            assert_eq!(rows[0].depth, 0);
+            for row in &rows {
+                assert!(row.bar.left >= 0.0 && row.bar.left + row.bar.width <= 1.0 + 1e-9);
+                for c in &row.critical {
+                    assert!(c.left >= row.bar.left - 1e-9);
+                    assert!(c.left + c.width <= row.bar.left + row.bar.width + 1e-9);
+                }
+            }
+            // A child's row comes after its parent's, one level deeper.
+            for (position, row) in rows.iter().enumerate() {
+                if let Some(parent) = trace.spans[row.index].parent {
+                    let p = rows
+                        .iter()
+                        .position(|r| trace.spans[r.index].id == parent)
+                        .unwrap();
+                    assert!(p < position);
+                    assert_eq!(rows[p].depth + 1, row.depth);
+                }
+            }
+            let critical: f64 = rows.iter().flat_map(|r| &r.critical).map(|c| c.width).sum();
+            let root_share = rows[0].bar.width;
+            assert!(
+                (critical - root_share).abs() < 1e-6,
+                "{critical} vs {root_share}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_compensated_saga_shows_its_compensations_on_the_path() {
+        let (_, traces) = traces("paytm-saga", 120);
+        let compensated = traces
+            .iter()
+            .find(|t| trace_path(t).iter().any(|h| h.compensation))
+            .expect("some retained trace has a compensation");
+        let path = trace_path(compensated);
+        assert!(path.iter().any(|h| !h.compensation));
+        assert!(waterfall(compensated, 0).iter().any(|r| r.outlived_parent));
+    }
+
+    #[test]
+    fn ruler_ticks_are_round_and_within_the_axis() {
+        let ticks = ruler_ticks(1_234_000);
+        assert_eq!(ticks[0], (0.0, 0));
+        assert!(ticks.len() >= 4 && ticks.len() <= 6, "{ticks:?}");
+        assert!(ticks.iter().all(|&(s, _)| (0.0..=1.0).contains(&s)));
+        assert_eq!(ticks[1].1, 250_000);
+        assert_eq!(ruler_ticks(0).len(), 2);
+    }
+}

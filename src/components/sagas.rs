@@ -1,0 +1,145 @@
+//! The saga panel: each saga's totals, and its recent runs as timelines — one lane per step,
+//! the action's bar and, when the saga undoes itself, the compensation's bar in brown dashes,
+//! with the outcome written out. A run opens its request's trace.
+
+use super::inspector::status_text;
+use super::{StateRef, format_ms};
+use crate::app::i18n::{Msg, fill, tr};
+use crate::app::state::Action;
+use crate::engine::saga::{SagaPhase, SagaView};
+use crate::engine::scenario::SagaMode;
+use yew::prelude::*;
+
+/// How many runs the panel lists (newest first).
+const RUNS_SHOWN: usize = 6;
+
+#[derive(Properties, PartialEq)]
+pub struct SagaPanelProps {
+    pub state: StateRef,
+    pub on_action: Callback<Action>,
+}
+
+fn share(t: u64, start: u64, total: u64) -> f64 {
+    (t.saturating_sub(start) as f64 / total.max(1) as f64).clamp(0.0, 1.0) * 100.0
+}
+
+#[component]
+pub fn SagaPanel(props: &SagaPanelProps) -> Html {
+    let state = &props.state.0;
+    let lang = state.lang;
+    let scenario = &state.scenario;
+    let live = &state.live;
+    if scenario.sagas.is_empty() {
+        return Html::default();
+    }
+    let now = live.now_us;
+    let totals = scenario.sagas.iter().enumerate().map(|(index, saga)| {
+        let c = live.saga_counters.get(index).copied().unwrap_or_default();
+        let running = c.started - c.completed - c.compensated;
+        let mode = match saga.mode {
+            SagaMode::Orchestration => Msg::SagaOrchestration,
+            SagaMode::Choreography => Msg::SagaChoreography,
+        };
+        html! {
+            <div class="saga-totals" key={index}>
+                <h4>{ saga.label.in_language(lang.code()) }</h4>
+                <p class="hint">{ fill(lang, Msg::SagaMode, &[tr(lang, mode)]) }</p>
+                <p data-testid="saga-counts">{ fill(lang, Msg::SagaCounts, &[
+                    &c.started.to_string(), &c.completed.to_string(), &c.compensated.to_string(), &running.to_string(),
+                ]) }</p>
+                <p class="hint">{ fill(lang, Msg::SagaMore, &[
+                    &c.compensations_run.to_string(), &c.retries.to_string(), &c.lock_observations.to_string(),
+                ]) }</p>
+            </div>
+        }
+    });
+    let runs: Vec<&SagaView> = live.sagas.iter().rev().take(RUNS_SHOWN).collect();
+    let run_html = runs.iter().map(|run| {
+        let spec = &scenario.sagas[run.saga.index()];
+        let start = run.started_us;
+        let end = run.ended_us.unwrap_or(now).max(start + 1);
+        let total = end - start;
+        let (outcome, icon, class) = match run.phase {
+            SagaPhase::Completed => (Msg::SagaCompleted, "✓", "completed"),
+            SagaPhase::Compensated => (Msg::SagaCompensated, "↩", "compensated"),
+            SagaPhase::Running => (Msg::SagaRunning, "…", "running"),
+            SagaPhase::Compensating => (Msg::SagaCompensating, "↩…", "compensating"),
+        };
+        let request = run.request;
+        let on_open = {
+            let on_action = props.on_action.clone();
+            Callback::from(move |_: MouseEvent| on_action.emit(Action::SelectTrace(Some(request))))
+        };
+        let lanes = spec.steps.iter().zip(&run.steps).enumerate().map(|(index, (step, record))| {
+            let action = record.action_started_us.map(|from| {
+                let to = record.action_ended_us.unwrap_or(now);
+                let ok = record.action_status.is_some_and(|s| s.is_ok());
+                let failed = record.action_status.is_some_and(|s| !s.is_ok());
+                let title = format!(
+                    "{} · {} · {}{}",
+                    tr(lang, Msg::SagaAction),
+                    record.action_status.map_or(tr(lang, Msg::SagaRunning), |s| status_text(lang, s)),
+                    format_ms(to.saturating_sub(from)),
+                    tr(lang, Msg::Milliseconds)
+                );
+                html! {
+                    <span class={classes!("saga-bar", "action", ok.then_some("ok"), failed.then_some("failed"))}
+                          style={format!("left:{:.2}%;width:max({:.2}%,3px)", share(from, start, total), share(to, start, total) - share(from, start, total))}
+                          title={title}></span>
+                }
+            });
+            let compensation = record.compensation_started_us.map(|from| {
+                let to = record.compensation_ended_us.unwrap_or(now);
+                html! {
+                    <span class="saga-bar compensation"
+                          style={format!("left:{:.2}%;width:max({:.2}%,3px)", share(from, start, total), share(to, start, total) - share(from, start, total))}
+                          title={format!("{} · {}", tr(lang, Msg::SagaUndo), fill(lang, Msg::SagaAttempts, &[&record.compensation_attempts.to_string()]))}></span>
+                }
+            });
+            // In words too: what happened to this step.
+            let words = match (record.action_status, record.compensation_status) {
+                (_, Some(s)) if s.is_ok() => format!("✓ → ↩ {}", tr(lang, Msg::SagaUndo)),
+                (_, Some(_)) | (_, None) if record.compensation_started_us.is_some() => format!("↩ {}…", tr(lang, Msg::SagaUndo)),
+                (Some(s), _) if s.is_ok() => "✓".to_string(),
+                (Some(s), _) => format!("✗ {}", status_text(lang, s)),
+                (None, _) if record.action_started_us.is_some() => "…".to_string(),
+                (None, _) => "·".to_string(),
+            };
+            html! {
+                <li class="saga-lane" key={index}>
+                    <span class="saga-step-name">
+                        { step.name.clone() }
+                        if index == spec.pivot { { " " }<em class="pivot">{ tr(lang, Msg::SagaPivot) }</em> }
+                    </span>
+                    <span class="saga-track">{ for action }{ for compensation }</span>
+                    <span class="saga-step-words">{ words }</span>
+                </li>
+            }
+        });
+        html! {
+            <li class={classes!("saga-run", class)} key={run.run} data-testid="saga-run">
+                <div class="saga-run-head">
+                    <span>{ fill(lang, Msg::SagaRunTitle, &[&run.run.to_string(), &request.0.to_string()]) }</span>
+                    <span class={classes!("saga-outcome", class)}>{ icon }{ " " }{ tr(lang, outcome) }</span>
+                    <button class="link" onclick={on_open}>{ tr(lang, Msg::OpenTrace) }</button>
+                </div>
+                if let Some(lock) = &run.lock {
+                    <p class="hint saga-lock">{ fill(lang, Msg::SagaLock, &[lock]) }</p>
+                }
+                <ol class="saga-lanes">{ for lanes }</ol>
+            </li>
+        }
+    });
+    html! {
+        <section class="saga-panel" aria-labelledby="saga-panel-title" data-testid="saga-panel">
+            <h3 id="saga-panel-title">{ tr(lang, Msg::Sagas) }</h3>
+            { for totals }
+            <p class="hint">{ tr(lang, Msg::SagaHint) }</p>
+            if runs.is_empty() {
+                <p class="hint">{ tr(lang, Msg::SagaNone) }</p>
+            } else {
+                <ol class="saga-runs">{ for run_html }</ol>
+            }
+        </section>
+    }
+}

@@ -1,0 +1,601 @@
+//! The trace panel, in the style of Jaeger's trace page: a filterable list of kept traces, and
+//! for the chosen one a waterfall (span bars on a time axis, nested, the critical path drawn
+//! through them, errors marked in words and hatching, not colour alone) with a detail panel of
+//! attributes and events, and downloads as Jaeger JSON or OTLP/JSON.
+
+use super::inspector::status_text;
+use super::{StateRef, class_list, figure, figure_marked, format_clock, format_ms};
+use crate::app::browser;
+use crate::app::i18n::{Lang, Msg, fill, tr};
+use crate::app::state::Action;
+use crate::app::traces::{
+    Segment, StatusFilter, TraceFilter, parse_bound_ms, ruler_ticks, service_count, waterfall,
+};
+use crate::engine::Scenario;
+use crate::engine::ids::RequestId;
+use crate::engine::trace_export::{
+    AttributeValue, TraceFormat, event_attributes, export_traces, span_attributes,
+    span_operation_name,
+};
+use crate::engine::traces::{
+    KeepReason, Operation, Span, SpanEventKind, SpanKind, Trace, traceparent,
+};
+use std::sync::Arc;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// At most this many traces are listed (the filter narrows the rest).
+const LIST_LIMIT: usize = 150;
+
+/// Okabe–Ito colours, one per service (the client is grey). The service's name is always
+/// written beside its bars, so colour is never the only cue.
+const SERVICE_COLOURS: [&str; 7] = [
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8C6D1F",
+];
+
+pub fn service_colour(span: &Span) -> &'static str {
+    match span.service {
+        Some(service) => SERVICE_COLOURS[service.index() % SERVICE_COLOURS.len()],
+        None => "#6b7280",
+    }
+}
+
+fn service_name(scenario: &Scenario, lang: Lang, span: &Span) -> String {
+    match span.service {
+        Some(service) => scenario.service(service).name.clone(),
+        None => tr(lang, Msg::ClientName).to_string(),
+    }
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.3}%", x * 100.0)
+}
+
+fn bar_style(segment: Segment) -> String {
+    format!(
+        "left:{};width:max({},2px)",
+        percent(segment.left),
+        percent(segment.width)
+    )
+}
+
+fn ms(lang: Lang, us: u64) -> String {
+    format!("{} {}", format_ms(us), tr(lang, Msg::Milliseconds))
+}
+
+/// A span event in the user's language.
+pub fn event_text(scenario: &Scenario, lang: Lang, span: &Span, kind: &SpanEventKind) -> String {
+    let step_name = |step: u16| {
+        span.saga
+            .and_then(|s| scenario.sagas[s.index()].steps.get(usize::from(step)))
+            .map_or_else(|| step.to_string(), |s| s.name.clone())
+    };
+    match *kind {
+        SpanEventKind::Retry { attempt, wait_us } => fill(
+            lang,
+            Msg::EventRetry,
+            &[&attempt.to_string(), &format_ms(wait_us)],
+        ),
+        SpanEventKind::Timeout => tr(lang, Msg::EventTimeout).to_string(),
+        SpanEventKind::Fault { status } => {
+            fill(lang, Msg::EventFault, &[status_text(lang, status)])
+        }
+        SpanEventKind::NotPermitted { edge, reason } => fill(
+            lang,
+            Msg::EventNotPermitted,
+            &[&scenario.edge_label(edge), status_text(lang, reason)],
+        ),
+        SpanEventKind::Fallback { edge } => {
+            fill(lang, Msg::EventFallback, &[&scenario.edge_label(edge)])
+        }
+        SpanEventKind::SagaStep { step, attempt } => fill(
+            lang,
+            Msg::EventSagaStep,
+            &[&step_name(step), &attempt.to_string()],
+        ),
+        SpanEventKind::Compensation { step, attempt } => fill(
+            lang,
+            Msg::EventCompensation,
+            &[&step_name(step), &attempt.to_string()],
+        ),
+        SpanEventKind::LockObserved { .. } => {
+            let lock = event_attributes(scenario, span, kind)
+                .into_iter()
+                .find(|(k, _)| *k == "lokal.saga.lock")
+                .map(|(_, v)| attribute_text(&v))
+                .unwrap_or_default();
+            fill(lang, Msg::EventLock, &[&lock])
+        }
+    }
+}
+
+fn attribute_text(value: &AttributeValue) -> String {
+    match value {
+        AttributeValue::Text(text) => text.clone(),
+        AttributeValue::Int(n) => n.to_string(),
+        AttributeValue::Float(x) => format!("{x}"),
+        AttributeValue::Bool(b) => b.to_string(),
+    }
+}
+
+fn kind_word(lang: Lang, kind: SpanKind) -> &'static str {
+    tr(
+        lang,
+        match kind {
+            SpanKind::Client => Msg::SpanClient,
+            SpanKind::Server => Msg::SpanServer,
+            SpanKind::Internal => Msg::SpanSaga,
+        },
+    )
+}
+
+fn keep_word(lang: Lang, reason: KeepReason) -> &'static str {
+    tr(
+        lang,
+        match reason {
+            KeepReason::Error => Msg::KeepError,
+            KeepReason::Slow => Msg::KeepSlow,
+            KeepReason::Ratio => Msg::KeepRatio,
+        },
+    )
+}
+
+/// Offers `traces` as a download in `format`.
+fn download(scenario: &Scenario, seed: u64, traces: &[&Trace], format: TraceFormat, what: &str) {
+    let text = export_traces(scenario, traces.iter().copied(), format);
+    let name = format!(
+        "lokal-{}-seed-{seed}-{what}.{}.json",
+        scenario.id,
+        format.key()
+    );
+    browser::download(&name, "application/json", &text);
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TracePanelProps {
+    pub state: StateRef,
+    /// The selected request's trace, if it has one (kept, or still in flight).
+    pub trace: Option<Arc<Trace>>,
+    pub on_action: Callback<Action>,
+}
+
+#[component]
+pub fn TracePanel(props: &TracePanelProps) -> Html {
+    let state = &props.state.0;
+    let lang = state.lang;
+    let scenario = &state.scenario;
+    let live = &state.live;
+    let now = live.now_us;
+    let settings = &scenario.tracing;
+    // The duration fields keep what the user typed, valid or not, so a typo can be shown.
+    let min_text = use_state(String::new);
+    let max_text = use_state(String::new);
+    let filter = state.trace_filter;
+
+    let set_filter = {
+        let on_action = props.on_action.clone();
+        move |filter: TraceFilter| on_action.emit(Action::SetTraceFilter(filter))
+    };
+    let on_endpoint = {
+        let set_filter = set_filter.clone();
+        let scenario = Arc::clone(scenario);
+        Callback::from(move |event: Event| {
+            let value = event.target_unchecked_into::<HtmlSelectElement>().value();
+            let endpoint = scenario.endpoint_named(&value);
+            set_filter(TraceFilter { endpoint, ..filter });
+        })
+    };
+    let on_status = {
+        let set_filter = set_filter.clone();
+        Callback::from(move |event: Event| {
+            let value = event.target_unchecked_into::<HtmlSelectElement>().value();
+            set_filter(TraceFilter {
+                status: StatusFilter::from_key(&value),
+                ..filter
+            });
+        })
+    };
+    let bound_input = |text: UseStateHandle<String>, is_min: bool| {
+        let set_filter = set_filter.clone();
+        Callback::from(move |event: InputEvent| {
+            let value = event.target_unchecked_into::<HtmlInputElement>().value();
+            if let Ok(bound) = parse_bound_ms(&value) {
+                let next = if is_min {
+                    TraceFilter {
+                        min_duration_ms: bound,
+                        ..filter
+                    }
+                } else {
+                    TraceFilter {
+                        max_duration_ms: bound,
+                        ..filter
+                    }
+                };
+                set_filter(next);
+            }
+            text.set(value);
+        })
+    };
+    let bad_bound = [&*min_text, &*max_text]
+        .into_iter()
+        .find_map(|text| parse_bound_ms(text).err());
+
+    let endpoints: Vec<String> = scenario
+        .workload
+        .mix
+        .endpoints
+        .iter()
+        .map(|&e| scenario.endpoint(e).qualified_name.clone())
+        .collect();
+    let shown: Vec<&Arc<Trace>> = live
+        .traces
+        .iter()
+        .rev()
+        .filter(|t| filter.matches(t, now))
+        .collect();
+    let list_items = shown.iter().take(LIST_LIMIT).map(|trace| {
+        let request = trace.request;
+        let selected = state.selected_trace == Some(request);
+        let error = trace.has_error();
+        let outcome = trace
+            .root_status()
+            .map_or(tr(lang, Msg::SpanOpen), |s| status_text(lang, s));
+        let on_click = {
+            let on_action = props.on_action.clone();
+            Callback::from(move |_: MouseEvent| on_action.emit(Action::SelectTrace(Some(request))))
+        };
+        html! {
+            <li key={request.0}>
+                <button class={class_list(&[("trace-item", true), ("selected", selected), ("error", error)])}
+                        aria-pressed={selected.to_string()} onclick={on_click}>
+                    <span class="trace-item-name">{ format!("#{} {}", request.0, scenario.endpoint(trace.endpoint).qualified_name) }</span>
+                    <span class="trace-item-status">{ if error { "⚠ " } else { "✓ " } }{ outcome }</span>
+                    <span class="trace-item-figures">
+                        { ms(lang, trace.duration_us(now)) }{ " · " }
+                        { fill(lang, Msg::SpansCount, &[&trace.spans.len().to_string()]) }{ " · " }
+                        { format_clock(trace.start_us()) }
+                    </span>
+                </button>
+            </li>
+        }
+    });
+
+    let all_downloads = {
+        let button = |format: TraceFormat, label: Msg| {
+            let scenario = Arc::clone(&props.state.0.scenario);
+            let kept = std::rc::Rc::clone(&live.traces);
+            let seed = state.seed;
+            let onclick = Callback::from(move |_: MouseEvent| {
+                let list: Vec<&Trace> = kept.iter().map(|t| t.as_ref()).collect();
+                download(&scenario, seed, &list, format, "traces");
+            });
+            html! { <button class="download" disabled={live.traces.is_empty()} {onclick}
+            data-testid={format!("download-all-{}", format.key())}>{ tr(lang, label) }</button> }
+        };
+        html! {
+            <p class="downloads">
+                { tr(lang, Msg::DownloadAll) }{ " " }
+                { button(TraceFormat::Jaeger, Msg::DownloadAllJaeger) }
+                { button(TraceFormat::Otlp, Msg::DownloadAllOtlp) }
+            </p>
+        }
+    };
+
+    let detail = match (&props.trace, state.selected_trace) {
+        (_, None) => html! { <p class="hint">{ tr(lang, Msg::TracePick) }</p> },
+        (None, Some(request)) => trace_missing(state, request),
+        (Some(trace), Some(_)) => html! {
+            <TraceView state={props.state.clone()} trace={Arc::clone(trace)} on_action={props.on_action.clone()} />
+        },
+    };
+
+    let on_close = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(Action::ToggleTraces))
+    };
+    let endpoint_value = filter
+        .endpoint
+        .map(|e| scenario.endpoint(e).qualified_name.clone())
+        .unwrap_or_default();
+    html! {
+        <section class="trace-panel" id="trace-panel" aria-labelledby="trace-panel-title" data-testid="trace-panel">
+            <header class="trace-panel-head">
+                <h2 id="trace-panel-title">{ tr(lang, Msg::Traces) }</h2>
+                <p class="hint">{ tr(lang, Msg::TracesHint) }</p>
+                <p class="trace-store" data-testid="trace-store">{ fill(lang, Msg::TracesStore, &[
+                    &live.traces.len().to_string(),
+                    &live.trace_counters.sampled.to_string(),
+                    &live.open_traces.to_string(),
+                    &format!("{:.0}", settings.head_sampling * 100.0),
+                ]) }</p>
+                <button class="close" onclick={on_close} aria-label={tr(lang, Msg::TracesClose)} title={tr(lang, Msg::TracesClose)}>{ "×" }</button>
+            </header>
+            <div class="trace-body">
+                <div class="trace-list-pane">
+                    <div class="trace-filters" role="group" aria-label={tr(lang, Msg::FilterStatus)}>
+                        <label>{ tr(lang, Msg::FilterEndpoint) }
+                            <select onchange={on_endpoint} data-testid="filter-endpoint">
+                                <option value="" selected={filter.endpoint.is_none()}>{ tr(lang, Msg::FilterAny) }</option>
+                                { for endpoints.iter().map(|name| html! {
+                                    <option value={name.clone()} selected={*name == endpoint_value}>{ name.clone() }</option>
+                                }) }
+                            </select>
+                        </label>
+                        <label>{ tr(lang, Msg::FilterStatus) }
+                            <select onchange={on_status} data-testid="filter-status">
+                                { for StatusFilter::ALL.iter().map(|f| html! {
+                                    <option value={f.key()} selected={*f == filter.status}>{ tr(lang, match f {
+                                        StatusFilter::All => Msg::FilterAll,
+                                        StatusFilter::Ok => Msg::FilterOk,
+                                        StatusFilter::Errors => Msg::FilterErrors,
+                                    }) }</option>
+                                }) }
+                            </select>
+                        </label>
+                        <label>{ tr(lang, Msg::FilterMinMs) }
+                            <input type="text" inputmode="decimal" size="6" value={(*min_text).clone()}
+                                   oninput={bound_input(min_text.clone(), true)} data-testid="filter-min" />
+                        </label>
+                        <label>{ tr(lang, Msg::FilterMaxMs) }
+                            <input type="text" inputmode="decimal" size="6" value={(*max_text).clone()}
+                                   oninput={bound_input(max_text.clone(), false)} data-testid="filter-max" />
+                        </label>
+                    </div>
+                    if let Some(bad) = bad_bound {
+                        <p class="field-error" role="alert">{ fill(lang, Msg::FilterBadNumber, &[&bad]) }</p>
+                    }
+                    <p class="hint" role="status">{ fill(lang, Msg::TracesShown, &[
+                        &shown.len().min(LIST_LIMIT).to_string(), &shown.len().to_string(),
+                    ]) }</p>
+                    if shown.is_empty() {
+                        <p class="hint">{ tr(lang, Msg::TracesNone) }</p>
+                    }
+                    <ol class="trace-list" aria-label={tr(lang, Msg::TraceListLabel)} data-testid="trace-list">
+                        { for list_items }
+                    </ol>
+                    { all_downloads }
+                </div>
+                <div class="waterfall-pane">{ detail }</div>
+            </div>
+        </section>
+    }
+}
+
+/// Why the selected request has no trace to show.
+fn trace_missing(state: &crate::app::state::AppState, request: RequestId) -> Html {
+    let lang = state.lang;
+    let settings = &state.scenario.tracing;
+    let sampled = crate::engine::traces::head_sampled(
+        crate::engine::traces::trace_id_for(state.seed, request),
+        settings.head_sampling,
+    );
+    let text = if sampled {
+        fill(
+            lang,
+            Msg::TraceGone,
+            &[
+                &request.0.to_string(),
+                &settings.recent.to_string(),
+                &settings.kept.to_string(),
+            ],
+        )
+    } else {
+        fill(
+            lang,
+            Msg::TraceNotSampled,
+            &[
+                &request.0.to_string(),
+                &format!("{:.0}", settings.head_sampling * 100.0),
+            ],
+        )
+    };
+    html! { <p class="hint" data-testid="trace-missing">{ text }</p> }
+}
+
+#[derive(Properties, PartialEq)]
+struct TraceViewProps {
+    state: StateRef,
+    trace: Arc<Trace>,
+    on_action: Callback<Action>,
+}
+
+/// One trace: header, ruler, waterfall rows and the selected span's details.
+#[component]
+fn TraceView(props: &TraceViewProps) -> Html {
+    let state = &props.state.0;
+    let lang = state.lang;
+    let scenario = &state.scenario;
+    let trace = &props.trace;
+    let now = state.live.now_us;
+    let total = trace.duration_us(now);
+    let rows = waterfall(trace, now);
+    let show_critical = state.show_critical_path;
+    let root_status = trace.root_status();
+
+    let downloads = {
+        let button = |format: TraceFormat, label: Msg| {
+            let scenario = Arc::clone(scenario);
+            let complete = trace.complete;
+            let trace = Arc::clone(trace);
+            let seed = state.seed;
+            let onclick = Callback::from(move |_: MouseEvent| {
+                download(
+                    &scenario,
+                    seed,
+                    &[trace.as_ref()],
+                    format,
+                    &format!("trace-{}", trace.id),
+                );
+            });
+            html! { <button class="download" disabled={!complete} {onclick}
+            data-testid={format!("download-trace-{}", format.key())}>{ tr(lang, label) }</button> }
+        };
+        html! {
+            <p class="downloads">
+                { tr(lang, Msg::DownloadThis) }{ " " }
+                { button(TraceFormat::Jaeger, Msg::DownloadJaeger) }
+                { button(TraceFormat::Otlp, Msg::DownloadOtlp) }
+            </p>
+        }
+    };
+
+    let on_critical = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |_: Event| on_action.emit(Action::ToggleCriticalPath))
+    };
+    let row_html = rows.iter().map(|row| {
+        let span = &trace.spans[row.index];
+        let selected = state.selected_span == Some(row.index);
+        let error = span.is_error();
+        let on_click = {
+            let on_action = props.on_action.clone();
+            let index = row.index;
+            Callback::from(move |_: MouseEvent| {
+                on_action.emit(Action::SelectSpan((!selected).then_some(index)))
+            })
+        };
+        let end = span.end_us.unwrap_or(now);
+        let name = service_name(scenario, lang, span);
+        let operation = span_operation_name(scenario, span);
+        let compensation = span.role == crate::engine::saga::CallRole::SagaCompensation;
+        html! {
+            <li key={row.index} role="treeitem" aria-level={(row.depth + 1).to_string()} aria-selected={selected.to_string()}>
+                <button class={class_list(&[("span-row", true), ("selected", selected), ("error", error), ("compensation", compensation)])}
+                        onclick={on_click} data-testid="span-row">
+                    <span class="span-label" style={format!("padding-left:{}rem", 0.2 + 0.8 * row.depth as f64)}>
+                        <span class="service-swatch" style={format!("background:{}", service_colour(span))}></span>
+                        <span class="span-service">{ name }</span>{ " " }
+                        <span class="span-operation">{ operation }</span>
+                        { " " }<span class="span-kind">{ kind_word(lang, span.kind) }</span>
+                        if error {
+                            { " " }<span class="span-error-mark">{ "⚠ " }{ tr(lang, Msg::SpanErrorMark) }</span>
+                        }
+                    </span>
+                    <span class="span-track">
+                        <span class={class_list(&[("span-bar", true), ("open", row.open)])} style={format!("{};background:{}", bar_style(row.bar), service_colour(span))}></span>
+                        if let Some(queued) = row.queued {
+                            <span class="span-queued" style={bar_style(queued)}></span>
+                        }
+                        if show_critical {
+                            { for row.critical.iter().map(|c| html! { <span class="span-critical" style={bar_style(*c)}></span> }) }
+                        }
+                        { for row.events.iter().map(|&at| html! { <span class="span-event" style={format!("left:{}", percent(at))}></span> }) }
+                        <span class="span-duration" style={format!("left:min({}, calc(100% - 5.5rem))", percent(row.bar.left + row.bar.width))}>
+                            { ms(lang, end - span.start_us) }
+                            if row.outlived_parent { { " ↦" } }
+                        </span>
+                    </span>
+                </button>
+            </li>
+        }
+    });
+
+    let span_detail = state
+        .selected_span
+        .and_then(|index| trace.spans.get(index))
+        .map(|span| span_details(scenario, lang, trace, span, now))
+        .unwrap_or_default();
+
+    html! {
+        <div class="trace-view" data-testid="trace-view">
+            <header class="trace-head">
+                <h3>{ fill(lang, Msg::TraceTitle, &[&format!("#{} · {}", trace.request.0, scenario.endpoint(trace.endpoint).qualified_name)]) }</h3>
+                <p class="trace-id"><code>{ trace.id.to_string() }</code></p>
+                <dl class="figures trace-figures">
+                    { figure(tr(lang, Msg::Outcome), root_status.map_or(tr(lang, Msg::SpanOpen), |s| status_text(lang, s)).to_string()) }
+                    { figure(tr(lang, Msg::TraceDuration), ms(lang, total)) }
+                    { figure(tr(lang, Msg::TraceServices), service_count(trace).to_string()) }
+                    { figure(tr(lang, Msg::TraceDepth), trace.depth().to_string()) }
+                    { figure_marked(tr(lang, Msg::TraceSpanCount), trace.spans.len().to_string(), None, "span-count") }
+                    { figure(tr(lang, Msg::SpanStart), format_clock(trace.start_us())) }
+                </dl>
+                if !trace.complete {
+                    <p class="hint in-flight">{ tr(lang, Msg::TraceInFlight) }</p>
+                }
+                if let Some(reason) = trace.keep {
+                    <p class="hint">{ fill(lang, Msg::TraceKept, &[keep_word(lang, reason)]) }</p>
+                }
+                { downloads }
+                <label class="critical-toggle">
+                    <input type="checkbox" checked={show_critical} onchange={on_critical} />
+                    { " " }{ tr(lang, Msg::CriticalPath) }
+                </label>
+                <p class="hint">{ tr(lang, Msg::CriticalPathHint) }</p>
+            </header>
+            <div class="waterfall-ruler" aria-hidden="true">
+                <span class="span-label"></span>
+                <span class="span-track">
+                    { for ruler_ticks(total).into_iter().map(|(at, us)| html! {
+                        <span class="tick" style={format!("left:{}", percent(at))}>{ format_ms(us) }</span>
+                    }) }
+                </span>
+            </div>
+            <ol class="waterfall" role="tree" aria-label={tr(lang, Msg::Waterfall)} data-testid="waterfall">
+                { for row_html }
+            </ol>
+            { span_detail }
+        </div>
+    }
+}
+
+fn span_details(scenario: &Scenario, lang: Lang, trace: &Trace, span: &Span, now: u64) -> Html {
+    // The header the call carried: a client span sends its own id, a server span received its
+    // caller's.
+    let header = match span.kind {
+        SpanKind::Client => Some(traceparent(trace.id, span.id, true)),
+        SpanKind::Server => span.parent.map(|p| traceparent(trace.id, p, true)),
+        SpanKind::Internal => None,
+    };
+    let end = span.end_us.unwrap_or(now);
+    let station = scenario
+        .station(span.station)
+        .label
+        .in_language(lang.code());
+    let what = match span.operation {
+        Operation::Call(endpoint) => scenario.endpoint(endpoint).qualified_name.clone(),
+        Operation::Saga(saga) => scenario.sagas[saga.index()]
+            .label
+            .in_language(lang.code())
+            .to_string(),
+    };
+    html! {
+        <section class="span-detail" aria-label={tr(lang, Msg::SpanDetails)} data-testid="span-detail">
+            <h4>{ format!("{} · {}", service_name(scenario, lang, span), what) }</h4>
+            <dl class="figures">
+                { figure(tr(lang, Msg::SpanKindLabel), kind_word(lang, span.kind).to_string()) }
+                { figure(tr(lang, Msg::Outcome), span.status.map_or(tr(lang, Msg::SpanOpen), |s| status_text(lang, s)).to_string()) }
+                { figure(tr(lang, Msg::SpanStart), format!("+{}", ms(lang, span.start_us - trace.start_us()))) }
+                { figure(tr(lang, Msg::TraceDuration), ms(lang, end - span.start_us)) }
+                { figure(tr(lang, Msg::Station), station.to_string()) }
+                if let Some(instance) = span.instance {
+                    { figure(tr(lang, Msg::SpanInstance), scenario.instance_label(instance)) }
+                }
+                if let Some(work) = span.work_start_us.filter(|&w| w > span.start_us) {
+                    { figure(tr(lang, Msg::Queue), fill(lang, Msg::SpanQueued, &[&format_ms(work - span.start_us)])) }
+                }
+            </dl>
+            if let Some(header) = header {
+                <p class="traceparent"><strong>{ tr(lang, Msg::SpanTraceparent) }{ ": " }</strong><code data-testid="traceparent">{ header }</code></p>
+            }
+            <h5>{ tr(lang, Msg::SpanAttributes) }</h5>
+            <table class="attributes">
+                <tbody>
+                    { for span_attributes(scenario, trace, span).into_iter().map(|(key, value)| html! {
+                        <tr><th scope="row"><code>{ key }</code></th><td>{ attribute_text(&value) }</td></tr>
+                    }) }
+                </tbody>
+            </table>
+            <h5>{ tr(lang, Msg::SpanEvents) }</h5>
+            if span.events.is_empty() {
+                <p class="hint">{ tr(lang, Msg::SpanNoEvents) }</p>
+            } else {
+                <ol class="span-events">
+                    { for span.events.iter().map(|event| html! {
+                        <li><span class="hop-time">{ format!("+{}", ms(lang, event.t_us - trace.start_us())) }</span>{ " " }
+                            { event_text(scenario, lang, span, &event.kind) }</li>
+                    }) }
+                </ol>
+            }
+        </section>
+    }
+}
