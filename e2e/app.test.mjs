@@ -335,3 +335,169 @@ test('the compare view runs the same seed with protections off and on', async ()
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+/** Every span id non-zero lowercase hex of 16, every parent present, every child starting within its parent. */
+function checkSpans(spans, what) {
+  const byId = new Map(spans.map((s) => [s.id, s]));
+  assert.equal(byId.size, spans.length, `${what}: span ids repeat`);
+  for (const span of spans) {
+    assert.match(span.id, /^(?!0{16})[0-9a-f]{16}$/, what);
+    if (span.parent) {
+      const parent = byId.get(span.parent);
+      assert.ok(parent, `${what}: parent ${span.parent} missing`);
+      assert.ok(span.start >= parent.start && span.start <= parent.end, `${what}: span ${span.id} starts outside its parent`);
+    }
+  }
+}
+
+async function openTraces(page) {
+  await page.keyboard.press('t');
+  await page.waitForSelector('[data-testid="trace-panel"]');
+  await page.waitForFunction(() => document.querySelectorAll('.trace-item').length > 3, null, { timeout: 30000 });
+}
+
+test('traces: a waterfall with nesting, errors, the critical path, span details, and the path on the map', async () => {
+  const { page, context, problems } = await openPage('?scenario=paytm-saga&speed=5&autoplay=1&seed=3');
+  await waitForVirtualSeconds(page, 40);
+  await openTraces(page);
+  await page.selectOption('[data-testid="filter-status"]', 'errors');
+  await page.locator('.trace-item').first().click();
+  await page.waitForSelector('[data-testid="waterfall"]');
+  const spans = Number(await page.textContent('[data-testid="span-count"]'));
+  assert.equal(await page.locator('[data-testid="span-row"]').count(), spans, 'one row per span');
+  // Nesting: rows carry their tree level; the root is level 1 and something is deeper.
+  const levels = await page.$$eval('[data-testid="waterfall"] > li', (lis) => lis.map((li) => Number(li.getAttribute('aria-level'))));
+  assert.equal(levels[0], 1);
+  assert.ok(Math.max(...levels) >= 3, `levels ${levels}`);
+  // Errors are marked in words, not only colour.
+  assert.ok((await page.locator('.span-row.error .span-error-mark').count()) > 0);
+  // The critical path is drawn, and the checkbox hides it.
+  assert.ok((await page.locator('.span-critical').count()) > 0);
+  await page.getByLabel(/critical path/i).uncheck();
+  assert.equal(await page.locator('.span-critical').count(), 0);
+  await page.getByLabel(/critical path/i).check();
+  // A span's details: its traceparent header and attributes.
+  await page.locator('[data-testid="span-row"]').nth(1).click();
+  const header = await page.textContent('[data-testid="traceparent"]');
+  assert.match(header, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  assert.match(await page.textContent('[data-testid="span-detail"]'), /lokal\.payment_method/);
+  // The path lights on the map: hops with arrows.
+  assert.ok((await page.locator('[data-testid="trace-path"] .trace-path-core').count()) >= 3);
+  await page.screenshot({ path: `${SHOTS}/13-trace-waterfall.png`, fullPage: true });
+  // And the whole thing passes axe.
+  const axeSource = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
+  await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const report = await axe.run(document, { resultTypes: ['violations'] });
+    return report.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes[0]?.html.slice(0, 120)}`);
+  });
+  assert.deepEqual(violations, []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('following a moving request opens its trace, and it grows while in flight', async () => {
+  const { page, context, problems } = await openPage('?scenario=paytm-saga&speed=1&autoplay=1&seed=8');
+  await waitForVirtualSeconds(page, 3);
+  await page.keyboard.press('j');
+  await page.waitForSelector('[data-testid="request-card"]');
+  await page.waitForSelector('[data-testid="trace-view"]', { timeout: 10000 });
+  const title = await page.textContent('[data-testid="request-card"] h4');
+  const request = title.match(/#(\d+)/)[1];
+  assert.match(await page.textContent('[data-testid="trace-view"] h3'), new RegExp(`#${request} `));
+  assert.ok(Number(await page.textContent('[data-testid="span-count"]')) >= 1);
+  await page.screenshot({ path: `${SHOTS}/14-followed-trace.png`, fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('trace filters narrow the list by endpoint, status and duration; a bad number is explained', async () => {
+  const { page, context, problems } = await openPage('?scenario=paytm-saga&speed=10&autoplay=1&seed=2');
+  await waitForVirtualSeconds(page, 40);
+  await page.keyboard.press('k');
+  await openTraces(page);
+  await page.selectOption('[data-testid="filter-endpoint"]', 'notifications.track');
+  const names = await page.$$eval('.trace-item-name', (els) => els.map((e) => e.textContent));
+  assert.ok(names.length > 0 && names.every((n) => n.includes('notifications.track')), names.join(' | '));
+  await page.selectOption('[data-testid="filter-endpoint"]', '');
+  await page.fill('[data-testid="filter-min"]', 'fast');
+  assert.match(await page.textContent('.field-error'), /fast/);
+  await page.fill('[data-testid="filter-min"]', '1000');
+  await page.waitForFunction(() => !document.querySelector('.field-error'));
+  const durations = await page.$$eval('.trace-item-figures', (els) => els.map((e) => Number(e.textContent.split(' ')[0].replaceAll(',', ''))));
+  assert.ok(durations.length > 0, 'some traces took a second or more');
+  assert.ok(durations.every((ms) => ms >= 1000), durations.join(', '));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('downloads: every kept trace as Jaeger JSON and one as OTLP/JSON, well-formed', async () => {
+  const { page, context, problems } = await openPage('?scenario=paytm-saga&speed=10&autoplay=1&seed=4', { acceptDownloads: true });
+  await waitForVirtualSeconds(page, 30);
+  await page.keyboard.press('k');
+  await openTraces(page);
+  const kept = Number((await page.textContent('[data-testid="trace-store"]')).split(' ')[0]);
+  const [jaegerDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="download-all-jaeger"]')]);
+  assert.match(jaegerDownload.suggestedFilename(), /^lokal-paytm-saga-seed-4-traces\.jaeger\.json$/);
+  const jaeger = JSON.parse(readFileSync(await jaegerDownload.path(), 'utf8'));
+  assert.equal(jaeger.data.length, kept);
+  for (const trace of jaeger.data) {
+    assert.match(trace.traceID, /^(?!0{32})[0-9a-f]{32}$/);
+    checkSpans(trace.spans.map((s) => ({ id: s.spanID, parent: s.references[0]?.spanID, start: s.startTime, end: s.startTime + s.duration })), trace.traceID);
+    for (const span of trace.spans) assert.ok(trace.processes[span.processID], 'process listed');
+  }
+  await page.locator('.trace-item').first().click();
+  const traceId = (await page.textContent('.trace-id')).trim();
+  const [otlpDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="download-trace-otlp"]')]);
+  const otlp = JSON.parse(readFileSync(await otlpDownload.path(), 'utf8'));
+  const spans = otlp.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+  assert.ok(spans.length > 1 && spans.every((s) => s.traceId === traceId));
+  assert.ok(spans.every((s) => Number.isInteger(s.kind) && typeof s.startTimeUnixNano === 'string'));
+  checkSpans(spans.map((s) => ({ id: s.spanId, parent: s.parentSpanId, start: BigInt(s.startTimeUnixNano), end: BigInt(s.endTimeUnixNano) })), traceId);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('sagas: runs step by step with compensations, and in choreography they run back along the line', async () => {
+  const { page, context, problems } = await openPage('?scenario=paytm-choreography&speed=2&autoplay=1&seed=4');
+  await page.waitForSelector('[data-testid="saga-panel"]');
+  // Brown compensation arrows appear on the canvas while sagas undo themselves.
+  await page.waitForFunction(() => {
+    const c = document.querySelector('canvas.dots');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let k = 0; k < d.length; k += 4) if (Math.abs(d[k] - 160) < 25 && Math.abs(d[k + 1] - 82) < 25 && Math.abs(d[k + 2] - 45) < 25 && d[k + 3] > 200) n++;
+    return n > 40;
+  }, null, { timeout: 30000, polling: 100 });
+  await page.screenshot({ path: `${SHOTS}/15-compensations-on-the-map.png` });
+  await page.waitForSelector('.saga-run.compensated', { timeout: 30000 });
+  const run = page.locator('.saga-run.compensated').first();
+  assert.equal(await run.locator('.saga-lane').count(), 4, 'one lane per step');
+  assert.ok((await run.locator('.saga-bar.compensation').count()) >= 1);
+  assert.match(await run.textContent(), /compensated/);
+  assert.match(await page.textContent('[data-testid="saga-counts"]'), /\d+ started · \d+ completed · [1-9]\d* compensated/);
+  // A run opens its trace, whose compensation spans are marked.
+  await run.getByRole('button', { name: /open its trace/i }).click();
+  await page.waitForSelector('[data-testid="waterfall"]');
+  assert.ok((await page.locator('.span-row.compensation').count()) >= 1);
+  await page.screenshot({ path: `${SHOTS}/16-saga-panel.png`, fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('what the user types survives the live refresh: the seed field and a knob while playing', async () => {
+  const { page, context, problems } = await openPage('?scenario=zomato-protected&speed=5&autoplay=1');
+  await page.locator('#seed-input').fill('12345');
+  await page.waitForTimeout(600); // six refreshes of the panels
+  assert.equal(await page.locator('#seed-input').inputValue(), '12345');
+  await page.click('[data-station="CSMT"]');
+  const card = page.locator('[data-testid="dependency"]').first();
+  await card.locator('summary').click();
+  const threshold = card.locator('input[id$="-failure"]');
+  await threshold.fill('42');
+  await page.waitForTimeout(600);
+  assert.equal(await threshold.inputValue(), '42');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

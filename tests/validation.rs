@@ -284,3 +284,115 @@ fn policies_attach_to_real_edges_with_sane_values() {
         ],
     );
 }
+
+/// BASE with a third service to make a saga of.
+fn saga_base(saga: &str) -> String {
+    let services = r#"
+[[services]]
+name = "stock"
+station = "Dadar"
+
+[[services.endpoints]]
+name = "reserve"
+
+[[services.endpoints]]
+name = "release"
+
+[[services.endpoints]]
+name = "peek"
+observes_saga = "buy"
+"#;
+    format!("{BASE}{services}{saga}").replace("calls = [\"payment.charge\"]", "")
+}
+
+#[test]
+fn sagas_are_checked_step_by_step() {
+    let good = saga_base(
+        r#"
+[[sagas]]
+name = "buy"
+start = "gateway.browse"
+[[sagas.steps]]
+name = "reserve"
+action = "stock.reserve"
+compensation = "stock.release"
+[[sagas.steps]]
+name = "pay"
+action = "payment.charge"
+pivot = true
+"#,
+    );
+    check(&good, &[]);
+    let scenario = parse_scenario(&good).expect("valid");
+    assert_eq!(scenario.sagas[0].pivot, 1);
+
+    let bad = saga_base(
+        r#"
+[[sagas]]
+name = "buy"
+start = "gateway.browze"
+mode = "choreografy"
+compensation_retry = { initial = "1s", multiplier = 50 }
+[[sagas.steps]]
+name = "reserve"
+action = "stock.reserve"
+[[sagas.steps]]
+name = "pay"
+action = "payment.charge"
+compensation = "stock.release"
+pivot = true
+[[sagas.steps]]
+name = "ship"
+action = "stock.peak"
+pivot = true
+"#,
+    );
+    check(
+        &bad,
+        &[
+            r#"sagas[0].start: endpoint "gateway.browze" not found (did you mean "gateway.browse"?)"#,
+            r#"sagas[0].mode: saga mode "choreografy" not found (did you mean "choreography"?)"#,
+            "sagas[0].compensation_retry.multiplier: must be from 1 to 10, got 50",
+            r#"sagas[0].steps[2].action: endpoint "stock.peak" not found (did you mean "stock.peek"?)"#,
+            "sagas[0].steps: a saga has at most one pivot step",
+            "sagas[0].steps[0].compensation: missing; a step before the pivot must be compensatable (name the endpoint that undoes it)",
+            "sagas[0].steps[1].compensation: the pivot and the steps after it are never compensated (they are retried until they succeed); remove this",
+        ],
+    );
+}
+
+#[test]
+fn variants_and_tracing_settings_are_checked() {
+    let variants = BASE.replace(
+        "service_time = { lognormal = { median = \"20ms\", p99 = \"200ms\" } }",
+        "service_time = { lognormal = { median = \"20ms\", p99 = \"200ms\" } }\nvariants = [{ payment_method = \"UPl\", error_rate = 2 }]",
+    ) + "[workload.attributes]\npayment_methods = { UPI = 3, COD = 1 }\n";
+    check(
+        &variants,
+        &[
+            r#"services[1].endpoints[0].variants[0].payment_method: payment method "UPl" not found (did you mean "UPI"?)"#,
+        ],
+    );
+    let tracing = format!(
+        "{BASE}\n[tracing]\nhead_sampling = 1.5\nkeep_ratio = -1\nrecent = 0\nkept = 20000\nkeep_slower_than = \"fast\"\nsample = 1\n"
+    );
+    let found = problems(&tracing);
+    for expected in [
+        "tracing.head_sampling: a share from 0 to 1, got 1.5",
+        "tracing.keep_ratio: a share from 0 to 1, got -1",
+        "tracing.recent: must be from 1 to 10000, got 0",
+        "tracing.kept: must be from 0 to 10000, got 20000",
+        "tracing.sample: unknown field \"sample\"",
+    ] {
+        assert!(
+            found.iter().any(|p| p.starts_with(expected)),
+            "{expected:?} not in {found:#?}"
+        );
+    }
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with("tracing.keep_slower_than:")),
+        "{found:#?}"
+    );
+}

@@ -59,8 +59,9 @@ fn map_props(id: &str, lang: Lang) -> MapProps {
         layout: Local(Rc::new(MapLayout::new(&scenario))),
         scenario: Shared(scenario),
         lang,
-        live: Rc::new(LiveView::default()),
+        live: Local(Rc::new(LiveView::default())),
         selected_station: None,
+        trace_path: None,
         reduced_motion: false,
         on_action: Callback::noop(),
     }
@@ -114,10 +115,10 @@ async fn the_flow_overlay_appears_only_in_reduced_motion() {
     let mut props = map_props("flipkart", Lang::En);
     let csmt = props.scenario.0.station_named("CSMT").expect("CSMT");
     let dadar = props.scenario.0.station_named("Dadar").expect("Dadar");
-    props.live = Rc::new(LiveView {
+    props.live = Local(Rc::new(LiveView {
         flows: vec![(csmt, dadar, 42.0)],
         ..LiveView::default()
-    });
+    }));
     props.reduced_motion = true;
     let segments = props.layout.0.station_route(csmt, dadar).len() as u32 - 1;
     yew::Renderer::<Map>::with_root_and_props(root.clone(), props).render();
@@ -127,6 +128,35 @@ async fn the_flow_overlay_appears_only_in_reduced_motion() {
         segments
     );
     assert!(root.text_content().unwrap_or_default().contains("42/s"));
+}
+
+#[wasm_bindgen_test]
+async fn a_selected_trace_lights_its_hops_on_the_map() {
+    use lokal::app::traces::{PathHop, trace_path};
+    let root = mount_point();
+    let mut props = map_props("paytm-saga", Lang::En);
+    // A real trace from a short run: its client spans' hops.
+    let mut scenario = (*props.scenario.0).clone();
+    scenario.duration = lokal::engine::SimDuration::from_secs(20);
+    let mut engine = lokal::engine::Engine::new(Arc::new(scenario), 3);
+    engine.run_until_idle(u64::MAX).expect("finite");
+    let trace = engine
+        .retained_traces()
+        .into_iter()
+        .find(|t| t.spans.len() > 8)
+        .expect("a saga trace");
+    let hops: Vec<PathHop> = trace_path(&trace);
+    let moving = hops.iter().filter(|h| h.from != h.to).count() as u32;
+    assert!(moving >= 3, "{hops:?}");
+    props.trace_path = Some(Rc::new(hops));
+    yew::Renderer::<Map>::with_root_and_props(root.clone(), props).render();
+    TimeoutFuture::new(20).await;
+    assert_eq!(
+        root.query_selector_all("[data-testid=trace-path] .trace-path-core")
+            .expect("query")
+            .length(),
+        moving
+    );
 }
 
 #[wasm_bindgen_test]

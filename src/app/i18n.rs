@@ -269,6 +269,7 @@ catalogue! {
     FilterBadNumber => "\"{0}\" is not a number of milliseconds", "\"{0}\" मिलीसेकंड की संख्या नहीं है";
     TracesShown => "{0} of {1} shown, newest first", "{1} में से {0} दिखाए, नए पहले";
     TracesNone => "No trace matches yet.", "अभी कोई ट्रेस मेल नहीं खाता।";
+    TraceInnerErrors => "errors inside", "भीतर त्रुटियाँ";
     TraceListLabel => "Trace list", "ट्रेस सूची";
     DownloadAllJaeger => "All as Jaeger JSON", "सभी जेगर JSON में";
     DownloadAllOtlp => "All as OTLP/JSON", "सभी OTLP/JSON में";

@@ -392,7 +392,8 @@ impl Player {
                     let real_ms =
                         arrive_us.saturating_sub(event.t_us) as f64 / (1_000.0 * self.speed);
                     let kind = match (role, status) {
-                        (CallRole::SagaCompensation, _) => DotKind::Compensation,
+                        // A compensation on its way; its answer is drawn like any answer.
+                        (CallRole::SagaCompensation, None) => DotKind::Compensation,
                         (_, Some(status)) => DotKind::for_answer(status),
                         (_, None) if attempt > 1 => DotKind::Retry,
                         (_, None) => DotKind::Request,

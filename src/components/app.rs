@@ -441,9 +441,11 @@ pub fn App() -> Html {
         });
     }
 
+    // Stable callbacks (the same across renders), so children whose other props did not change
+    // are not re-rendered: a re-render would overwrite what the user is typing in a field.
     let dispatch_action = {
         let dispatch = state.dispatcher();
-        Callback::from(move |action: Action| dispatch.dispatch(action))
+        use_callback((), move |action: Action, _| dispatch.dispatch(action))
     };
     let on_fault = {
         let player = Rc::clone(&player);
@@ -459,7 +461,7 @@ pub fn App() -> Html {
     let on_policy = {
         let player = Rc::clone(&player);
         let dispatch = state.dispatcher();
-        Callback::from(move |(edge, change): (EdgeId, PolicyChange)| {
+        use_callback((), move |(edge, change): (EdgeId, PolicyChange), _| {
             apply_fault(&player, &dispatch, Command::SetPolicy { edge, change });
         })
     };
@@ -531,7 +533,10 @@ pub fn App() -> Html {
                         <h2>{ state.scenario.title.in_language(lang.code()) }</h2>
                         <p>{ state.scenario.description.in_language(lang.code()) }</p>
                     </div>
-                    <div class="map-stage" onclick={on_map_click}>
+                    // The stage takes the map's own proportions, so the legend and the trace panel
+                    // sit right under the drawing instead of below an empty band.
+                    <div class="map-stage" onclick={on_map_click}
+                         style={format!("aspect-ratio: {:.0} / {:.0}", layout.width.max(1.0), layout.height.max(1.0))}>
                         <Map
                             scenario={Shared(Arc::clone(&state.scenario))}
                             layout={Local(Rc::clone(&layout))}
@@ -545,6 +550,9 @@ pub fn App() -> Html {
                         <canvas ref={canvas} class="dots" aria-hidden="true"></canvas>
                     </div>
                     <Legend scenario={Shared(Arc::clone(&state.scenario))} lang={lang} />
+                    if state.traces_open {
+                        <TracePanel state={StateRef(Rc::clone(&state_rc))} trace={span_trace} on_action={dispatch_action.clone()} />
+                    }
                 </section>
                 <aside class="side-panel">
                     <Inspector state={StateRef(Rc::clone(&state_rc))} trace={trace} on_action={dispatch_action.clone()} on_fault={on_fault} on_policy={on_policy} />
@@ -552,9 +560,6 @@ pub fn App() -> Html {
                     <Charts lang={lang} series={Rc::new(state.live.series.clone())} band={breaker_band(&state_rc)} />
                 </aside>
             </main>
-            if state.traces_open {
-                <TracePanel state={StateRef(Rc::clone(&state_rc))} trace={span_trace} on_action={dispatch_action.clone()} />
-            }
             if state.editor_open {
                 <Editor state={StateRef(Rc::clone(&state_rc))} on_action={dispatch_action.clone()} />
             }

@@ -18,7 +18,6 @@ pub struct ControlsProps {
 pub fn Controls(props: &ControlsProps) -> Html {
     let state = &props.state.0;
     let lang = state.lang;
-    let seed_input = use_node_ref();
     let action = |a: Action| {
         let on_action = props.on_action.clone();
         Callback::from(move |_: MouseEvent| on_action.emit(a.clone()))
@@ -39,26 +38,6 @@ pub fn Controls(props: &ControlsProps) -> Html {
             let input: HtmlInputElement = event.target_unchecked_into();
             if let Ok(index) = input.value().parse::<usize>() {
                 on_action.emit(Action::SetSpeed(SPEEDS[index.min(SPEEDS.len() - 1)]));
-            }
-        })
-    };
-    let apply_seed = {
-        let on_action = props.on_action.clone();
-        let seed_input = seed_input.clone();
-        Callback::from(move |event: SubmitEvent| {
-            event.prevent_default();
-            if let Some(input) = seed_input.cast::<HtmlInputElement>() {
-                match input.value().trim().parse::<u64>() {
-                    Ok(seed) => on_action.emit(Action::SetSeed(seed)),
-                    Err(_) => on_action.emit(Action::Notify(
-                        Msg::NoticeBadParam,
-                        vec![
-                            "seed".into(),
-                            input.value().chars().take(40).collect(),
-                            "0 … 18446744073709551615".into(),
-                        ],
-                    )),
-                }
             }
         })
     };
@@ -119,15 +98,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <output class="speed-value" aria-live="polite">{ format!("{}×", state.speed) }</output>
                 <button onclick={action(Action::Faster)} aria-label={tr(lang, Msg::Faster)} aria-keyshortcuts="+" title={format!("{} (+)", tr(lang, Msg::Faster))}><span aria-hidden="true">{ "+" }</span></button>
             </div>
-            <form class="control-group seed" onsubmit={apply_seed}>
-                <label>
-                    <span class="control-label">{ tr(lang, Msg::Seed) }</span>
-                    <input ref={seed_input} id="seed-input" type="text" inputmode="numeric" size="8" value={state.seed.to_string()}
-                        aria-label={tr(lang, Msg::Seed)} aria-keyshortcuts="I" />
-                </label>
-                <button type="submit" aria-label={tr(lang, Msg::ApplySeed)} title={tr(lang, Msg::ApplySeed)}><span aria-hidden="true">{ "✓" }</span></button>
-                <button type="button" onclick={action(Action::Reseed)} aria-label={tr(lang, Msg::Reseed)} aria-keyshortcuts="S" title={format!("{} (S)", tr(lang, Msg::Reseed))}><span aria-hidden="true">{ "⚄" }</span></button>
-            </form>
+            <SeedField seed={state.seed} lang={lang} on_action={props.on_action.clone()} />
             <div class="control-group misc">
                 <button onclick={action(Action::ToggleLang)} title={tr(lang, Msg::LanguageName)} aria-keyshortcuts="L" lang={lang.other().code()}>{ tr(lang, Msg::Language) }</button>
                 <button onclick={action(Action::ToggleEditor)} title={tr(lang, Msg::Editor)} aria-keyshortcuts="E" aria-expanded={state.editor_open.to_string()}>{ tr(lang, Msg::EditorShort) }</button>
@@ -160,5 +131,55 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <div class="counter"><dt>{ tr(lang, Msg::Throughput) }</dt><dd>{ live.last_second.map(|p| fill(lang, Msg::FlowLabel, &[&p.completed.to_string()])).unwrap_or_else(|| "—".into()) }</dd></div>
             </dl>
         </nav>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SeedFieldProps {
+    seed: u64,
+    lang: crate::app::i18n::Lang,
+    on_action: Callback<Action>,
+}
+
+/// The seed field: its own component, so the ten-a-second refresh of the toolbar does not
+/// overwrite what the user is typing (it re-renders only when the seed or language changes).
+#[component]
+fn SeedField(props: &SeedFieldProps) -> Html {
+    let lang = props.lang;
+    let seed_input = use_node_ref();
+    let action = |a: Action| {
+        let on_action = props.on_action.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(a.clone()))
+    };
+    let apply_seed = {
+        let on_action = props.on_action.clone();
+        let seed_input = seed_input.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            if let Some(input) = seed_input.cast::<HtmlInputElement>() {
+                match input.value().trim().parse::<u64>() {
+                    Ok(seed) => on_action.emit(Action::SetSeed(seed)),
+                    Err(_) => on_action.emit(Action::Notify(
+                        Msg::NoticeBadParam,
+                        vec![
+                            "seed".into(),
+                            input.value().chars().take(40).collect(),
+                            "0 … 18446744073709551615".into(),
+                        ],
+                    )),
+                }
+            }
+        })
+    };
+    html! {
+            <form class="control-group seed" onsubmit={apply_seed}>
+                <label>
+                    <span class="control-label">{ tr(lang, Msg::Seed) }</span>
+                    <input ref={seed_input} id="seed-input" type="text" inputmode="numeric" size="8" value={props.seed.to_string()}
+                        aria-label={tr(lang, Msg::Seed)} aria-keyshortcuts="I" />
+                </label>
+                <button type="submit" aria-label={tr(lang, Msg::ApplySeed)} title={tr(lang, Msg::ApplySeed)}><span aria-hidden="true">{ "✓" }</span></button>
+                <button type="button" onclick={action(Action::Reseed)} aria-label={tr(lang, Msg::Reseed)} aria-keyshortcuts="S" title={format!("{} (S)", tr(lang, Msg::Reseed))}><span aria-hidden="true">{ "⚄" }</span></button>
+            </form>
     }
 }

@@ -62,13 +62,15 @@ fn trace_shape(
                     y + dy * along * r + ny * across * r,
                 )
             };
-            let (tail, tip) = (point(-1.6, 0.0), point(1.6, 0.0));
-            let (left, right) = (point(0.6, -1.0), point(0.6, 1.0));
+            let (tail, tip) = (point(-2.6, 0.0), point(2.2, 0.0));
+            let (left, right) = (point(0.7, -1.5), point(0.7, 1.5));
+            let neck = point(0.7, 0.0);
             ctx.move_to(tail.0, tail.1);
-            ctx.line_to(tip.0, tip.1);
+            ctx.line_to(neck.0, neck.1);
             ctx.move_to(left.0, left.1);
             ctx.line_to(tip.0, tip.1);
             ctx.line_to(right.0, right.1);
+            ctx.close_path();
         }
         DotKind::Retry => {
             // A circle with an outer ring: the same request, again.
@@ -210,12 +212,19 @@ pub fn draw_dots(
                 ctx.set_line_width(1.4);
             }
             DotKind::Compensation => {
-                ctx.set_line_width(3.0);
-                ctx.set_line_dash(&js_sys::Array::of2(&3.0.into(), &2.0.into()))
+                // A white casing first, so the brown dashes read on any line colour.
+                ctx.set_line_width(6.5);
+                ctx.set_stroke_style_str("#ffffff");
+                ctx.stroke();
+                ctx.set_line_width(3.2);
+                ctx.set_line_dash(&js_sys::Array::of2(&3.5.into(), &2.0.into()))
                     .ok();
                 ctx.set_stroke_style_str(paint);
                 ctx.stroke();
                 ctx.set_line_dash(&js_sys::Array::new()).ok();
+                // The head is solid: it shows which way the undo travels.
+                ctx.set_fill_style_str(paint);
+                ctx.fill();
                 ctx.set_line_width(1.4);
             }
             DotKind::Lost | DotKind::ShortCircuited | DotKind::Retry => {

@@ -498,7 +498,7 @@ pub fn Legend(props: &LegendProps) -> Html {
                 { item(html! { <><circle r="3.6" class="dot-retry" /><circle r="6.5" class="dot-retry" /></> }, Msg::LegendRetry) }
                 { item(html! { <><circle r="5" class="dot-short" /><path d="M-3.8 3.8 L3.8 -3.8" class="dot-short" /></> }, Msg::LegendShortCircuited) }
                 if !props.scenario.0.sagas.is_empty() {
-                    { item(html! { <path d="M6 0 L-6 0 M-2 -4 L-6 0 L-2 4" class="dot-compensation" /> }, Msg::LegendCompensation) }
+                    { item(html! { <><path d="M7 0 L-1 0" class="dot-compensation" /><path d="M-1 -4 L-7 0 L-1 4 z" class="dot-compensation-head" /></> }, Msg::LegendCompensation) }
                 }
                 { item(html! { <><path d="M-7 0 L7 0" class="trace-path-casing legend" /><path d="M-7 0 L7 0" class="trace-path-core legend" /></> }, Msg::LegendTracePath) }
                 { item(html! { <circle r="5.5" class="interchange legend" /> }, Msg::LegendInterchange) }

@@ -53,7 +53,33 @@ pub fn SagaPanel(props: &SagaPanelProps) -> Html {
             </div>
         }
     });
-    let runs: Vec<&SagaView> = live.sagas.iter().rev().take(RUNS_SHOWN).collect();
+    // The newest two runs in flight, then the newest finished ones — with at least one that
+    // compensated, if any did lately, because that is what a learner comes to see.
+    let running: Vec<&SagaView> = live
+        .sagas
+        .iter()
+        .rev()
+        .filter(|r| r.ended_us.is_none())
+        .take(2)
+        .collect();
+    let mut finished: Vec<&SagaView> = live
+        .sagas
+        .iter()
+        .rev()
+        .filter(|r| r.ended_us.is_some())
+        .take(RUNS_SHOWN - running.len())
+        .collect();
+    if !finished.iter().any(|r| r.phase == SagaPhase::Compensated)
+        && let Some(compensated) = live
+            .sagas
+            .iter()
+            .rev()
+            .find(|r| r.phase == SagaPhase::Compensated)
+    {
+        finished.pop();
+        finished.push(compensated);
+    }
+    let runs: Vec<&SagaView> = running.into_iter().chain(finished).collect();
     let run_html = runs.iter().map(|run| {
         let spec = &scenario.sagas[run.saga.index()];
         let start = run.started_us;

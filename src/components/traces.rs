@@ -236,20 +236,27 @@ pub fn TracePanel(props: &TracePanelProps) -> Html {
     let list_items = shown.iter().take(LIST_LIMIT).map(|trace| {
         let request = trace.request;
         let selected = state.selected_trace == Some(request);
-        let error = trace.has_error();
-        let outcome = trace
-            .root_status()
-            .map_or(tr(lang, Msg::SpanOpen), |s| status_text(lang, s));
+        let root = trace.root_status();
+        let failed = root.is_some_and(|s| !s.is_ok());
+        // The client's outcome first; errors that retries or fallbacks hid are worth a word.
+        let outcome = match root {
+            None => format!("… {}", tr(lang, Msg::SpanOpen)),
+            Some(s) if s.is_ok() && trace.has_error() => {
+                format!("✓ {} · ⚠ {}", status_text(lang, s), tr(lang, Msg::TraceInnerErrors))
+            }
+            Some(s) if s.is_ok() => format!("✓ {}", status_text(lang, s)),
+            Some(s) => format!("✗ {}", status_text(lang, s)),
+        };
         let on_click = {
             let on_action = props.on_action.clone();
             Callback::from(move |_: MouseEvent| on_action.emit(Action::SelectTrace(Some(request))))
         };
         html! {
             <li key={request.0}>
-                <button class={class_list(&[("trace-item", true), ("selected", selected), ("error", error)])}
+                <button class={class_list(&[("trace-item", true), ("selected", selected), ("error", failed)])}
                         aria-pressed={selected.to_string()} onclick={on_click}>
                     <span class="trace-item-name">{ format!("#{} {}", request.0, scenario.endpoint(trace.endpoint).qualified_name) }</span>
-                    <span class="trace-item-status">{ if error { "⚠ " } else { "✓ " } }{ outcome }</span>
+                    <span class="trace-item-status">{ outcome }</span>
                     <span class="trace-item-figures">
                         { ms(lang, trace.duration_us(now)) }{ " · " }
                         { fill(lang, Msg::SpansCount, &[&trace.spans.len().to_string()]) }{ " · " }

@@ -289,6 +289,11 @@ pub(super) fn validate_sagas(
         if let Some(named) = &raw_endpoint.observes_saga {
             match sagas.iter().find(|s| s.name == named.value) {
                 Some(saga) => endpoint.observes_saga = Some(saga.id),
+                // A saga that is defined but has problems of its own was reported already.
+                None if raw
+                    .sagas
+                    .iter()
+                    .any(|r| r.name.as_deref() == Some(named.value.as_str())) => {}
                 None => {
                     let hint = not_found_hint(&named.value, sagas.iter().map(|s| s.name.as_str()));
                     problems.add(
