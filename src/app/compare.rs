@@ -1,29 +1,33 @@
 //! The compare view's work: the same scenario and seed run twice to the end, once as written and
 //! once with every protection removed. Plain Rust, tested natively; the dialog only shows it.
 
-use crate::engine::metrics::SecondPoint;
-use crate::engine::{Engine, EngineError, RunReport, Scenario};
+use crate::engine::metrics::{Counters, SecondPoint};
+use crate::engine::{Engine, EngineError, Scenario};
 use std::sync::Arc;
 
 /// Bound on each run, so a huge scenario cannot freeze the page.
 pub const COMPARE_EVENT_BUDGET: u64 = 40_000_000;
 
+/// One run's figures: the clients' counters, their p99, and the per-second series.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Side {
-    pub report: RunReport,
+    pub report: Counters,
+    pub p99_ms: f64,
     pub series: Vec<SecondPoint>,
 }
 
 /// Requests that did not succeed: failed, rejected or timed out.
-pub fn errors(report: &RunReport) -> u64 {
+pub fn errors(report: &Counters) -> u64 {
     report.failed + report.rejected + report.timed_out
 }
 
 fn run(scenario: Scenario, seed: u64) -> Result<Side, EngineError> {
     let mut engine = Engine::new(Arc::new(scenario), seed);
     engine.run_until_idle(COMPARE_EVENT_BUDGET)?;
+    let client = &engine.metrics().client;
     Ok(Side {
-        report: engine.report(),
+        report: client.counters,
+        p99_ms: client.summary().p99_us as f64 / 1_000.0,
         series: engine.metrics().client.series().iter().copied().collect(),
     })
 }

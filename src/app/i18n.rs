@@ -78,7 +78,6 @@ catalogue! {
     Language => "हिन्दी", "English";
     LanguageName => "Switch to Hindi", "अंग्रेज़ी में बदलें";
     Help => "Keyboard shortcuts", "कीबोर्ड शॉर्टकट";
-    HelpShort => "Help", "मदद";
     Close => "Close", "बंद करें";
     VirtualTime => "Virtual time", "आभासी समय";
     Behind => "The simulation cannot keep up at this speed; it is running slower than asked.", "इस गति पर सिमुलेशन पीछे रह गया है; यह माँगी गई गति से धीमा चल रहा है।";
@@ -95,7 +94,6 @@ catalogue! {
     Latency => "Latency", "विलंब";
     RequestsPerSecond => "requests/s", "अनुरोध/से";
     Milliseconds => "ms", "मि.से.";
-    Seconds => "s", "से";
     Percent => "%", "%";
     ChartThroughput => "Throughput (successful requests/s)", "थ्रूपुट (सफल अनुरोध/से)";
     ChartErrors => "Error rate (%)", "त्रुटि दर (%)";
@@ -118,7 +116,6 @@ catalogue! {
     Inspect => "Inspect", "जाँचें";
     InspectHint => "Select a station on the map (click, or Tab and Enter) to see its live figures and break it.", "नक्शे पर कोई स्टेशन चुनें (क्लिक करें, या Tab और Enter) ताकि उसके लाइव आँकड़े दिखें और उसे तोड़ सकें।";
     Station => "Station", "स्टेशन";
-    Service => "Service", "सेवा";
     NoServiceHere => "No service runs at this station.", "इस स्टेशन पर कोई सेवा नहीं चलती।";
     ClientsHere => "Clients send their requests from here.", "ग्राहक यहीं से अनुरोध भेजते हैं।";
     InstancesUp => "Instances up", "चालू इंस्टेंस";
@@ -133,7 +130,6 @@ catalogue! {
     Heal => "Heal everything", "सब ठीक करें";
     NothingToCrash => "Every instance of this service is already down.", "इस सेवा के सभी इंस्टेंस पहले से बंद हैं।";
     ActiveFaults => "Active faults", "सक्रिय खराबियाँ";
-    FaultApplied => "Applied at {0}: {1}", "{0} पर लगाया: {1}";
     Request => "Request", "अनुरोध";
     RequestHint => "Click a moving dot (or press J) to follow a request.", "किसी चलते बिंदु पर क्लिक करें (या J दबाएँ) ताकि अनुरोध का पीछा कर सकें।";
     RequestGone => "This request is no longer in the recent history.", "यह अनुरोध अब हाल के इतिहास में नहीं है।";
@@ -175,7 +171,6 @@ catalogue! {
     ShortcutEscape => "Close panels, clear selection", "पैनल बंद करें, चयन हटाएँ";
     KeyColumn => "Key", "कुंजी";
     ActionColumn => "Action", "क्रिया";
-    ReducedMotion => "Reduced motion: requests are shown as a static flow overlay.", "कम गति मोड: अनुरोध स्थिर प्रवाह के रूप में दिखाए जाते हैं।";
     FlowLabel => "{0}/s", "{0}/से";
     Up => "up", "चालू";
     Down => "down", "बंद";
@@ -194,7 +189,6 @@ catalogue! {
     StatusRateLimited => "rate limited (429)", "दर सीमित (429)";
     Outcome => "Outcome", "परिणाम";
     Pending => "still on its way", "अभी रास्ते में";
-    Loading => "Loading the engine…", "इंजन लोड हो रहा है…";
     Dependencies => "Dependencies", "निर्भरताएँ";
     DependenciesHint => "Calls this service makes, counted like the Hystrix dashboard: the circle grows with the request rate and turns from green to red with the error rate.", "यह सेवा जो कॉल करती है, हिस्ट्रिक्स डैशबोर्ड की तरह गिनी गईं: गोला अनुरोध दर के साथ बढ़ता है और त्रुटि दर के साथ हरे से लाल होता है।";
     NoDependencies => "This service calls no other service.", "यह सेवा किसी दूसरी सेवा को नहीं बुलाती।";
@@ -233,7 +227,6 @@ catalogue! {
     KnobOff => "off", "बंद";
     FallbackStatic => "static answer", "स्थिर उत्तर";
     FallbackCached => "last good answer", "पिछला सही उत्तर";
-    Apply => "Apply", "लागू करें";
     Compare => "Compare", "तुलना";
     CompareTitle => "Same seed, protections off and on", "वही सीड, सुरक्षा बंद और चालू";
     CompareHint => "Both runs use this scenario and seed; one has every timeout, retry, breaker, bulkhead, limiter and fallback removed.", "दोनों रन यही परिदृश्य और सीड लेते हैं; एक से हर टाइमआउट, रीट्राई, ब्रेकर, बल्कहेड, लिमिटर और फ़ॉलबैक हटा दिया गया है।";
@@ -278,7 +271,6 @@ catalogue! {
     DownloadThis => "Download this trace:", "यह ट्रेस डाउनलोड करें:";
     DownloadAll => "Download every kept trace:", "सभी रखे ट्रेस डाउनलोड करें:";
     TraceTitle => "Trace {0}", "ट्रेस {0}";
-    TraceAt => "started at {0}", "{0} पर शुरू";
     TraceDuration => "Duration", "अवधि";
     TraceServices => "Services", "सेवाएँ";
     TraceDepth => "Depth", "गहराई";

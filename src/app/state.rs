@@ -316,7 +316,10 @@ fn unreachable_scenario() -> Scenario {
     let text = "[[lines]]\nname = \"L\"\nstations = [\"A\", \"B\"]\n[[services]]\nname = \"s\"\nstation = \"B\"\n[[services.endpoints]]\nname = \"e\"\n[workload]\nrate = \"1/s\"\n[[workload.mix]]\nendpoint = \"s\"\n";
     match parse_scenario(text) {
         Ok(scenario) => scenario,
-        Err(problems) => panic!("the fallback scenario is invalid: {problems:?}"),
+        Err(problems) => panic!(
+            "the fallback scenario is invalid ({} problems)",
+            problems.len()
+        ),
     }
 }
 

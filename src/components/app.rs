@@ -551,7 +551,7 @@ pub fn App() -> Html {
                     </div>
                     <Legend scenario={Shared(Arc::clone(&state.scenario))} lang={lang} />
                     if state.traces_open {
-                        <TracePanel state={StateRef(Rc::clone(&state_rc))} trace={span_trace} on_action={dispatch_action.clone()} />
+                        <TracePanel state={StateRef(Rc::clone(&state_rc))} trace={span_trace.clone().map(Shared)} on_action={dispatch_action.clone()} />
                     }
                 </section>
                 <aside class="side-panel">

@@ -51,7 +51,7 @@ pub fn Compare(props: &CompareProps) -> Html {
             };
             let (e_off, e_on) = (errors(&off.report), errors(&on.report));
             let pct = |e: u64, side: &Side| e as f64 * 100.0 / side.report.arrived.max(1) as f64;
-            let (p_off, p_on) = (off.report.latency_ms.p99, on.report.latency_ms.p99);
+            let (p_off, p_on) = (off.p99_ms, on.p99_ms);
             html! {
                 <>
                     <table class="compare-table" data-testid="compare-table">

@@ -3,7 +3,7 @@
 //! with the outcome written out. A run opens its request's trace.
 
 use super::inspector::status_text;
-use super::{StateRef, format_ms};
+use super::{Shared, StateRef, format_ms};
 use crate::app::i18n::{Msg, fill, tr};
 use crate::app::state::Action;
 use crate::engine::saga::{SagaPhase, SagaView};
@@ -81,22 +81,60 @@ pub fn SagaPanel(props: &SagaPanelProps) -> Html {
     }
     let runs: Vec<&SagaView> = running.into_iter().chain(finished).collect();
     let run_html = runs.iter().map(|run| {
-        let spec = &scenario.sagas[run.saga.index()];
-        let start = run.started_us;
-        let end = run.ended_us.unwrap_or(now).max(start + 1);
-        let total = end - start;
-        let (outcome, icon, class) = match run.phase {
-            SagaPhase::Completed => (Msg::SagaCompleted, "✓", "completed"),
-            SagaPhase::Compensated => (Msg::SagaCompensated, "↩", "compensated"),
-            SagaPhase::Running => (Msg::SagaRunning, "…", "running"),
-            SagaPhase::Compensating => (Msg::SagaCompensating, "↩…", "compensating"),
-        };
-        let request = run.request;
-        let on_open = {
-            let on_action = props.on_action.clone();
-            Callback::from(move |_: MouseEvent| on_action.emit(Action::SelectTrace(Some(request))))
-        };
-        let lanes = spec.steps.iter().zip(&run.steps).enumerate().map(|(index, (step, record))| {
+        html! {
+            <SagaRun key={run.run} scenario={Shared(std::sync::Arc::clone(scenario))} lang={lang}
+                     run={(*run).clone()} now_us={if run.ended_us.is_some() { 0 } else { now }}
+                     on_action={props.on_action.clone()} />
+        }
+    });
+    html! {
+        <section class="saga-panel" aria-labelledby="saga-panel-title" data-testid="saga-panel">
+            <h3 id="saga-panel-title">{ tr(lang, Msg::Sagas) }</h3>
+            { for totals }
+            <p class="hint">{ tr(lang, Msg::SagaHint) }</p>
+            if runs.is_empty() {
+                <p class="hint">{ tr(lang, Msg::SagaNone) }</p>
+            } else {
+                <ol class="saga-runs">{ for run_html }</ol>
+            }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SagaRunProps {
+    scenario: Shared<crate::engine::Scenario>,
+    lang: crate::app::i18n::Lang,
+    run: SagaView,
+    /// Where a running run's open bars end; 0 once it finished (so it is drawn once).
+    now_us: u64,
+    on_action: Callback<Action>,
+}
+
+/// One saga run: its steps as lanes with action and compensation bars, and its outcome.
+#[component]
+fn SagaRun(props: &SagaRunProps) -> Html {
+    let lang = props.lang;
+    let scenario = &props.scenario.0;
+    let run = &props.run;
+    let now = props.now_us;
+
+    let spec = &scenario.sagas[run.saga.index()];
+    let start = run.started_us;
+    let end = run.ended_us.unwrap_or(now).max(start + 1);
+    let total = end - start;
+    let (outcome, icon, class) = match run.phase {
+        SagaPhase::Completed => (Msg::SagaCompleted, "✓", "completed"),
+        SagaPhase::Compensated => (Msg::SagaCompensated, "↩", "compensated"),
+        SagaPhase::Running => (Msg::SagaRunning, "…", "running"),
+        SagaPhase::Compensating => (Msg::SagaCompensating, "↩…", "compensating"),
+    };
+    let request = run.request;
+    let on_open = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(Action::SelectTrace(Some(request))))
+    };
+    let lanes = spec.steps.iter().zip(&run.steps).enumerate().map(|(index, (step, record))| {
             let action = record.action_started_us.map(|from| {
                 let to = record.action_ended_us.unwrap_or(now);
                 let ok = record.action_status.is_some_and(|s| s.is_ok());
@@ -142,30 +180,17 @@ pub fn SagaPanel(props: &SagaPanelProps) -> Html {
                 </li>
             }
         });
-        html! {
-            <li class={classes!("saga-run", class)} key={run.run} data-testid="saga-run">
-                <div class="saga-run-head">
-                    <span>{ fill(lang, Msg::SagaRunTitle, &[&run.run.to_string(), &request.0.to_string()]) }</span>
-                    <span class={classes!("saga-outcome", class)}>{ icon }{ " " }{ tr(lang, outcome) }</span>
-                    <button class="link" onclick={on_open}>{ tr(lang, Msg::OpenTrace) }</button>
-                </div>
-                if let Some(lock) = &run.lock {
-                    <p class="hint saga-lock">{ fill(lang, Msg::SagaLock, &[lock]) }</p>
-                }
-                <ol class="saga-lanes">{ for lanes }</ol>
-            </li>
-        }
-    });
     html! {
-        <section class="saga-panel" aria-labelledby="saga-panel-title" data-testid="saga-panel">
-            <h3 id="saga-panel-title">{ tr(lang, Msg::Sagas) }</h3>
-            { for totals }
-            <p class="hint">{ tr(lang, Msg::SagaHint) }</p>
-            if runs.is_empty() {
-                <p class="hint">{ tr(lang, Msg::SagaNone) }</p>
-            } else {
-                <ol class="saga-runs">{ for run_html }</ol>
+        <li class={classes!("saga-run", class)} data-testid="saga-run">
+            <div class="saga-run-head">
+                <span>{ fill(lang, Msg::SagaRunTitle, &[&run.run.to_string(), &request.0.to_string()]) }</span>
+                <span class={classes!("saga-outcome", class)}>{ icon }{ " " }{ tr(lang, outcome) }</span>
+                <button class="link" onclick={on_open}>{ tr(lang, Msg::OpenTrace) }</button>
+            </div>
+            if let Some(lock) = &run.lock {
+                <p class="hint saga-lock">{ fill(lang, Msg::SagaLock, &[lock]) }</p>
             }
-        </section>
+            <ol class="saga-lanes">{ for lanes }</ol>
+        </li>
     }
 }

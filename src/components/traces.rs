@@ -4,7 +4,7 @@
 //! attributes and events, and downloads as Jaeger JSON or OTLP/JSON.
 
 use super::inspector::status_text;
-use super::{StateRef, class_list, figure, figure_marked, format_clock, format_ms};
+use super::{Shared, StateRef, class_list, figure, figure_marked, format_clock, format_ms};
 use crate::app::browser;
 use crate::app::i18n::{Lang, Msg, fill, tr};
 use crate::app::state::Action;
@@ -25,7 +25,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 /// At most this many traces are listed (the filter narrows the rest).
-const LIST_LIMIT: usize = 150;
+const LIST_LIMIT: usize = 100;
 
 /// Okabe–Ito colours, one per service (the client is grey). The service's name is always
 /// written beside its bars, so colour is never the only cue.
@@ -155,7 +155,7 @@ fn download(scenario: &Scenario, seed: u64, traces: &[&Trace], format: TraceForm
 pub struct TracePanelProps {
     pub state: StateRef,
     /// The selected request's trace, if it has one (kept, or still in flight).
-    pub trace: Option<Arc<Trace>>,
+    pub trace: Option<Shared<Trace>>,
     pub on_action: Callback<Action>,
 }
 
@@ -234,36 +234,10 @@ pub fn TracePanel(props: &TracePanelProps) -> Html {
         .filter(|t| filter.matches(t, now))
         .collect();
     let list_items = shown.iter().take(LIST_LIMIT).map(|trace| {
-        let request = trace.request;
-        let selected = state.selected_trace == Some(request);
-        let root = trace.root_status();
-        let failed = root.is_some_and(|s| !s.is_ok());
-        // The client's outcome first; errors that retries or fallbacks hid are worth a word.
-        let outcome = match root {
-            None => format!("… {}", tr(lang, Msg::SpanOpen)),
-            Some(s) if s.is_ok() && trace.has_error() => {
-                format!("✓ {} · ⚠ {}", status_text(lang, s), tr(lang, Msg::TraceInnerErrors))
-            }
-            Some(s) if s.is_ok() => format!("✓ {}", status_text(lang, s)),
-            Some(s) => format!("✗ {}", status_text(lang, s)),
-        };
-        let on_click = {
-            let on_action = props.on_action.clone();
-            Callback::from(move |_: MouseEvent| on_action.emit(Action::SelectTrace(Some(request))))
-        };
         html! {
-            <li key={request.0}>
-                <button class={class_list(&[("trace-item", true), ("selected", selected), ("error", failed)])}
-                        aria-pressed={selected.to_string()} onclick={on_click}>
-                    <span class="trace-item-name">{ format!("#{} {}", request.0, scenario.endpoint(trace.endpoint).qualified_name) }</span>
-                    <span class="trace-item-status">{ outcome }</span>
-                    <span class="trace-item-figures">
-                        { ms(lang, trace.duration_us(now)) }{ " · " }
-                        { fill(lang, Msg::SpansCount, &[&trace.spans.len().to_string()]) }{ " · " }
-                        { format_clock(trace.start_us()) }
-                    </span>
-                </button>
-            </li>
+            <TraceItem key={trace.request.0} scenario={Shared(Arc::clone(scenario))} lang={lang}
+                       trace={Shared(Arc::clone(trace))} selected={state.selected_trace == Some(trace.request)}
+                       on_action={props.on_action.clone()} />
         }
     });
 
@@ -291,8 +265,11 @@ pub fn TracePanel(props: &TracePanelProps) -> Html {
     let detail = match (&props.trace, state.selected_trace) {
         (_, None) => html! { <p class="hint">{ tr(lang, Msg::TracePick) }</p> },
         (None, Some(request)) => trace_missing(state, request),
-        (Some(trace), Some(_)) => html! {
-            <TraceView state={props.state.clone()} trace={Arc::clone(trace)} on_action={props.on_action.clone()} />
+        (Some(Shared(trace)), Some(_)) => html! {
+            <TraceView scenario={Shared(Arc::clone(&state.scenario))} lang={lang} seed={state.seed}
+                       trace={Shared(Arc::clone(trace))} now_us={if trace.complete { 0 } else { now }}
+                       show_critical={state.show_critical_path} selected_span={state.selected_span}
+                       on_action={props.on_action.clone()} />
         },
     };
 
@@ -368,6 +345,58 @@ pub fn TracePanel(props: &TracePanelProps) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq)]
+struct TraceItemProps {
+    scenario: Shared<Scenario>,
+    lang: Lang,
+    /// Kept traces never change: compared by identity, an item is drawn once.
+    trace: Shared<Trace>,
+    selected: bool,
+    on_action: Callback<Action>,
+}
+
+/// One line of the trace list: its request, outcome, duration, spans and start.
+#[component]
+fn TraceItem(props: &TraceItemProps) -> Html {
+    let lang = props.lang;
+    let trace = &props.trace.0;
+    let request = trace.request;
+    let root = trace.root_status();
+    let failed = root.is_some_and(|s| !s.is_ok());
+    // The client's outcome first; errors that retries or fallbacks hid are worth a word.
+    let outcome = match root {
+        None => format!("… {}", tr(lang, Msg::SpanOpen)),
+        Some(s) if s.is_ok() && trace.has_error() => {
+            format!(
+                "✓ {} · ⚠ {}",
+                status_text(lang, s),
+                tr(lang, Msg::TraceInnerErrors)
+            )
+        }
+        Some(s) if s.is_ok() => format!("✓ {}", status_text(lang, s)),
+        Some(s) => format!("✗ {}", status_text(lang, s)),
+    };
+    let on_click = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(Action::SelectTrace(Some(request))))
+    };
+    let selected = props.selected;
+    html! {
+        <li>
+            <button class={class_list(&[("trace-item", true), ("selected", selected), ("error", failed)])}
+                    aria-pressed={selected.to_string()} onclick={on_click}>
+                <span class="trace-item-name">{ format!("#{} {}", request.0, props.scenario.0.endpoint(trace.endpoint).qualified_name) }</span>
+                <span class="trace-item-status">{ outcome }</span>
+                <span class="trace-item-figures">
+                    { ms(lang, trace.duration_us(0)) }{ " · " }
+                    { fill(lang, Msg::SpansCount, &[&trace.spans.len().to_string()]) }{ " · " }
+                    { format_clock(trace.start_us()) }
+                </span>
+            </button>
+        </li>
+    }
+}
+
 /// Why the selected request has no trace to show.
 fn trace_missing(state: &crate::app::state::AppState, request: RequestId) -> Html {
     let lang = state.lang;
@@ -401,22 +430,29 @@ fn trace_missing(state: &crate::app::state::AppState, request: RequestId) -> Htm
 
 #[derive(Properties, PartialEq)]
 struct TraceViewProps {
-    state: StateRef,
-    trace: Arc<Trace>,
+    scenario: Shared<Scenario>,
+    lang: Lang,
+    seed: u64,
+    /// Compared by identity: a kept trace never changes, so its view is not redrawn at every
+    /// refresh (an open trace is a fresh copy each time, and grows).
+    trace: Shared<Trace>,
+    /// The virtual time open spans run to; 0 for a complete trace.
+    now_us: u64,
+    show_critical: bool,
+    selected_span: Option<usize>,
     on_action: Callback<Action>,
 }
 
 /// One trace: header, ruler, waterfall rows and the selected span's details.
 #[component]
 fn TraceView(props: &TraceViewProps) -> Html {
-    let state = &props.state.0;
-    let lang = state.lang;
-    let scenario = &state.scenario;
-    let trace = &props.trace;
-    let now = state.live.now_us;
+    let lang = props.lang;
+    let scenario = &props.scenario.0;
+    let trace = &props.trace.0;
+    let now = props.now_us;
     let total = trace.duration_us(now);
     let rows = waterfall(trace, now);
-    let show_critical = state.show_critical_path;
+    let show_critical = props.show_critical;
     let root_status = trace.root_status();
 
     let downloads = {
@@ -424,7 +460,7 @@ fn TraceView(props: &TraceViewProps) -> Html {
             let scenario = Arc::clone(scenario);
             let complete = trace.complete;
             let trace = Arc::clone(trace);
-            let seed = state.seed;
+            let seed = props.seed;
             let onclick = Callback::from(move |_: MouseEvent| {
                 download(
                     &scenario,
@@ -452,7 +488,7 @@ fn TraceView(props: &TraceViewProps) -> Html {
     };
     let row_html = rows.iter().map(|row| {
         let span = &trace.spans[row.index];
-        let selected = state.selected_span == Some(row.index);
+        let selected = props.selected_span == Some(row.index);
         let error = span.is_error();
         let on_click = {
             let on_action = props.on_action.clone();
@@ -489,7 +525,9 @@ fn TraceView(props: &TraceViewProps) -> Html {
                         { for row.events.iter().map(|&at| html! { <span class="span-event" style={format!("left:{}", percent(at))}></span> }) }
                         <span class="span-duration" style={format!("left:min({}, calc(100% - 5.5rem))", percent(row.bar.left + row.bar.width))}>
                             { ms(lang, end - span.start_us) }
-                            if row.outlived_parent { { " ↦" } }
+                            if row.outlived_parent {
+                                { " " }<span title={tr(lang, Msg::SpanOutlived)} aria-label={tr(lang, Msg::SpanOutlived)}>{ "↦" }</span>
+                            }
                         </span>
                     </span>
                 </button>
@@ -497,7 +535,7 @@ fn TraceView(props: &TraceViewProps) -> Html {
         }
     });
 
-    let span_detail = state
+    let span_detail = props
         .selected_span
         .and_then(|index| trace.spans.get(index))
         .map(|span| span_details(scenario, lang, trace, span, now))
