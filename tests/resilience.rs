@@ -479,3 +479,41 @@ fn edge_ids_name_real_edges() {
     assert!(scenario.has_protections());
     assert!(!scenario.without_protections().has_protections());
 }
+
+#[test]
+fn removing_protections_from_a_run_equals_running_the_stripped_scenario() {
+    // A server-side token bucket as well as the Zomato edges' policies.
+    let limited = two_services(
+        5,
+        "1ms",
+        0.0,
+        "[policies.retry]\nmax_attempts = 2\nwait = \"10ms\"",
+        "[services.rate_limit]\nkind = \"token_bucket\"\nmax_tokens = 3\ntokens_per_fill = 1\nfill_interval = \"100ms\"",
+        "20/s",
+    );
+    let builtins = ["zomato-protected", "zomato-retry-storm"].map(|id| match load_builtin(id) {
+        Some(Ok(scenario)) => (id, scenario),
+        _ => panic!("{id}"),
+    });
+    for (id, scenario) in builtins.into_iter().chain([("token bucket", limited)]) {
+        for seed in [1, 2] {
+            let mut stripped = Engine::new(Arc::new(scenario.without_protections()), seed);
+            stripped.run_until_idle(50_000_000).expect("finite");
+            let mut removed = Engine::new(Arc::new(scenario.clone()), seed);
+            removed.remove_protections();
+            removed.run_until_idle(50_000_000).expect("finite");
+            let mut protected = Engine::new(Arc::new(scenario.clone()), seed);
+            protected.run_until_idle(50_000_000).expect("finite");
+            assert_eq!(
+                removed.trace_hash(),
+                stripped.trace_hash(),
+                "{id} seed {seed}"
+            );
+            assert_ne!(
+                removed.trace_hash(),
+                protected.trace_hash(),
+                "{id} seed {seed}"
+            );
+        }
+    }
+}

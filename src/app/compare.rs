@@ -21,8 +21,11 @@ pub fn errors(report: &Counters) -> u64 {
     report.failed + report.rejected + report.timed_out
 }
 
-fn run(scenario: Scenario, seed: u64) -> Result<Side, EngineError> {
-    let mut engine = Engine::new(Arc::new(scenario), seed);
+fn run(scenario: &Arc<Scenario>, seed: u64, protections: bool) -> Result<Side, EngineError> {
+    let mut engine = Engine::new(Arc::clone(scenario), seed);
+    if !protections {
+        engine.remove_protections();
+    }
     engine.run_until_idle(COMPARE_EVENT_BUDGET)?;
     let client = &engine.metrics().client;
     Ok(Side {
@@ -33,10 +36,8 @@ fn run(scenario: Scenario, seed: u64) -> Result<Side, EngineError> {
 }
 
 /// (protections off, protections on) for `scenario` and `seed`.
-pub fn run_pair(scenario: &Scenario, seed: u64) -> Result<(Side, Side), EngineError> {
-    let off = run(scenario.without_protections(), seed)?;
-    let on = run(scenario.clone(), seed)?;
-    Ok((off, on))
+pub fn run_pair(scenario: &Arc<Scenario>, seed: u64) -> Result<(Side, Side), EngineError> {
+    Ok((run(scenario, seed, false)?, run(scenario, seed, true)?))
 }
 
 #[cfg(test)]
@@ -49,7 +50,7 @@ mod tests {
         let Some(Ok(scenario)) = load_builtin("zomato-protected") else {
             panic!()
         };
-        let (off, on) = run_pair(&scenario, 3).expect("finite");
+        let (off, on) = run_pair(&Arc::new(scenario), 3).expect("finite");
         assert_eq!(
             off.report.arrived, on.report.arrived,
             "the same seed sends the same requests"

@@ -7,6 +7,7 @@ use crate::app::compare::{Side, errors, run_pair};
 use crate::app::i18n::{Msg, group_indian, tr};
 use crate::app::state::Action;
 use std::rc::Rc;
+use std::sync::Arc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -22,7 +23,7 @@ pub fn Compare(props: &CompareProps) -> Html {
     let result = use_state(|| None::<Result<Rc<(Side, Side)>, String>>);
     {
         let result = result.clone();
-        let scenario = Rc::new((*state.scenario).clone());
+        let scenario = Arc::clone(&state.scenario);
         let seed = state.seed;
         use_effect_with((), move |_| {
             // Let "running both…" paint first; the runs take a moment.

@@ -395,6 +395,24 @@ impl Engine {
         engine
     }
 
+    /// Removes every protection — each edge's policy and each server's rate limit — from a run
+    /// that has not started: the "protections off" side of the compare view. The run is the one
+    /// `scenario.without_protections()` gives, without copying the scenario.
+    pub fn remove_protections(&mut self) {
+        debug_assert_eq!(
+            self.last_event_time,
+            SimTime::ZERO,
+            "only before the first event"
+        );
+        for (index, runtime) in self.edges.iter_mut().enumerate() {
+            let label = self.scenario.edge_label(EdgeId::from_index(index));
+            *runtime = EdgeRuntime::new(runtime.policy.stripped(), self.seed, &label);
+        }
+        for limiter in &mut self.server_limiters {
+            *limiter = None;
+        }
+    }
+
     fn schedule_start(&mut self) {
         let scenario = Arc::clone(&self.scenario);
         for (index, fault) in scenario.faults.iter().enumerate() {

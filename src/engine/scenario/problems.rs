@@ -60,13 +60,10 @@ impl Problems {
 }
 
 /// `"did you mean \"payment\"?"` for the candidate closest to `wrong`, if one is close enough.
-pub fn suggestion<'a>(
-    wrong: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn suggestion<'a>(wrong: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let wrong_lower = wrong.to_ascii_lowercase();
     let mut best: Option<(&str, usize)> = None;
-    for candidate in candidates {
+    for &candidate in candidates {
         let distance = edit_distance(&wrong_lower, &candidate.to_ascii_lowercase());
         let allowed = (candidate.chars().count().max(wrong.chars().count()) / 3).max(1);
         if distance <= allowed && best.is_none_or(|(_, d)| distance < d) {
@@ -77,14 +74,16 @@ pub fn suggestion<'a>(
 }
 
 /// `not found (did you mean "x"?)` or `not found; known: a, b, c` — the tail of a "not found" message.
-pub fn not_found_hint<'a>(
-    wrong: &str,
-    candidates: impl IntoIterator<Item = &'a str> + Clone,
-) -> String {
-    if let Some(close) = suggestion(wrong, candidates.clone()) {
+pub fn not_found_hint<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    // Collected once so the work below is one function, not one copy per kind of iterator.
+    hint_among(wrong, &candidates.into_iter().collect::<Vec<_>>())
+}
+
+fn hint_among(wrong: &str, candidates: &[&str]) -> String {
+    if let Some(close) = suggestion(wrong, candidates) {
         return format!(" (did you mean \"{close}\"?)");
     }
-    let known: Vec<&str> = candidates.into_iter().take(12).collect();
+    let known = &candidates[..candidates.len().min(12)];
     if known.is_empty() {
         String::new()
     } else {
@@ -116,9 +115,9 @@ mod tests {
     #[test]
     fn suggests_the_closest_name() {
         let names = ["payment", "inventory", "gateway"];
-        assert_eq!(suggestion("paymnt", names), Some("payment"));
-        assert_eq!(suggestion("Inventroy", names), Some("inventory"));
-        assert_eq!(suggestion("shipping", names), None);
+        assert_eq!(suggestion("paymnt", &names), Some("payment"));
+        assert_eq!(suggestion("Inventroy", &names), Some("inventory"));
+        assert_eq!(suggestion("shipping", &names), None);
     }
 
     #[test]
