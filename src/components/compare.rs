@@ -16,6 +16,15 @@ pub struct CompareProps {
     pub on_action: Callback<Action>,
 }
 
+/// `after − before` written with its sign (a true minus) and `format` for the size: `−3,736`.
+fn signed(after: u64, before: u64, format: fn(u64) -> String) -> String {
+    match after.cmp(&before) {
+        std::cmp::Ordering::Greater => format!("+{}", format(after - before)),
+        std::cmp::Ordering::Less => format!("\u{2212}{}", format(before - after)),
+        std::cmp::Ordering::Equal => format(0),
+    }
+}
+
 #[component]
 pub fn Compare(props: &CompareProps) -> Html {
     let state = &props.state.0;
@@ -61,15 +70,15 @@ pub fn Compare(props: &CompareProps) -> Html {
                             { row(Msg::CompareErrors,
                                 format!("{} ({:.1} %)", group_indian(e_off), pct(e_off, off)),
                                 format!("{} ({:.1} %)", group_indian(e_on), pct(e_on, on)),
-                                format!("{:+}", e_on as i64 - e_off as i64)) }
+                                signed(e_on, e_off, group_indian)) }
                             { row(Msg::CompareP99,
                                 format!("{} {}", format_ms((p_off * 1_000.0) as u64), tr(lang, Msg::Milliseconds)),
                                 format!("{} {}", format_ms((p_on * 1_000.0) as u64), tr(lang, Msg::Milliseconds)),
-                                format!("{:+.0} {}", p_on - p_off, tr(lang, Msg::Milliseconds))) }
+                                format!("{} {}", signed((p_on * 1_000.0) as u64, (p_off * 1_000.0) as u64, format_ms), tr(lang, Msg::Milliseconds))) }
                             { row(Msg::CompareDegraded,
                                 group_indian(off.report.degraded),
                                 group_indian(on.report.degraded),
-                                format!("{:+}", on.report.degraded as i64 - off.report.degraded as i64)) }
+                                signed(on.report.degraded, off.report.degraded, group_indian)) }
                         </tbody>
                     </table>
                     <div class="compare-charts">
