@@ -6,16 +6,16 @@
 //! 100) and `LOKAL_SWEEP_SEED` (run just that one seed). A failure prints the command that
 //! reproduces it.
 
-use lokal::engine::builtin::{builtin_ids, load_builtin};
+use lokal::engine::builtin::builtin_ids;
 use lokal::engine::rng::SimRng;
 use lokal::engine::{Command, Engine, Scenario, SimDuration, SimTime};
 use std::sync::Arc;
 
+mod common;
+use common::{Step, drive, random_fault};
+
 fn builtin(id: &str) -> Arc<Scenario> {
-    match load_builtin(id) {
-        Some(Ok(scenario)) => Arc::new(scenario),
-        other => panic!("built-in {id}: {other:?}"),
-    }
+    Arc::new(common::builtin(id))
 }
 
 fn run_hash(scenario: &Arc<Scenario>, seed: u64) -> (u64, u64) {
@@ -194,57 +194,18 @@ fn random_commands(scenario: &Scenario, seed: u64, horizon_us: u64) -> Vec<(u64,
     let count = 1 + rng.below(8);
     let mut commands = Vec::new();
     for _ in 0..count {
-        let at = rng.below(horizon_us);
-        let service = scenario.services[rng.below(scenario.services.len() as u64) as usize].id;
-        let instances = scenario.service(service).instances.len() as u64;
-        let instance = rng.below(instances) as u32;
-        let duration = match rng.below(3) {
-            0 => None,
-            _ => Some(SimDuration(1 + rng.below(8_000_000))),
-        };
         if !scenario.edges.is_empty() && rng.below(3) == 0 {
             let edge = lokal::engine::ids::EdgeId(rng.below(scenario.edges.len() as u64) as u32);
-            commands.push((
-                at,
-                Command::SetPolicy {
-                    edge,
-                    change: random_knob(&mut rng),
-                },
+            let at = rng.below(horizon_us);
+            let change = random_knob(&mut rng);
+            commands.push((at, Command::SetPolicy { edge, change }));
+        } else if rng.below(8) == 0 {
+            commands.push((rng.below(horizon_us), Command::Heal));
+        } else {
+            commands.push(random_fault(
+                scenario, &mut rng, horizon_us, 8_000_000, true,
             ));
-            continue;
         }
-        let command = match rng.below(7) {
-            0 | 1 => Command::Crash {
-                service,
-                instance,
-                duration,
-            },
-            2 => Command::Slow {
-                service,
-                instance: (rng.below(2) == 0).then_some(instance),
-                factor: 1.0 + rng.next_f64() * 20.0,
-                duration,
-            },
-            3 => Command::Errors {
-                service,
-                instance: (rng.below(2) == 0).then_some(instance),
-                probability: rng.next_f64(),
-                duration,
-            },
-            4 => {
-                let stations = scenario.stations.len() as u64;
-                let a = rng.below(stations) as u32;
-                let b = (a + 1 + rng.below(stations - 1) as u32) % stations as u32;
-                Command::Partition {
-                    a: lokal::engine::ids::StationId(a),
-                    b: lokal::engine::ids::StationId(b),
-                    duration,
-                }
-            }
-            5 => Command::Restart { service, instance },
-            _ => Command::Heal,
-        };
-        commands.push((at, command));
     }
     commands.sort_by_key(|(at, _)| *at);
     commands
@@ -269,35 +230,17 @@ fn sweep_one(scenario_id: &str, seed: u64) -> Result<(), String> {
             .check_invariants()
             .map_err(|v| format!("{what}: {v}"))
     };
-    let mut pending = commands.iter().peekable();
-    let mut events = 0u64;
-    loop {
-        let next_event = engine.next_event_time();
-        if let Some((at, command)) = pending.peek()
-            && next_event.is_none_or(|t| t.0 > *at)
-        {
-            engine
-                .advance_until(SimTime(*at), 0)
-                .map_err(|e| e.to_string())?;
-            engine
-                .apply(command.clone())
-                .map_err(|e| format!("command {command:?}: {e}"))?;
-            check(&engine, &format!("after command {command:?}"))?;
-            pending.next();
-            continue;
-        }
-        if engine.step().is_none() {
-            break;
-        }
-        events += 1;
-        check(
-            &engine,
-            &format!("after event {events} at {}", engine.now()),
-        )?;
-        if events > 20_000_000 {
-            return Err("did not finish within 20 million events".into());
-        }
-    }
+    drive(
+        &mut engine,
+        &commands,
+        20_000_000,
+        |engine, step| match step {
+            Step::Command(command) => check(engine, &format!("after command {command:?}")),
+            Step::Event(count) => {
+                check(engine, &format!("after event {count} at {}", engine.now()))
+            }
+        },
+    )?;
     let report = engine.report();
     if report.in_flight != 0 {
         return Err(format!(

@@ -5,16 +5,11 @@
 //! leave the sample mean with about 1.5 % standard error, so the checks that must land within 2 %
 //! run several million requests to keep that margin at two to four standard errors.
 
-use lokal::engine::builtin::load_builtin;
 use lokal::engine::{Engine, RunReport, Scenario, SimDuration, parse_scenario};
 use std::sync::Arc;
 
-fn builtin(id: &str) -> Scenario {
-    match load_builtin(id) {
-        Some(Ok(scenario)) => scenario,
-        other => panic!("built-in {id}: {other:?}"),
-    }
-}
+mod common;
+use common::builtin;
 
 /// Runs `scenario` long enough for about `requests` arrivals at `rate_per_s`.
 fn run_for_requests(

@@ -6,22 +6,17 @@
 //!
 //! `LOKAL_SAGA_SEEDS` sets how many seeds (default 100); `LOKAL_SAGA_SEED` runs just one.
 
-use lokal::engine::builtin::load_builtin;
 use lokal::engine::events::{EventKind, Status};
 use lokal::engine::ids::StationId;
 use lokal::engine::rng::SimRng;
 use lokal::engine::saga::{CallRole, SagaOutcome};
 use lokal::engine::scenario::SagaMode;
-use lokal::engine::{Command, Engine, EngineEvent, Scenario, SimDuration, SimTime, parse_scenario};
+use lokal::engine::{Command, Engine, EngineEvent, Scenario, SimDuration, parse_scenario};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-fn builtin(id: &str) -> Scenario {
-    match load_builtin(id) {
-        Some(Ok(scenario)) => scenario,
-        other => panic!("built-in {id}: {other:?}"),
-    }
-}
+mod common;
+use common::{Step, builtin, drive, random_fault};
 
 /// What the event stream says about one saga run.
 #[derive(Debug, Default)]
@@ -176,47 +171,10 @@ fn check_story(
 /// (retried until it succeeds) can finish.
 fn random_faults(scenario: &Scenario, seed: u64, horizon_us: u64) -> Vec<(u64, Command)> {
     let mut rng = SimRng::derive(seed, "test/saga-faults");
-    let mut commands = Vec::new();
-    for _ in 0..(2 + rng.below(8)) {
-        let at = rng.below(horizon_us);
-        let service = scenario.services[rng.below(scenario.services.len() as u64) as usize].id;
-        let instance = rng.below(scenario.service(service).instances.len() as u64) as u32;
-        let duration = match rng.below(3) {
-            0 => None,
-            _ => Some(SimDuration(1 + rng.below(15_000_000))),
-        };
-        let command = match rng.below(6) {
-            0 => Command::Crash {
-                service,
-                instance,
-                duration,
-            },
-            1 => Command::Slow {
-                service,
-                instance: None,
-                factor: 1.0 + rng.next_f64() * 30.0,
-                duration,
-            },
-            2 | 3 => Command::Errors {
-                service,
-                instance: (rng.below(2) == 0).then_some(instance),
-                probability: rng.next_f64(),
-                duration,
-            },
-            4 => {
-                let stations = scenario.stations.len() as u64;
-                let a = rng.below(stations) as u32;
-                let b = (a + 1 + rng.below(stations - 1) as u32) % stations as u32;
-                Command::Partition {
-                    a: StationId(a),
-                    b: StationId(b),
-                    duration,
-                }
-            }
-            _ => Command::Restart { service, instance },
-        };
-        commands.push((at, command));
-    }
+    let count = 2 + rng.below(8);
+    let mut commands: Vec<(u64, Command)> = (0..count)
+        .map(|_| random_fault(scenario, &mut rng, horizon_us, 15_000_000, true))
+        .collect();
     commands.sort_by_key(|(at, _)| *at);
     commands.push((horizon_us, Command::Heal));
     commands
@@ -231,33 +189,15 @@ fn run_with(
     let mut engine = Engine::new(Arc::new(scenario), seed);
     engine.set_recording(true);
     let mut events = Vec::new();
-    let mut pending = commands.iter().peekable();
-    let mut count = 0u64;
-    loop {
-        if let Some((at, command)) = pending.peek()
-            && engine.next_event_time().is_none_or(|t| t.0 > *at)
-        {
-            engine
-                .advance_until(SimTime(*at), 0)
-                .map_err(|e| e.to_string())?;
-            engine.apply(command.clone()).map_err(|e| e.to_string())?;
-            pending.next();
-            continue;
-        }
-        if engine.step().is_none() {
-            break;
-        }
+    drive(&mut engine, commands, 30_000_000, |engine, step| {
         events.extend(engine.drain_events());
-        count += 1;
-        if count.is_multiple_of(7) {
-            engine
+        match step {
+            Step::Event(count) if count.is_multiple_of(7) => engine
                 .check_invariants()
-                .map_err(|v| format!("at {}: {v}", engine.now()))?;
+                .map_err(|v| format!("at {}: {v}", engine.now())),
+            _ => Ok(()),
         }
-        if count > 30_000_000 {
-            return Err("did not finish within 30 million events".into());
-        }
-    }
+    })?;
     events.extend(engine.drain_events());
     engine.check_invariants()?;
     Ok((engine, events))

@@ -4,23 +4,19 @@
 //! head and tail sampling, the bounded store, `traceparent`, the critical path, and that tracing
 //! only observes: the run is the same with it on or off.
 
-use lokal::engine::builtin::{builtin_ids, load_builtin};
+use lokal::engine::builtin::builtin_ids;
 use lokal::engine::events::Status;
-use lokal::engine::ids::{RequestId, StationId};
+use lokal::engine::ids::RequestId;
 use lokal::engine::rng::SimRng;
 use lokal::engine::trace_export::{EXPORT_EPOCH_US, TraceFormat, export_traces};
 use lokal::engine::traces::{SpanKind, Trace, head_sampled, trace_id_for};
-use lokal::engine::{Command, Engine, Scenario, SimDuration, SimTime, parse_scenario};
+use lokal::engine::{Command, Engine, Scenario, SimDuration, parse_scenario};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-fn builtin(id: &str) -> Scenario {
-    match load_builtin(id) {
-        Some(Ok(scenario)) => scenario,
-        other => panic!("built-in {id}: {other:?}"),
-    }
-}
+mod common;
+use common::{builtin, drive, random_fault};
 
 fn is_hex_id(text: &str, digits: usize) -> bool {
     text.len() == digits
@@ -204,45 +200,10 @@ fn check_exports(engine: &Engine) -> Result<usize, String> {
 
 fn random_faults(scenario: &Scenario, seed: u64, horizon_us: u64) -> Vec<(u64, Command)> {
     let mut rng = SimRng::derive(seed, "test/trace-faults");
-    let mut commands = Vec::new();
-    for _ in 0..(1 + rng.below(6)) {
-        let at = rng.below(horizon_us);
-        let service = scenario.services[rng.below(scenario.services.len() as u64) as usize].id;
-        let instance = rng.below(scenario.service(service).instances.len() as u64) as u32;
-        let duration = Some(SimDuration(1 + rng.below(6_000_000)));
-        commands.push((
-            at,
-            match rng.below(4) {
-                0 => Command::Crash {
-                    service,
-                    instance,
-                    duration,
-                },
-                1 => Command::Slow {
-                    service,
-                    instance: None,
-                    factor: 1.0 + rng.next_f64() * 40.0,
-                    duration,
-                },
-                2 => Command::Errors {
-                    service,
-                    instance: None,
-                    probability: rng.next_f64(),
-                    duration,
-                },
-                _ => {
-                    let n = scenario.stations.len() as u64;
-                    let a = rng.below(n) as u32;
-                    let b = (a + 1 + rng.below(n - 1) as u32) % n as u32;
-                    Command::Partition {
-                        a: StationId(a),
-                        b: StationId(b),
-                        duration,
-                    }
-                }
-            },
-        ));
-    }
+    let count = 1 + rng.below(6);
+    let mut commands: Vec<(u64, Command)> = (0..count)
+        .map(|_| random_fault(scenario, &mut rng, horizon_us, 6_000_000, false))
+        .collect();
     commands.sort_by_key(|(at, _)| *at);
     commands
 }
@@ -251,11 +212,7 @@ fn run_with_faults(mut scenario: Scenario, seed: u64, seconds: u64) -> Engine {
     scenario.duration = SimDuration::from_secs(seconds);
     let commands = random_faults(&scenario, seed, seconds * 1_000_000);
     let mut engine = Engine::new(Arc::new(scenario), seed);
-    for (at, command) in commands {
-        engine.advance_until(SimTime(at), u64::MAX).expect("finite");
-        engine.apply(command).expect("valid command");
-    }
-    engine.run_until_idle(u64::MAX).expect("finite");
+    drive(&mut engine, &commands, u64::MAX, |_, _| Ok(())).expect("finite, valid commands");
     engine
 }
 
