@@ -289,17 +289,7 @@ impl Engine {
                 };
                 let target = spec.steps[step].action;
                 let timeout = spec.steps[step].timeout;
-                let now = self.now().0;
-                let record = &mut self.saga_mut(run).records[step];
-                record.action_attempts += 1;
-                record.action_started_us = Some(now);
-                self.emit(EventKind::SagaStep {
-                    run: id,
-                    step: step as u16,
-                    compensation: false,
-                    attempt,
-                    status: None,
-                });
+                self.note_saga_step(run, id, step, false, attempt, None);
                 self.saga_span_event(
                     run,
                     SpanEventKind::SagaStep {
@@ -349,18 +339,8 @@ impl Engine {
                 let Some(target) = spec.steps[j].compensation else {
                     return;
                 };
-                let now = self.now().0;
-                let record = &mut self.saga_mut(run).records[j];
-                record.compensation_attempts += 1;
-                record.compensation_started_us = Some(now);
                 self.sagas.counters[spec.id.index()].compensations_run += 1;
-                self.emit(EventKind::SagaStep {
-                    run: id,
-                    step: j as u16,
-                    compensation: true,
-                    attempt,
-                    status: None,
-                });
+                self.note_saga_step(run, id, j, true, attempt, None);
                 self.saga_span_event(
                     run,
                     SpanEventKind::Compensation {
@@ -431,19 +411,9 @@ impl Engine {
         let spec = &scenario.sagas[state.saga.index()];
         let (phase, step, id, saga, attempt) =
             (state.phase, state.step, state.id, state.saga, state.attempt);
-        let now = self.now();
         match phase {
             SagaPhase::Running => {
-                let record = &mut self.saga_mut(run).records[step];
-                record.action_ended_us = Some(now.0);
-                record.action_status = Some(status);
-                self.emit(EventKind::SagaStep {
-                    run: id,
-                    step: step as u16,
-                    compensation: false,
-                    attempt,
-                    status: Some(status),
-                });
+                self.note_saga_step(run, id, step, false, attempt, Some(status));
                 if status.is_ok() {
                     self.saga_mut(run).completed[step] = true;
                     if step == spec.pivot {
@@ -470,16 +440,7 @@ impl Engine {
             }
             SagaPhase::Compensating => {
                 let j = step - 1;
-                let record = &mut self.saga_mut(run).records[j];
-                record.compensation_ended_us = Some(now.0);
-                record.compensation_status = Some(status);
-                self.emit(EventKind::SagaStep {
-                    run: id,
-                    step: j as u16,
-                    compensation: true,
-                    attempt,
-                    status: Some(status),
-                });
+                self.note_saga_step(run, id, j, true, attempt, Some(status));
                 if status.is_ok() {
                     let state = self.saga_mut(run);
                     state.compensated[j] = true;
@@ -493,6 +454,53 @@ impl Engine {
             }
             SagaPhase::Completed | SagaPhase::Compensated => {}
         }
+    }
+
+    /// Records that step `step`'s action (or, with `compensation`, its compensation) started
+    /// (`status` None) or ended with `status`, in the run's record and as a `SagaStep` event.
+    fn note_saga_step(
+        &mut self,
+        run: SagaRef,
+        id: u64,
+        step: usize,
+        compensation: bool,
+        attempt: u32,
+        status: Option<Status>,
+    ) {
+        let now = self.now().0;
+        let record = &mut self.saga_mut(run).records[step];
+        let (attempts, started, ended, outcome) = if compensation {
+            (
+                &mut record.compensation_attempts,
+                &mut record.compensation_started_us,
+                &mut record.compensation_ended_us,
+                &mut record.compensation_status,
+            )
+        } else {
+            (
+                &mut record.action_attempts,
+                &mut record.action_started_us,
+                &mut record.action_ended_us,
+                &mut record.action_status,
+            )
+        };
+        match status {
+            None => {
+                *attempts += 1;
+                *started = Some(now);
+            }
+            Some(status) => {
+                *ended = Some(now);
+                *outcome = Some(status);
+            }
+        }
+        self.emit(EventKind::SagaStep {
+            run: id,
+            step: step as u16,
+            compensation,
+            attempt,
+            status,
+        });
     }
 
     fn retry_saga(&mut self, run: SagaRef, saga: SagaId, wait: super::time::SimDuration) {
