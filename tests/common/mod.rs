@@ -107,3 +107,54 @@ pub fn drive(
         }
     }
 }
+
+/// A random, valid live knob.
+pub fn random_knob(rng: &mut SimRng) -> lokal::engine::resilience::PolicyChange {
+    use lokal::engine::resilience::{BreakerState, Fallback, PolicyChange};
+    match rng.below(12) {
+        0 => PolicyChange::TimeoutUs(Some(1_000 + rng.below(2_000_000))),
+        1 => PolicyChange::TimeoutUs(None),
+        2 => PolicyChange::RetryMaxAttempts(1 + rng.below(5) as u32),
+        3 => PolicyChange::RetryBudgetPercent(Some(rng.next_f64() * 100.0)),
+        4 => PolicyChange::BreakerFailureRate(rng.next_f64() * 100.0),
+        5 => PolicyChange::BreakerMinimumCalls(1 + rng.below(50) as u32),
+        6 => PolicyChange::BreakerWaitInOpenUs(1 + rng.below(5_000_000)),
+        7 => PolicyChange::BreakerState(
+            [
+                BreakerState::Closed,
+                BreakerState::ForcedOpen,
+                BreakerState::Disabled,
+            ][rng.below(3) as usize],
+        ),
+        8 => PolicyChange::BulkheadMaxConcurrent(Some(1 + rng.below(20) as u32)),
+        9 => PolicyChange::BulkheadMaxConcurrent(None),
+        10 => PolicyChange::RateLimitPerPeriod(Some(1 + rng.below(100) as u32)),
+        _ => PolicyChange::Fallback(
+            [None, Some(Fallback::Static), Some(Fallback::Cached)][rng.below(3) as usize],
+        ),
+    }
+}
+
+/// A random schedule of commands for `seed`, drawn from the test's own stream: faults, heals
+/// and live knobs, sorted by time.
+pub fn random_commands(scenario: &Scenario, seed: u64, horizon_us: u64) -> Vec<(u64, Command)> {
+    let mut rng = SimRng::derive(seed, "test/fault-schedule");
+    let count = 1 + rng.below(8);
+    let mut commands = Vec::new();
+    for _ in 0..count {
+        if !scenario.edges.is_empty() && rng.below(3) == 0 {
+            let edge = lokal::engine::ids::EdgeId(rng.below(scenario.edges.len() as u64) as u32);
+            let at = rng.below(horizon_us);
+            let change = random_knob(&mut rng);
+            commands.push((at, Command::SetPolicy { edge, change }));
+        } else if rng.below(8) == 0 {
+            commands.push((rng.below(horizon_us), Command::Heal));
+        } else {
+            commands.push(random_fault(
+                scenario, &mut rng, horizon_us, 8_000_000, true,
+            ));
+        }
+    }
+    commands.sort_by_key(|(at, _)| *at);
+    commands
+}
