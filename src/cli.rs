@@ -2,6 +2,7 @@
 //! or benchmark the engine. Every bad input ends in a clear message and exit code 2, never a panic.
 
 use crate::engine::builtin::{builtin_ids, builtin_source};
+use crate::engine::command::read_command_log;
 use crate::engine::events::format_hash;
 use crate::engine::report::{LatencyMs, RunReport, format_ms as ms};
 use crate::engine::time::{format_micros, parse_duration};
@@ -9,11 +10,14 @@ use crate::engine::trace_export::{TraceFormat, export_traces};
 use crate::engine::{
     Engine, EngineError, RecordedCommand, Scenario, SimDuration, SimTime, parse_scenario,
 };
+use clap::error::ErrorKind;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Exit code for bad input of any kind.
+/// Exit code for bad input of any kind (clap uses the same for usage errors).
 pub const EXIT_BAD_INPUT: i32 = 2;
 
 /// Events processed between checks of the event bound and flushes of `--events`.
@@ -21,33 +25,6 @@ const CHUNK_EVENTS: u64 = 250_000;
 
 /// Default bound on events for one run: enough for hours of a busy scenario, finite.
 const DEFAULT_MAX_EVENTS: u64 = 5_000_000_000;
-
-const USAGE: &str = "\
-lokal-cli — run Lokal scenarios without a browser
-
-USAGE:
-  lokal-cli run FILE [--seed N] [--duration D] [--json] [--events OUT.jsonl]
-                     [--commands LOG.json] [--max-events N]
-  lokal-cli traces FILE [--seed N] [--duration D] --format jaeger|otlp --out PATH
-                        [--commands LOG.json]
-  lokal-cli validate FILE
-  lokal-cli bench [--json] [--requests N] [--no-traces]
-  lokal-cli list
-
-FILE is a scenario TOML file, or builtin:ID for a built-in scenario (see `list`).
-Durations take a unit: 250ms, 2s, 5m.
-
-  run       simulate to the end and print the report (--json: one JSON object)
-            --events writes every engine event as one JSON object per line
-            --commands replays a command log (a JSON array of {\"at_us\", \"command\"})
-  traces    simulate to the end and write every retained trace: as Jaeger JSON (opens
-            in Jaeger UI) or as OTLP/JSON (what an OpenTelemetry collector receives)
-  validate  exit 0 if the scenario is valid, else print every problem and exit 2
-  bench     simulate the reference model (M/M/10, λ = 9/s, 2 ms network) and report
-            simulated requests per wall-clock second and peak memory
-            (--no-traces: with head sampling off, to measure what tracing costs)
-  list      the built-in scenarios
-";
 
 /// What went wrong, already worded for the user.
 #[derive(Debug)]
@@ -59,29 +36,152 @@ impl<T: std::fmt::Display> From<T> for CliError {
     }
 }
 
-struct RunOptions {
+/// Run Lokal scenarios without a browser.
+///
+/// FILE is a scenario TOML file, or builtin:ID for a built-in scenario (see `list`).
+/// Durations take a unit: 250ms, 2s, 5m. Bad input of any kind exits with code 2.
+#[derive(Parser, Debug)]
+#[command(name = "lokal-cli", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: CliCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum CliCommand {
+    /// Simulate to the end and print the report
+    Run(RunArgs),
+    /// Simulate to the end and write every retained trace, as Jaeger JSON (opens in Jaeger UI)
+    /// or OTLP/JSON (what an OpenTelemetry collector receives)
+    Traces(TraceArgs),
+    /// Exit 0 if the scenario is valid, else print every problem (with its line and column) and
+    /// exit 2
+    Validate {
+        /// Scenario TOML file, or builtin:ID
+        file: String,
+    },
+    /// Simulate the reference model (M/M/10, λ = 9/s, 2 ms network) and report simulated
+    /// requests per wall-clock second and peak memory
+    Bench(BenchArgs),
+    /// List the built-in scenarios
+    List,
+}
+
+/// What every simulating command takes.
+#[derive(Args, Debug)]
+struct ScenarioArgs {
+    /// Scenario TOML file, or builtin:ID
     file: String,
+    /// The run's seed (default: the scenario's)
+    #[arg(long, value_parser = parse_count)]
     seed: Option<u64>,
+    /// How long new requests arrive, like 90s (default: the scenario's)
+    #[arg(long, value_parser = parse_run_duration)]
     duration: Option<SimDuration>,
-    json: bool,
-    events: Option<String>,
-    commands: Option<String>,
+    /// Replay a command log: a JSON array of {"at_us", "command"}, as the browser downloads it
+    #[arg(long, value_name = "LOG.json")]
+    commands: Option<PathBuf>,
+    /// Stop with an error after this many events
+    #[arg(long, value_name = "N", value_parser = parse_count, default_value_t = DEFAULT_MAX_EVENTS)]
     max_events: u64,
 }
 
-struct BenchOptions {
+#[derive(Args, Debug)]
+struct RunArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// Print the report as one JSON object
+    #[arg(long)]
     json: bool,
-    requests: u64,
-    traces: bool,
+    /// Write every engine event as one JSON object per line
+    #[arg(long, value_name = "OUT.jsonl")]
+    events: Option<PathBuf>,
 }
 
-/// Runs the CLI with `args` (without the program name), writing to `out`. Returns the exit code.
-pub fn main_with_args(
-    args: &[String],
+#[derive(Args, Debug)]
+struct TraceArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// The file format
+    #[arg(long, value_enum)]
+    format: TraceFormatArg,
+    /// Where to write the traces
+    #[arg(long, value_name = "PATH")]
+    out: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TraceFormatArg {
+    Jaeger,
+    Otlp,
+}
+
+#[derive(Args, Debug)]
+struct BenchArgs {
+    /// Print the figures as one JSON object
+    #[arg(long)]
+    json: bool,
+    /// How many requests to simulate (1000 to 1000000000)
+    #[arg(long, value_name = "N", value_parser = parse_bench_requests, default_value_t = 2_000_000)]
+    requests: u64,
+    /// Switch head sampling off, to measure what tracing costs
+    #[arg(long)]
+    no_traces: bool,
+}
+
+/// A whole number; `_` may group digits (`10_000_000`).
+fn parse_count(text: &str) -> Result<u64, String> {
+    text.replace('_', "")
+        .parse()
+        .map_err(|_| format!("takes a whole number from 0, got \"{text}\""))
+}
+
+fn parse_bench_requests(text: &str) -> Result<u64, String> {
+    let requests = parse_count(text)?;
+    if (1_000..=1_000_000_000).contains(&requests) {
+        Ok(requests)
+    } else {
+        Err("must be from 1000 to 1000000000".into())
+    }
+}
+
+fn parse_run_duration(text: &str) -> Result<SimDuration, String> {
+    let duration = parse_duration(text).map_err(|e| e.to_string())?;
+    if duration.0 == 0 {
+        return Err("must be above zero".into());
+    }
+    Ok(duration)
+}
+
+/// Runs the CLI with `args` (without the program name), writing to `out` and `err`. Returns the
+/// exit code: 0, or 2 for bad input of any kind (usage, files, scenarios, command logs).
+pub fn main_with_args<I, T>(
+    args: I,
     out: &mut dyn std::io::Write,
     err: &mut dyn std::io::Write,
-) -> i32 {
-    match dispatch(args, out) {
+) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let program = std::iter::once(std::ffi::OsString::from("lokal-cli"));
+    let cli = match Cli::try_parse_from(program.chain(args.into_iter().map(Into::into))) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let text = error.render().to_string();
+            return match error.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    let _ = out.write_all(text.as_bytes());
+                    0
+                }
+                _ => {
+                    let _ = err.write_all(text.as_bytes());
+                    EXIT_BAD_INPUT
+                }
+            };
+        }
+    };
+    match dispatch(cli.command, out) {
         Ok(code) => code,
         Err(CliError(message)) => {
             let _ = writeln!(err, "lokal-cli: {message}");
@@ -90,28 +190,27 @@ pub fn main_with_args(
     }
 }
 
-fn dispatch(args: &[String], out: &mut dyn std::io::Write) -> Result<i32, CliError> {
-    let Some(command) = args.first() else {
-        return Err(CliError(format!("no command given\n\n{USAGE}")));
-    };
-    let rest = &args[1..];
-    match command.as_str() {
-        "run" => {
-            let options = parse_run_options(rest)?;
-            let text = run(&options)?;
+fn dispatch(command: CliCommand, out: &mut dyn std::io::Write) -> Result<i32, CliError> {
+    match command {
+        CliCommand::Run(args) => {
+            let text = run(&args)?;
             out.write_all(text.as_bytes())?;
             Ok(0)
         }
-        "traces" => {
-            let (options, format, out_path) = parse_trace_options(rest)?;
-            let engine = simulate(&options)?;
+        CliCommand::Traces(args) => {
+            let engine = simulate(&args.scenario, None)?;
             let traces = engine.retained_traces();
+            let format = match args.format {
+                TraceFormatArg::Jaeger => TraceFormat::Jaeger,
+                TraceFormatArg::Otlp => TraceFormat::Otlp,
+            };
             let text = export_traces(
                 engine.scenario(),
                 traces.iter().map(|trace| trace.as_ref()),
                 format,
-            );
-            std::fs::write(&out_path, text.as_bytes())
+            )?;
+            let out_path = args.out.display().to_string();
+            std::fs::write(&args.out, text.as_bytes())
                 .map_err(|e| CliError(format!("{out_path}: {e}")))?;
             let spans: usize = traces.iter().map(|trace| trace.spans.len()).sum();
             writeln!(
@@ -122,11 +221,8 @@ fn dispatch(args: &[String], out: &mut dyn std::io::Write) -> Result<i32, CliErr
             )?;
             Ok(0)
         }
-        "validate" => {
-            let [file] = rest else {
-                return Err(CliError("validate takes exactly one FILE".into()));
-            };
-            let source = read_source(file)?;
+        CliCommand::Validate { file } => {
+            let source = read_source(&file)?;
             match parse_scenario(&source) {
                 Ok(scenario) => {
                     writeln!(
@@ -147,13 +243,12 @@ fn dispatch(args: &[String], out: &mut dyn std::io::Write) -> Result<i32, CliErr
                 }
             }
         }
-        "bench" => {
-            let options = parse_bench_options(rest)?;
-            let text = bench(&options)?;
+        CliCommand::Bench(args) => {
+            let text = bench(&args)?;
             out.write_all(text.as_bytes())?;
             Ok(0)
         }
-        "list" => {
+        CliCommand::List => {
             for id in builtin_ids() {
                 let title = builtin_source(id)
                     .and_then(|source| parse_scenario(source).ok())
@@ -163,131 +258,7 @@ fn dispatch(args: &[String], out: &mut dyn std::io::Write) -> Result<i32, CliErr
             }
             Ok(0)
         }
-        "help" | "--help" | "-h" => {
-            out.write_all(USAGE.as_bytes())?;
-            Ok(0)
-        }
-        other => Err(CliError(format!("unknown command \"{other}\"\n\n{USAGE}"))),
     }
-}
-
-fn flag_value<'a>(args: &'a [String], index: &mut usize, flag: &str) -> Result<&'a str, CliError> {
-    *index += 1;
-    args.get(*index)
-        .map(String::as_str)
-        .ok_or_else(|| CliError(format!("{flag} needs a value")))
-}
-
-fn parse_u64(text: &str, flag: &str) -> Result<u64, CliError> {
-    text.replace('_', "")
-        .parse()
-        .map_err(|_| CliError(format!("{flag} takes a whole number, got \"{text}\"")))
-}
-
-fn parse_run_options(args: &[String]) -> Result<RunOptions, CliError> {
-    let mut options = RunOptions {
-        file: String::new(),
-        seed: None,
-        duration: None,
-        json: false,
-        events: None,
-        commands: None,
-        max_events: DEFAULT_MAX_EVENTS,
-    };
-    let mut index = 0;
-    while index < args.len() {
-        let arg = args[index].as_str();
-        match arg {
-            "--seed" => options.seed = Some(parse_u64(flag_value(args, &mut index, arg)?, arg)?),
-            "--duration" => {
-                let value = flag_value(args, &mut index, arg)?;
-                let duration =
-                    parse_duration(value).map_err(|e| CliError(format!("--duration: {e}")))?;
-                if duration.0 == 0 {
-                    return Err(CliError("--duration must be above zero".into()));
-                }
-                options.duration = Some(duration);
-            }
-            "--json" => options.json = true,
-            "--events" => options.events = Some(flag_value(args, &mut index, arg)?.to_string()),
-            "--commands" => options.commands = Some(flag_value(args, &mut index, arg)?.to_string()),
-            "--max-events" => {
-                options.max_events = parse_u64(flag_value(args, &mut index, arg)?, arg)?
-            }
-            flag if flag.starts_with('-') => {
-                return Err(CliError(format!("unknown flag \"{flag}\" for run")));
-            }
-            file if options.file.is_empty() => options.file = file.to_string(),
-            extra => return Err(CliError(format!("unexpected argument \"{extra}\""))),
-        }
-        index += 1;
-    }
-    if options.file.is_empty() {
-        return Err(CliError("run needs a scenario FILE (or builtin:ID)".into()));
-    }
-    Ok(options)
-}
-
-/// `traces` takes `run`'s options plus `--format` and `--out`.
-fn parse_trace_options(args: &[String]) -> Result<(RunOptions, TraceFormat, String), CliError> {
-    let mut format = None;
-    let mut out = None;
-    let mut rest = Vec::new();
-    let mut index = 0;
-    while index < args.len() {
-        let arg = args[index].as_str();
-        match arg {
-            "--format" => {
-                let value = flag_value(args, &mut index, arg)?;
-                format = Some(TraceFormat::parse(value).ok_or_else(|| {
-                    CliError(format!("--format takes jaeger or otlp, got \"{value}\""))
-                })?);
-            }
-            "--out" => out = Some(flag_value(args, &mut index, arg)?.to_string()),
-            "--json" | "--events" => {
-                return Err(CliError(format!("{arg} is a flag of run, not of traces")));
-            }
-            _ => rest.push(args[index].clone()),
-        }
-        index += 1;
-    }
-    let options = parse_run_options(&rest).map_err(|e| {
-        CliError(
-            e.0.replace(" for run", " for traces")
-                .replace("run needs", "traces needs"),
-        )
-    })?;
-    let format =
-        format.ok_or_else(|| CliError("traces needs --format jaeger or --format otlp".into()))?;
-    let out = out.ok_or_else(|| CliError("traces needs --out PATH".into()))?;
-    Ok((options, format, out))
-}
-
-fn parse_bench_options(args: &[String]) -> Result<BenchOptions, CliError> {
-    let mut options = BenchOptions {
-        json: false,
-        requests: 2_000_000,
-        traces: true,
-    };
-    let mut index = 0;
-    while index < args.len() {
-        let arg = args[index].as_str();
-        match arg {
-            "--json" => options.json = true,
-            "--no-traces" => options.traces = false,
-            "--requests" => {
-                options.requests = parse_u64(flag_value(args, &mut index, arg)?, arg)?;
-                if !(1_000..=1_000_000_000).contains(&options.requests) {
-                    return Err(CliError(
-                        "--requests must be from 1000 to 1000000000".into(),
-                    ));
-                }
-            }
-            other => return Err(CliError(format!("unknown argument \"{other}\" for bench"))),
-        }
-        index += 1;
-    }
-    Ok(options)
 }
 
 /// The scenario text of `file`: a path, or `builtin:ID`.
@@ -320,10 +291,11 @@ pub fn load_scenario(file: &str) -> Result<Scenario, CliError> {
     })
 }
 
-fn load_commands(path: &str) -> Result<Vec<RecordedCommand>, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CliError(format!("{path}: {e}")))?;
-    let mut commands: Vec<RecordedCommand> = serde_json::from_str(&text)
-        .map_err(|e| CliError(format!("{path}: not a command log: {e}")))?;
+fn load_commands(path: &Path) -> Result<Vec<RecordedCommand>, CliError> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| CliError(format!("{shown}: {e}")))?;
+    let mut commands = read_command_log(&text)
+        .map_err(|e| CliError(format!("{shown}: not a command log: {e}")))?;
     commands.sort_by_key(|command| command.at_us);
     Ok(commands)
 }
@@ -371,10 +343,10 @@ fn drive(
     }
 }
 
-fn run(options: &RunOptions) -> Result<String, CliError> {
-    let engine = simulate(options)?;
+fn run(args: &RunArgs) -> Result<String, CliError> {
+    let engine = simulate(&args.scenario, args.events.as_deref())?;
     let report = engine.report();
-    Ok(if options.json {
+    Ok(if args.json {
         let mut text = serde_json::to_string(&report)?;
         text.push('\n');
         text
@@ -383,8 +355,9 @@ fn run(options: &RunOptions) -> Result<String, CliError> {
     })
 }
 
-/// Runs the scenario of `options` to the end, replaying its command log.
-fn simulate(options: &RunOptions) -> Result<Engine, CliError> {
+/// Runs the scenario of `options` to the end, replaying its command log and writing its
+/// events to `events` if asked.
+fn simulate(options: &ScenarioArgs, events: Option<&Path>) -> Result<Engine, CliError> {
     let mut scenario = load_scenario(&options.file)?;
     if let Some(duration) = options.duration {
         scenario.duration = duration;
@@ -395,10 +368,11 @@ fn simulate(options: &RunOptions) -> Result<Engine, CliError> {
         None => Vec::new(),
     };
     let mut engine = Engine::new(Arc::new(scenario), seed);
-    let mut events_out = match &options.events {
+    let mut events_out = match events {
         Some(path) => {
             engine.set_recording(true);
-            let file = std::fs::File::create(path).map_err(|e| CliError(format!("{path}: {e}")))?;
+            let file = std::fs::File::create(path)
+                .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
             Some(std::io::BufWriter::new(file))
         }
         None => None,
@@ -640,13 +614,13 @@ fn memory_mb() -> Option<(f64, f64)> {
 /// The reference model of `bench`.
 pub const BENCH_REFERENCE: &str = include_str!("../benches/reference.toml");
 
-fn bench(options: &BenchOptions) -> Result<String, CliError> {
+fn bench(options: &BenchArgs) -> Result<String, CliError> {
     let mut scenario = parse_scenario(BENCH_REFERENCE)
         .map_err(|problems| CliError(format!("the reference model is invalid: {problems:?}")))?;
     let rate = 9.0;
     let seconds = (options.requests as f64 / rate).ceil() as u64;
     scenario.duration = SimDuration::from_secs(seconds);
-    if !options.traces {
+    if options.no_traces {
         scenario.tracing.head_sampling = 0.0;
     }
     let head_sampling = scenario.tracing.head_sampling;

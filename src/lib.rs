@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod charts;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod components;
 pub mod engine;

@@ -218,7 +218,7 @@ fn bad_input_is_a_clear_error_with_exit_code_2() {
     );
     assert_clean_failure(
         &cli(&["run", "builtin:mm1", "--seed", "banana"]),
-        "--seed takes a whole number",
+        "invalid value 'banana' for '--seed <SEED>': takes a whole number",
     );
     assert_clean_failure(
         &cli(&["run", "builtin:mm1", "--duration", "5"]),
@@ -226,14 +226,17 @@ fn bad_input_is_a_clear_error_with_exit_code_2() {
     );
     assert_clean_failure(
         &cli(&["run", "builtin:mm1", "--frobnicate"]),
-        "unknown flag \"--frobnicate\"",
+        "unexpected argument '--frobnicate'",
     );
-    assert_clean_failure(&cli(&["run"]), "run needs a scenario FILE");
-    assert_clean_failure(&cli(&["explode"]), "unknown command \"explode\"");
-    assert_clean_failure(&cli(&[]), "no command given");
+    assert_clean_failure(
+        &cli(&["run"]),
+        "the following required arguments were not provided",
+    );
+    assert_clean_failure(&cli(&["explode"]), "unrecognized subcommand 'explode'");
+    assert_clean_failure(&cli(&[]), "Usage: lokal-cli <COMMAND>");
     assert_clean_failure(
         &cli(&["bench", "--requests", "5"]),
-        "--requests must be from 1000",
+        "must be from 1000 to 1000000000",
     );
     assert_clean_failure(
         &cli(&["run", "builtin:flipkart", "--max-events", "1000"]),
@@ -285,4 +288,81 @@ fn the_reference_hash_is_what_the_cli_prints() {
     let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("json");
     let expected = reference_trace_hash().map(lokal::engine::events::format_hash);
     assert_eq!(report["trace_hash"].as_str(), expected.as_deref());
+}
+
+#[test]
+fn every_subcommand_has_help_and_the_runner_a_version() {
+    for command in ["run", "traces", "validate", "bench", "list"] {
+        let output = cli(&[command, "--help"]);
+        assert!(output.status.success(), "{command}: {}", stderr(&output));
+        assert!(stdout(&output).contains("Usage: lokal-cli"), "{command}");
+    }
+    let help = stdout(&cli(&["run", "--help"]));
+    for flag in [
+        "--seed",
+        "--duration",
+        "--json",
+        "--events",
+        "--commands",
+        "--max-events",
+    ] {
+        assert!(help.contains(flag), "run --help lacks {flag}:\n{help}");
+    }
+    let version = cli(&["--version"]);
+    assert!(version.status.success());
+    assert_eq!(
+        stdout(&version).trim(),
+        format!("lokal-cli {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn flags_take_their_value_either_way_and_once() {
+    let hash = |args: &[&str]| -> String {
+        let output = cli(args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("json");
+        report["trace_hash"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        hash(&[
+            "run",
+            "builtin:mm1",
+            "--duration",
+            "5s",
+            "--json",
+            "--seed=7"
+        ]),
+        hash(&[
+            "run",
+            "builtin:mm1",
+            "--duration=5s",
+            "--json",
+            "--seed",
+            "7"
+        ])
+    );
+    assert_clean_failure(
+        &cli(&["run", "builtin:mm1", "--seed", "1", "--seed", "2"]),
+        "cannot be used multiple times",
+    );
+    assert_clean_failure(
+        &cli(&["run", "builtin:mm1", "--json", "--json"]),
+        "cannot be used multiple times",
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_argument_that_is_not_utf8_is_a_usage_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let output = Command::new(env!("CARGO_BIN_EXE_lokal-cli"))
+        .arg("validate")
+        .arg(std::ffi::OsStr::from_bytes(b"scen\xffario.toml"))
+        .output()
+        .expect("lokal-cli runs");
+    assert_clean_failure(&output, "invalid UTF-8");
 }

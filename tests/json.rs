@@ -1,7 +1,9 @@
-//! The browser writes the command log with its own small JSON writer; the CLI reads it with
-//! serde. Every command kind and every knob must survive the trip unchanged.
+//! JSON in and out: the browser writes the command log and the CLI reads it back, both with
+//! serde_json; reading is strict (RFC 8259, no key twice, no unknown key) and writing refuses a
+//! number JSON cannot hold instead of writing `null` for it.
 
-use lokal::engine::command::{CommandSpec, RecordedCommand, command_log_json};
+use lokal::app::settings::StoredSession;
+use lokal::engine::command::{CommandSpec, RecordedCommand, command_log_json, read_command_log};
 use lokal::engine::resilience::{BreakerState, Fallback, PolicyChange};
 
 fn every_command() -> Vec<RecordedCommand> {
@@ -67,7 +69,7 @@ fn every_command() -> Vec<RecordedCommand> {
             b: "Bandra\\West".into(),
             duration_us: Some(10),
         },
-        CommandSpec::Heal,
+        CommandSpec::Heal {},
     ];
     commands.extend(knobs.into_iter().map(|change| CommandSpec::SetPolicy {
         from: "api".into(),
@@ -87,24 +89,99 @@ fn every_command() -> Vec<RecordedCommand> {
 #[test]
 fn the_command_log_the_browser_writes_is_what_the_cli_reads() {
     let log = every_command();
-    let text = command_log_json(&log);
-    let read: Vec<RecordedCommand> = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("serde refused the log: {e}\n{text}"));
+    let text = command_log_json(&log).expect("writes");
+    let read = read_command_log(&text).unwrap_or_else(|e| panic!("refused: {e}\n{text}"));
     assert_eq!(read, log);
-    // And the empty log.
-    let empty: Vec<RecordedCommand> =
-        serde_json::from_str(&command_log_json(&[])).expect("empty log");
+    assert_eq!(text.lines().count(), log.len() + 2, "one command per line");
+    let empty = read_command_log(&command_log_json(&[]).expect("writes")).expect("empty log");
     assert!(empty.is_empty());
 }
 
 #[test]
-fn a_session_saved_by_serde_is_still_read() {
-    use lokal::app::settings::StoredSession;
+fn a_command_log_is_read_strictly() {
+    let good = r#"[{"at_us": 5, "command": {"kind": "crash", "service": "api", "instance": 0}}]"#;
+    assert_eq!(read_command_log(good).map(|log| log.len()), Ok(1));
+    for (bad, why) in [
+        (
+            r#"[{"at_us": 05, "command": {"kind": "heal"}}]"#,
+            "leading zero",
+        ),
+        (
+            r#"[{"at_us": 5, "command": {"kind": "slow", "service": "a", "factor": 2.}}]"#,
+            "`2.`",
+        ),
+        (
+            r#"[{"at_us": 5, "command": {"kind": "slow", "service": "a", "factor": -.5}}]"#,
+            "`-.5`",
+        ),
+        (
+            r#"[{"at_us": 5, "at_us": 6, "command": {"kind": "heal"}}]"#,
+            "duplicate field",
+        ),
+        (
+            r#"[{"at_us": 5, "command": {"kind": "crash", "service": "a", "service": "b"}}]"#,
+            "duplicate field",
+        ),
+        (
+            r#"[{"at_us": 5, "command": {"kind": "crash", "service": "\u+041"}}]"#,
+            "escape",
+        ),
+        (
+            r#"[{"at_us": 5, "command": {"kind": "slow", "service": "a", "factor": 1e309}}]"#,
+            "out of range",
+        ),
+        (
+            r#"[{"at_us": 5, "command": {"kind": "heal", "extra": 1}}]"#,
+            "unknown field",
+        ),
+        (
+            r#"[{"at_us": 5, "command": {"kind": "explode"}}]"#,
+            "unknown variant",
+        ),
+    ] {
+        let result = read_command_log(bad);
+        assert!(result.is_err(), "{bad} was accepted");
+        let message = result.err().unwrap_or_default();
+        assert!(!message.is_empty(), "{bad}: {why}");
+    }
+    let duplicate = read_command_log(r#"[{"at_us": 5, "at_us": 6, "command": {"kind": "heal"}}]"#);
+    assert!(
+        duplicate
+            .as_ref()
+            .is_err_and(|e| e.contains("duplicate field `at_us`")),
+        "{duplicate:?}"
+    );
+}
+
+#[test]
+fn a_number_json_cannot_hold_is_refused_when_written() {
+    for command in [
+        CommandSpec::Slow {
+            service: "a".into(),
+            instance: None,
+            factor: f64::NAN,
+            duration_us: None,
+        },
+        CommandSpec::SetPolicy {
+            from: "a".into(),
+            to: "b".into(),
+            change: PolicyChange::RetryBudgetPercent(Some(f64::INFINITY)),
+        },
+    ] {
+        let log = [RecordedCommand { at_us: 1, command }];
+        let error = command_log_json(&log).expect_err("refused");
+        assert!(error.contains("not a number JSON can hold"), "{error}");
+    }
+}
+
+#[test]
+fn a_session_saved_by_an_earlier_version_is_still_read() {
     let old = r#"{"builtin":null,"custom":"id = \"x\"\n# ✓ é\n","seed":18446744073709551615,"speed":0.25,"lang":"hi"}"#;
     let session = StoredSession::from_json(old).expect("reads the old format");
     assert_eq!(session.seed, u64::MAX);
     assert_eq!(session.custom.as_deref(), Some("id = \"x\"\n# ✓ é\n"));
-    assert_eq!(StoredSession::from_json(&session.to_json()), Some(session));
+    let again = session.to_json().expect("writes");
+    assert_eq!(StoredSession::from_json(&again), Ok(session));
     for bad in [
         r#"{"seed":1,"speed":1.0,"lang":"fr"}"#,
         r#"{"seed":-1,"speed":1.0,"lang":"en"}"#,
@@ -113,6 +190,6 @@ fn a_session_saved_by_serde_is_still_read() {
         r#"[1,2]"#,
         "not json",
     ] {
-        assert!(StoredSession::from_json(bad).is_none(), "{bad}");
+        assert!(StoredSession::from_json(bad).is_err(), "{bad}");
     }
 }

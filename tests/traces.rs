@@ -188,8 +188,8 @@ fn check_exports(engine: &Engine) -> Result<usize, String> {
         trace.check()?;
     }
     let refs = traces.iter().map(|t| t.as_ref());
-    let jaeger = export_traces(engine.scenario(), refs.clone(), TraceFormat::Jaeger);
-    let otlp = export_traces(engine.scenario(), refs, TraceFormat::Otlp);
+    let jaeger = export_traces(engine.scenario(), refs.clone(), TraceFormat::Jaeger)?;
+    let otlp = export_traces(engine.scenario(), refs, TraceFormat::Otlp)?;
     let a = check_file_spans(&jaeger_spans(&jaeger)?).map_err(|e| format!("jaeger: {e}"))?;
     let b = check_file_spans(&otlp_spans(&otlp)?).map_err(|e| format!("otlp: {e}"))?;
     if a != b {
@@ -566,6 +566,7 @@ fn exports_are_reproducible_and_start_at_the_export_epoch() {
             traces.iter().map(|t| t.as_ref()),
             TraceFormat::Jaeger,
         )
+        .expect("writes")
     };
     let first = run();
     assert_eq!(first, run());

@@ -37,11 +37,21 @@ rate = "10/s"
 endpoint = "gateway.browse"
 "#;
 
-/// Parses `text` and returns its problems as `path: message` lines (empty when valid).
+/// Parses `text` and returns its problems as `path: message` lines (empty when valid). Where
+/// each was written (line and column) is checked in `tests/toml.rs`.
 fn problems(text: &str) -> Vec<String> {
     match parse_scenario(text) {
         Ok(_) => Vec::new(),
-        Err(problems) => problems.iter().map(ToString::to_string).collect(),
+        Err(problems) => problems
+            .iter()
+            .map(|p| {
+                if p.path.is_empty() {
+                    p.message.clone()
+                } else {
+                    format!("{}: {}", p.path, p.message)
+                }
+            })
+            .collect(),
     }
 }
 
@@ -148,10 +158,21 @@ fn wrong_types_name_what_was_expected() {
 
 #[test]
 fn syntax_errors_name_line_and_column() {
-    let found = problems("id = \"x\"\n[[services]\nname = 1\n");
+    let found = parse_scenario("id = \"x\"\n[[services]\nname = 1\n")
+        .err()
+        .unwrap_or_default();
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].starts_with("line 2, column"), "{}", found[0]);
-    assert!(found[0].contains("TOML syntax error"), "{}", found[0]);
+    assert_eq!(found[0].at.map(|at| at.line), Some(2), "{}", found[0]);
+    assert!(
+        found[0].message.starts_with("TOML syntax error"),
+        "{}",
+        found[0]
+    );
+    assert!(
+        found[0].to_string().contains("(line 2, column"),
+        "{}",
+        found[0]
+    );
 }
 
 #[test]

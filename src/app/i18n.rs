@@ -140,6 +140,7 @@ catalogue! {
     ApplyScenario => "Check and run", "जाँचें और चलाएँ";
     Problems => "Problems", "समस्याएँ";
     ProblemsCount => "{0} problem(s) in this scenario; nothing was replaced.", "इस परिदृश्य में {0} समस्या(एँ); कुछ भी बदला नहीं गया।";
+    ProblemAt => "line {0}, column {1}", "पंक्ति {0}, स्तंभ {1}";
     ScenarioLoaded => "Scenario loaded.", "परिदृश्य लोड हुआ।";
     DropHere => "Drop a .toml file to load it", "लोड करने के लिए .toml फ़ाइल यहाँ छोड़ें";
     FileUnreadable => "That file could not be read as text.", "वह फ़ाइल टेक्स्ट के रूप में पढ़ी नहीं जा सकी।";

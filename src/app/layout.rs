@@ -8,7 +8,7 @@
 use crate::engine::Scenario;
 use crate::engine::ids::{LineId, StationId};
 use crate::engine::scenario::LineStyle;
-use crate::engine::sorted::{SortedMap, f64_order_key, sort_small_by_key};
+use std::collections::BTreeMap;
 use std::collections::VecDeque;
 
 /// Map units per grid step of scenario positions.
@@ -66,7 +66,7 @@ fn ranked_label_sides(directions: &[Point]) -> Vec<LabelSide> {
         })
         .collect();
     // Stable: among equals the order of `LabelSide::ALL` decides.
-    sort_small_by_key(&mut ranked, |r| std::cmp::Reverse(f64_order_key(r.1)));
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
     let clear = ranked
         .iter()
         .filter(|(_, clearance)| *clearance >= 0.29)
@@ -343,7 +343,7 @@ impl MapLayout {
 
         let mut neighbours = vec![Vec::new(); scenario.stations.len()];
         // How many lines use each corridor (pair of neighbouring stations), to set them side by side.
-        let mut corridor_lines: SortedMap<(usize, usize), Vec<LineId>> = SortedMap::new();
+        let mut corridor_lines: BTreeMap<(usize, usize), Vec<LineId>> = BTreeMap::new();
         for line in &scenario.lines {
             for pair in line.stations.windows(2) {
                 let (a, b) = (pair[0], pair[1]);
@@ -352,9 +352,7 @@ impl MapLayout {
                     neighbours[b.index()].push(a);
                 }
                 let key = (a.index().min(b.index()), a.index().max(b.index()));
-                corridor_lines
-                    .get_or_insert_with(key, Vec::new)
-                    .push(line.id);
+                corridor_lines.entry(key).or_default().push(line.id);
             }
         }
         let tracks: Vec<TrackPath> = scenario
@@ -529,10 +527,10 @@ impl MapLayout {
         &self,
         flows: &[(StationId, StationId, f64)],
     ) -> Vec<(StationId, StationId, f64)> {
-        let mut per_segment: SortedMap<(StationId, StationId), f64> = SortedMap::new();
+        let mut per_segment: BTreeMap<(StationId, StationId), f64> = BTreeMap::new();
         for &(from, to, rate) in flows {
             for pair in self.station_route(from, to).windows(2) {
-                *per_segment.get_or_insert_with((pair[0], pair[1]), || 0.0) += rate;
+                *per_segment.entry((pair[0], pair[1])).or_insert(0.0) += rate;
             }
         }
         per_segment

@@ -16,9 +16,8 @@ use crate::engine::events::{Direction, EngineEvent, EventKind, Status};
 use crate::engine::ids::{CallId, EdgeId, EndpointId, RequestId, StationId};
 use crate::engine::rng::splitmix64;
 use crate::engine::saga::CallRole;
-use crate::engine::sorted::SortedMap;
 use crate::engine::{Command, CommandError, Engine, EngineError, Scenario, SimTime};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -116,7 +115,7 @@ pub struct FrameOutcome {
 pub struct Player {
     engine: Engine,
     layout: Rc<MapLayout>,
-    routes: SortedMap<(StationId, StationId), Rc<Polyline>>,
+    routes: BTreeMap<(StationId, StationId), Rc<Polyline>>,
     speed: f64,
     playing: bool,
     behind: bool,
@@ -124,7 +123,7 @@ pub struct Player {
     display_ms: f64,
     dots: Vec<Dot>,
     /// Hops per second between each pair of stations, smoothed over about a second.
-    flows: SortedMap<(StationId, StationId), f64>,
+    flows: BTreeMap<(StationId, StationId), f64>,
     /// Smoothed hop departures per display second, for the sampler.
     departures_per_s: f64,
     recent: VecDeque<FollowedRequest>,
@@ -158,13 +157,13 @@ impl Player {
         Player {
             engine,
             layout,
-            routes: SortedMap::new(),
+            routes: BTreeMap::new(),
             speed: speed.clamp(MIN_SPEED, MAX_SPEED),
             playing: false,
             behind: false,
             display_ms: 0.0,
             dots: Vec::new(),
-            flows: SortedMap::new(),
+            flows: BTreeMap::new(),
             departures_per_s: 0.0,
             recent: VecDeque::new(),
         }
@@ -214,7 +213,7 @@ impl Player {
         &self.dots
     }
 
-    pub fn flows(&self) -> &SortedMap<(StationId, StationId), f64> {
+    pub fn flows(&self) -> &BTreeMap<(StationId, StationId), f64> {
         &self.flows
     }
 
@@ -341,7 +340,8 @@ impl Player {
         let layout = Rc::clone(&self.layout);
         Rc::clone(
             self.routes
-                .get_or_insert_with((from, to), || Rc::new(layout.route(from, to))),
+                .entry((from, to))
+                .or_insert_with(|| Rc::new(layout.route(from, to))),
         )
     }
 
@@ -386,7 +386,7 @@ impl Player {
                 attempt,
                 role,
             } => {
-                *self.flows.get_or_insert_with((from, to), || 0.0) += 1.0;
+                *self.flows.entry((from, to)).or_insert(0.0) += 1.0;
                 self.departures_per_s += 1.0;
                 if sampled(request, probability) && self.dots.len() < MAX_DOTS {
                     let real_ms =

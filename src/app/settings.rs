@@ -6,9 +6,9 @@
 use super::i18n::{Lang, Msg};
 use super::state::{AppState, ScenarioSource, clamp_speed};
 use crate::engine::builtin::{builtin_ids, load_builtin};
-use crate::engine::json::{JsonValue, JsonWriter, parse_json};
 use crate::engine::parse_scenario;
 use crate::engine::scenario::problems::not_found_hint;
+use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -127,62 +127,32 @@ pub fn parse_url(query: &str) -> (UrlSettings, Vec<NoticeSpec>) {
 
 /// What the browser keeps between visits, as a JSON object:
 /// `{"builtin": "flipkart" | null, "custom": "<toml>" | null, "seed": 42, "speed": 1.0, "lang": "en"}`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StoredSession {
     /// A built-in scenario id, or absent when `custom` is set.
+    #[serde(default)]
     pub builtin: Option<String>,
     /// The user's own scenario TOML.
+    #[serde(default)]
     pub custom: Option<String>,
     pub seed: u64,
+    #[serde(serialize_with = "crate::engine::json::finite")]
     pub speed: f64,
     pub lang: Lang,
 }
 
 impl StoredSession {
-    pub fn to_json(&self) -> String {
-        let mut json = JsonWriter::new();
-        json.open('{');
-        for (key, value) in [("builtin", &self.builtin), ("custom", &self.custom)] {
-            match value {
-                Some(text) => json.field_text(key, text),
-                None => json.field_literal(key, "null"),
-            }
-        }
-        json.field_literal("seed", self.seed);
-        json.field_literal("speed", self.speed);
-        json.field_text("lang", self.lang.code());
-        json.close('}');
-        json.out
+    /// The session as JSON; an error only if the speed is not a finite number.
+    pub fn to_json(&self) -> Result<String, String> {
+        serde_json::to_string(self).map_err(|e| e.to_string())
     }
 
-    /// Reads what `to_json` (or an earlier version of the app) wrote. Anything else — unknown
-    /// keys, wrong types, a missing seed — is `None`: the caller sets it aside.
-    pub fn from_json(text: &str) -> Option<StoredSession> {
-        let value = parse_json(text).ok()?;
-        let JsonValue::Object(members) = &value else {
-            return None;
-        };
-        let known = ["builtin", "custom", "seed", "speed", "lang"];
-        if members
-            .iter()
-            .any(|(key, _)| !known.contains(&key.as_str()))
-        {
-            return None;
-        }
-        let text = |key: &str| -> Option<Option<String>> {
-            match value.get(key) {
-                None | Some(JsonValue::Null) => Some(None),
-                Some(JsonValue::String(s)) => Some(Some(s.clone())),
-                Some(_) => None,
-            }
-        };
-        Some(StoredSession {
-            builtin: text("builtin")?,
-            custom: text("custom")?,
-            seed: value.get("seed")?.as_u64()?,
-            speed: value.get("speed")?.as_f64()?,
-            lang: Lang::from_code(value.get("lang")?.as_str()?)?,
-        })
+    /// Reads what `to_json` (or an earlier version of the app) wrote. Anything else — not JSON
+    /// by RFC 8259 (`01`, `1.`, `NaN`, a bad escape), a key twice, an unknown key, a wrong type,
+    /// a missing seed — is an error saying what is wrong: the caller sets the text aside.
+    pub fn from_json(text: &str) -> Result<StoredSession, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
     }
 
     pub fn of(state: &AppState) -> StoredSession {
@@ -213,7 +183,7 @@ pub fn read_stored(raw: Option<&str>) -> StoredOutcome {
     match raw {
         None => StoredOutcome::Nothing,
         Some(text) => match StoredSession::from_json(text) {
-            Some(session) if session.speed.is_finite() => StoredOutcome::Session(session),
+            Ok(session) if session.speed.is_finite() => StoredOutcome::Session(session),
             _ => StoredOutcome::Corrupt,
         },
     }
@@ -347,7 +317,7 @@ mod tests {
         let mut state = AppState::initial(Lang::Hi);
         state.seed = 99;
         state.speed = 5.0;
-        let text = StoredSession::of(&state).to_json();
+        let text = StoredSession::of(&state).to_json().expect("a finite speed");
         let stored = read_stored(Some(&text));
         let (restored, notices) = starting_state(stored, &UrlSettings::default(), Lang::En);
         assert!(notices.is_empty());
@@ -359,6 +329,41 @@ mod tests {
         let (url, _) = parse_url("seed=7&lang=en");
         let (restored, _) = starting_state(read_stored(Some(&text)), &url, Lang::Hi);
         assert_eq!((restored.seed, restored.lang), (7, Lang::En));
+    }
+
+    #[test]
+    fn the_session_reader_is_strict_json() {
+        let good = r#"{"builtin":"mm1","custom":null,"seed":7,"speed":2.0,"lang":"hi"}"#;
+        assert!(matches!(read_stored(Some(good)), StoredOutcome::Session(_)));
+        // Each of these was accepted by the hand-written reader this one replaced.
+        for bad in [
+            r#"{"builtin":"mm1","seed":01,"speed":2.0,"lang":"hi"}"#,
+            r#"{"builtin":"mm1","seed":7,"speed":1.,"lang":"hi"}"#,
+            r#"{"builtin":"mm1","seed":7,"speed":-.5,"lang":"hi"}"#,
+            r#"{"builtin":"mm1","seed":7,"seed":8,"speed":2.0,"lang":"hi"}"#,
+            r#"{"builtin":"\u+041","seed":7,"speed":2.0,"lang":"hi"}"#,
+            r#"{"builtin":"mm1","seed":7,"speed":1e309,"lang":"hi"}"#,
+        ] {
+            assert_eq!(read_stored(Some(bad)), StoredOutcome::Corrupt, "{bad}");
+            assert!(StoredSession::from_json(bad).is_err(), "{bad}");
+        }
+        let duplicate = StoredSession::from_json(
+            r#"{"builtin":"mm1","seed":7,"seed":8,"speed":2.0,"lang":"hi"}"#,
+        );
+        assert!(
+            duplicate
+                .as_ref()
+                .is_err_and(|e| e.contains("duplicate field")),
+            "{duplicate:?}"
+        );
+    }
+
+    #[test]
+    fn a_session_with_a_speed_that_is_not_a_number_is_not_written() {
+        let mut session = StoredSession::of(&AppState::initial(Lang::En));
+        session.speed = f64::NAN;
+        let error = session.to_json().expect_err("refused");
+        assert!(error.contains("not a number JSON can hold"), "{error}");
     }
 
     #[test]

@@ -361,7 +361,10 @@ pub fn App() -> Html {
     {
         let session = StoredSession::of(&state);
         use_effect_with(session, |session| {
-            browser::save_session(&session.to_json());
+            // The speed is clamped, so the session always serialises; nothing is saved if not.
+            if let Ok(json) = session.to_json() {
+                browser::save_session(&json);
+            }
         });
     }
 

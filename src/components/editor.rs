@@ -127,7 +127,12 @@ pub fn Editor(props: &EditorProps) -> Html {
                             <h3>{ fill(lang, Msg::ProblemsCount, &[&state.problems.len().to_string()]) }</h3>
                             <ul>
                                 { for state.problems.iter().map(|problem| html! {
-                                    <li><code class="path">{ problem.path.clone() }</code>{ " " }<span>{ problem.message.clone() }</span></li>
+                                    <li>
+                                        if let Some(at) = problem.at {
+                                            <span class="where">{ fill(lang, Msg::ProblemAt, &[&at.line.to_string(), &at.column.to_string()]) }</span>{ " " }
+                                        }
+                                        <code class="path">{ problem.path.clone() }</code>{ " " }<span>{ problem.message.clone() }</span>
+                                    </li>
                                 }) }
                             </ul>
                         }

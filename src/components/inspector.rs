@@ -61,7 +61,7 @@ fn describe_fault(lang: Lang, spec: &CommandSpec) -> String {
             )
         }
         CommandSpec::Partition { a, b, .. } => format!("{a} ⟂ {b}"),
-        CommandSpec::Heal => tr(lang, Msg::Heal).to_string(),
+        CommandSpec::Heal {} => tr(lang, Msg::Heal).to_string(),
         CommandSpec::SetPolicy { from, to, .. } => format!("{from} → {to}"),
     }
 }
@@ -186,21 +186,22 @@ pub fn Inspector(props: &InspectorProps) -> Html {
 
     // The command log: every fault and knob applied at run time, with its virtual time. With the
     // scenario and seed it replays the run exactly (`lokal-cli run --commands`).
-    let command_log = if live.commands.is_empty() {
-        Html::default()
-    } else {
-        let json = crate::engine::command::command_log_json(&live.commands);
-        let href = format!(
-            "data:application/json;charset=utf-8,{}",
-            js_sys::encode_uri_component(&json)
-        );
-        html! {
-            <p class="command-log" data-testid="command-log">
-                { fill(lang, Msg::CommandsRecorded, &[&live.commands.len().to_string()]) }
-                { " " }
-                <a href={href} download={format!("{}-seed-{}-commands.json", state.scenario.id, state.seed)}>{ tr(lang, Msg::DownloadCommands) }</a>
-            </p>
+    // Every recorded command was checked when applied, so its numbers are finite and it writes.
+    let command_log = match crate::engine::command::command_log_json(&live.commands) {
+        Ok(json) if !live.commands.is_empty() => {
+            let href = format!(
+                "data:application/json;charset=utf-8,{}",
+                js_sys::encode_uri_component(&json)
+            );
+            html! {
+                <p class="command-log" data-testid="command-log">
+                    { fill(lang, Msg::CommandsRecorded, &[&live.commands.len().to_string()]) }
+                    { " " }
+                    <a href={href} download={format!("{}-seed-{}-commands.json", state.scenario.id, state.seed)}>{ tr(lang, Msg::DownloadCommands) }</a>
+                </p>
+            }
         }
+        _ => Html::default(),
     };
 
     let request_panel = match (&state.selected_request, &props.trace) {

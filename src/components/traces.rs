@@ -140,9 +140,12 @@ fn keep_word(lang: Lang, reason: KeepReason) -> &'static str {
     )
 }
 
-/// Offers `traces` as a download in `format`.
+/// Offers `traces` as a download in `format`. Span attributes are finite by construction, so
+/// the export always writes; if it ever could not, nothing half-written is offered.
 fn download(scenario: &Scenario, seed: u64, traces: &[&Trace], format: TraceFormat, what: &str) {
-    let text = export_traces(scenario, traces.iter().copied(), format);
+    let Ok(text) = export_traces(scenario, traces.iter().copied(), format) else {
+        return;
+    };
     let name = format!(
         "lokal-{}-seed-{seed}-{what}.{}.json",
         scenario.id,

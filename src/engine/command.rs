@@ -72,6 +72,7 @@ pub enum CommandSpec {
         service: String,
         #[serde(default)]
         instance: Option<u32>,
+        #[serde(serialize_with = "super::json::finite")]
         factor: f64,
         #[serde(default)]
         duration_us: Option<u64>,
@@ -80,6 +81,7 @@ pub enum CommandSpec {
         service: String,
         #[serde(default)]
         instance: Option<u32>,
+        #[serde(serialize_with = "super::json::finite")]
         probability: f64,
         #[serde(default)]
         duration_us: Option<u64>,
@@ -90,7 +92,9 @@ pub enum CommandSpec {
         #[serde(default)]
         duration_us: Option<u64>,
     },
-    Heal,
+    /// A struct variant, so that `deny_unknown_fields` holds for it too (serde lets a unit
+    /// variant of an internally tagged enum ignore extra keys).
+    Heal {},
     SetPolicy {
         from: String,
         to: String,
@@ -106,84 +110,20 @@ pub struct RecordedCommand {
 }
 
 /// The command log as a JSON array, one command per line, in the format `lokal-cli run
-/// --commands` reads (serde's for `RecordedCommand`).
-pub fn command_log_json(log: &[RecordedCommand]) -> String {
-    use super::json::JsonWriter;
-    let lines: Vec<String> = log
+/// --commands` reads. An error (naming the value) only if a number in it is not finite.
+pub fn command_log_json(log: &[RecordedCommand]) -> Result<String, String> {
+    let lines = log
         .iter()
-        .map(|recorded| {
-            let mut json = JsonWriter::new();
-            json.open('{');
-            json.field_literal("at_us", recorded.at_us);
-            json.key("command");
-            json.open('{');
-            let optional = |json: &mut JsonWriter, key: &str, value: Option<String>| {
-                json.field_literal(key, value.unwrap_or_else(|| "null".into()));
-            };
-            match &recorded.command {
-                CommandSpec::Crash {
-                    service,
-                    instance,
-                    duration_us,
-                } => {
-                    json.field_text("kind", "crash");
-                    json.field_text("service", service);
-                    json.field_literal("instance", instance);
-                    optional(&mut json, "duration_us", duration_us.map(|d| d.to_string()));
-                }
-                CommandSpec::Restart { service, instance } => {
-                    json.field_text("kind", "restart");
-                    json.field_text("service", service);
-                    json.field_literal("instance", instance);
-                }
-                CommandSpec::Slow {
-                    service,
-                    instance,
-                    factor,
-                    duration_us,
-                } => {
-                    json.field_text("kind", "slow");
-                    json.field_text("service", service);
-                    optional(&mut json, "instance", instance.map(|i| i.to_string()));
-                    json.field_literal("factor", factor);
-                    optional(&mut json, "duration_us", duration_us.map(|d| d.to_string()));
-                }
-                CommandSpec::Errors {
-                    service,
-                    instance,
-                    probability,
-                    duration_us,
-                } => {
-                    json.field_text("kind", "errors");
-                    json.field_text("service", service);
-                    optional(&mut json, "instance", instance.map(|i| i.to_string()));
-                    json.field_literal("probability", probability);
-                    optional(&mut json, "duration_us", duration_us.map(|d| d.to_string()));
-                }
-                CommandSpec::Partition { a, b, duration_us } => {
-                    json.field_text("kind", "partition");
-                    json.field_text("a", a);
-                    json.field_text("b", b);
-                    optional(&mut json, "duration_us", duration_us.map(|d| d.to_string()));
-                }
-                CommandSpec::Heal => json.field_text("kind", "heal"),
-                CommandSpec::SetPolicy { from, to, change } => {
-                    json.field_text("kind", "set_policy");
-                    json.field_text("from", from);
-                    json.field_text("to", to);
-                    json.key("change");
-                    json.open('{');
-                    json.field_text("setting", change.setting());
-                    json.field_literal("value", change.value_json());
-                    json.close('}');
-                }
-            }
-            json.close('}');
-            json.close('}');
-            json.out
-        })
-        .collect();
-    format!("[\n  {}\n]\n", lines.join(",\n  "))
+        .map(serde_json::to_string)
+        .collect::<Result<Vec<String>, _>>()
+        .map_err(|e| format!("the command log cannot be written: {e}"))?;
+    Ok(format!("[\n  {}\n]\n", lines.join(",\n  ")))
+}
+
+/// Reads a command log (what `command_log_json` writes), strictly: JSON by RFC 8259, no key
+/// twice, no unknown key. The error says what is wrong and where.
+pub fn read_command_log(text: &str) -> Result<Vec<RecordedCommand>, String> {
+    serde_json::from_str(text).map_err(|e| e.to_string())
 }
 
 /// Why a command cannot be applied to this scenario.
@@ -330,7 +270,7 @@ impl Command {
                 b: station_name(*b),
                 duration_us: micros(duration),
             },
-            Command::Heal => CommandSpec::Heal,
+            Command::Heal => CommandSpec::Heal {},
             Command::SetPolicy { edge, change } => {
                 let policy = scenario.edge(*edge);
                 CommandSpec::SetPolicy {
@@ -412,7 +352,7 @@ impl CommandSpec {
                 b: station(b)?,
                 duration: duration(duration_us),
             },
-            CommandSpec::Heal => Command::Heal,
+            CommandSpec::Heal {} => Command::Heal,
             CommandSpec::SetPolicy { from, to, change } => {
                 let (from_id, to_id) = (service(from)?, service(to)?);
                 let edge = scenario

@@ -21,7 +21,6 @@ pub mod saga;
 pub mod scenario;
 pub mod sim;
 pub mod snapshot;
-pub mod sorted;
 pub mod time;
 pub mod trace_export;
 pub mod traces;

@@ -18,14 +18,13 @@ use super::events::{EventKind, Status};
 use super::ids::{RequestId, SagaId, StationId};
 use super::scenario::SagaMode;
 use super::sim::{CallRef, Engine, Owner, Pending, RequestAttributes};
-use super::sorted::{SortedMap, sort_small_by_key};
 use super::time::SimTime;
 use super::traces::{
     NO_SPAN, Operation, Span, SpanEventKind, SpanKind, SpanParent, SpanSource, TraceRef,
     span_id_for,
 };
 use serde::Serialize;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 /// One command a saga run sends: a step's action or its compensation.
 struct SagaCommand {
@@ -144,7 +143,7 @@ pub(crate) struct SagaState {
     free: Vec<u32>,
     next_id: u64,
     /// Runs in flight by (saga, user): whose records are locked.
-    by_user: SortedMap<(SagaId, u32), SagaRef>,
+    by_user: BTreeMap<(SagaId, u32), SagaRef>,
     pub(crate) counters: Vec<SagaCounters>,
     pub(crate) finished: VecDeque<SagaView>,
 }
@@ -614,7 +613,7 @@ impl Engine {
         let scenario = self.scenario();
         let mut views: Vec<SagaView> = self.sagas.finished.iter().cloned().collect();
         let mut live: Vec<&SagaRun> = self.sagas.runs.iter().filter(|r| r.live).collect();
-        sort_small_by_key(&mut live, |r| r.id);
+        live.sort_by_key(|r| r.id);
         for run in live {
             let spec = &scenario.sagas[run.saga.index()];
             let step_name = &spec.steps[run.step.min(spec.steps.len() - 1)].name;

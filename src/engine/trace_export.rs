@@ -5,10 +5,10 @@
 //! and the same run always exports the same bytes.
 
 use super::events::Status;
-use super::json::JsonWriter as Json;
 use super::scenario::Scenario;
 use super::traces::{Operation, Span, SpanEventKind, SpanKind, Trace};
 use crate::engine::saga::CallRole;
+use serde::Serialize;
 
 /// Virtual time zero, in microseconds since the Unix epoch (2026-01-01T00:00:00Z).
 pub const EXPORT_EPOCH_US: u64 = 1_767_225_600_000_000;
@@ -37,17 +37,19 @@ impl TraceFormat {
     }
 }
 
-/// Writes `traces` in `format` as one JSON document.
+/// Writes `traces` in `format` as one JSON document. An error (naming the value) only if an
+/// attribute holds a number JSON cannot: the exports refuse rather than write `null` for it.
 pub fn export_traces<'a>(
     scenario: &Scenario,
     traces: impl IntoIterator<Item = &'a Trace>,
     format: TraceFormat,
-) -> String {
+) -> Result<String, String> {
     let traces: Vec<&Trace> = traces.into_iter().collect();
-    match format {
-        TraceFormat::Jaeger => jaeger(scenario, &traces),
-        TraceFormat::Otlp => otlp(scenario, &traces),
-    }
+    let written = match format {
+        TraceFormat::Jaeger => serde_json::to_string(&jaeger(scenario, &traces)),
+        TraceFormat::Otlp => serde_json::to_string(&otlp(scenario, &traces)),
+    };
+    written.map_err(|e| format!("the traces cannot be written: {e}"))
 }
 
 /// An attribute value.
@@ -240,176 +242,325 @@ fn process_key(scenario: &Scenario, span: &Span) -> Process {
     )
 }
 
-fn jaeger_tag(json: &mut Json, key: &str, value: &AttributeValue) {
-    json.open('{');
-    json.field_text("key", key);
-    match value {
-        AttributeValue::Text(text) => {
-            json.field_text("type", "string");
-            json.field_text("value", text);
-        }
-        AttributeValue::Int(n) => {
-            json.field_text("type", "int64");
-            json.field_literal("value", n);
-        }
-        AttributeValue::Float(x) => {
-            json.field_text("type", "float64");
-            json.field_literal("value", finite(*x));
-        }
-        AttributeValue::Bool(b) => {
-            json.field_text("type", "bool");
-            json.field_literal("value", b);
-        }
-    }
-    json.close('}');
+// ----- Jaeger JSON (jaeger `model/json/model.go`) ----------------------------------------------
+
+#[derive(Serialize)]
+struct JaegerDocument {
+    data: Vec<JaegerTrace>,
+    total: u32,
+    limit: u32,
+    offset: u32,
+    errors: Option<()>,
 }
 
-/// JSON has no NaN or infinity; the exports never produce them, but stay valid if they did.
-fn finite(x: f64) -> f64 {
-    if x.is_finite() { x } else { 0.0 }
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JaegerTrace {
+    #[serde(rename = "traceID")]
+    trace_id: String,
+    spans: Vec<JaegerSpan>,
+    /// `p1`, `p2`, … in the order first seen (a map in Jaeger's model; written in that order).
+    processes: JaegerProcesses,
+    warnings: Option<()>,
 }
 
-fn jaeger(scenario: &Scenario, traces: &[&Trace]) -> String {
-    let mut json = Json::new();
-    json.open('{');
-    json.key("data");
-    json.open('[');
-    for trace in traces {
-        let trace_id = trace.id.to_string();
-        let mut processes: Vec<Process> = Vec::new();
-        let end = trace.end_us(0);
-        json.open('{');
-        json.field_text("traceID", &trace_id);
-        json.key("spans");
-        json.open('[');
-        for span in &trace.spans {
-            let key = process_key(scenario, span);
-            let process = match processes.iter().position(|p| *p == key) {
-                Some(index) => index,
-                None => {
-                    processes.push(key);
-                    processes.len() - 1
-                }
-            };
-            json.open('{');
-            json.field_text("traceID", &trace_id);
-            json.field_text("spanID", &span.id.to_string());
-            json.field_literal("flags", 1);
-            json.field_text("operationName", &span_operation_name(scenario, span));
-            json.key("references");
-            json.open('[');
-            if let Some(parent) = span.parent {
-                json.open('{');
-                json.field_text("refType", "CHILD_OF");
-                json.field_text("traceID", &trace_id);
-                json.field_text("spanID", &parent.to_string());
-                json.close('}');
-            }
-            json.close(']');
-            json.field_literal("startTime", EXPORT_EPOCH_US + span.start_us);
-            json.field_literal(
-                "duration",
-                span.end_us.unwrap_or(end).saturating_sub(span.start_us),
-            );
-            json.key("tags");
-            json.open('[');
-            jaeger_tag(
-                &mut json,
-                "span.kind",
-                &AttributeValue::Text(span.kind.key().into()),
-            );
-            for (key, value) in span_attributes(scenario, trace, span) {
-                jaeger_tag(&mut json, key, &value);
-            }
-            if span.is_error() {
-                jaeger_tag(&mut json, "error", &AttributeValue::Bool(true));
-            }
-            json.close(']');
-            json.key("logs");
-            json.open('[');
-            for event in &span.events {
-                json.open('{');
-                json.field_literal("timestamp", EXPORT_EPOCH_US + event.t_us);
-                json.key("fields");
-                json.open('[');
-                jaeger_tag(
-                    &mut json,
-                    "event",
-                    &AttributeValue::Text(event.kind.name().into()),
-                );
-                for (key, value) in event_attributes(scenario, span, &event.kind) {
-                    jaeger_tag(&mut json, key, &value);
-                }
-                json.close(']');
-                json.close('}');
-            }
-            json.close(']');
-            json.field_text("processID", &format!("p{}", process + 1));
-            json.field_literal("warnings", "null");
-            json.close('}');
-        }
-        json.close(']');
-        json.key("processes");
-        json.open('{');
-        for (index, (service, instance, station)) in processes.iter().enumerate() {
-            json.key(&format!("p{}", index + 1));
-            json.open('{');
-            json.field_text("serviceName", service);
-            json.key("tags");
-            json.open('[');
-            jaeger_tag(
-                &mut json,
-                "lokal.station",
-                &AttributeValue::Text(station.clone()),
-            );
-            if !instance.is_empty() {
-                jaeger_tag(
-                    &mut json,
-                    "service.instance.id",
-                    &AttributeValue::Text(instance.clone()),
-                );
-            }
-            json.close(']');
-            json.close('}');
-        }
-        json.close('}');
-        json.field_literal("warnings", "null");
-        json.close('}');
-    }
-    json.close(']');
-    json.field_literal("total", 0);
-    json.field_literal("limit", 0);
-    json.field_literal("offset", 0);
-    json.field_literal("errors", "null");
-    json.close('}');
-    json.out
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JaegerSpan {
+    #[serde(rename = "traceID")]
+    trace_id: String,
+    #[serde(rename = "spanID")]
+    span_id: String,
+    flags: u32,
+    operation_name: String,
+    references: Vec<JaegerReference>,
+    start_time: u64,
+    duration: u64,
+    tags: Vec<JaegerTag>,
+    logs: Vec<JaegerLog>,
+    #[serde(rename = "processID")]
+    process_id: String,
+    warnings: Option<()>,
 }
 
-fn otlp_attributes(json: &mut Json, attributes: &[(&str, AttributeValue)]) {
-    json.open('[');
-    for (key, value) in attributes {
-        json.open('{');
-        json.field_text("key", key);
-        json.key("value");
-        json.open('{');
-        match value {
-            AttributeValue::Text(text) => json.field_text("stringValue", text),
-            // OTLP/JSON writes 64-bit integers as decimal strings.
-            AttributeValue::Int(n) => json.field_text("intValue", &n.to_string()),
-            AttributeValue::Float(x) => json.field_literal("doubleValue", finite(*x)),
-            AttributeValue::Bool(b) => json.field_literal("boolValue", b),
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JaegerReference {
+    ref_type: &'static str,
+    #[serde(rename = "traceID")]
+    trace_id: String,
+    #[serde(rename = "spanID")]
+    span_id: String,
+}
+
+#[derive(Serialize)]
+struct JaegerLog {
+    timestamp: u64,
+    fields: Vec<JaegerTag>,
+}
+
+#[derive(Serialize)]
+struct JaegerTag {
+    key: String,
+    #[serde(flatten)]
+    value: JaegerValue,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", content = "value")]
+enum JaegerValue {
+    #[serde(rename = "string")]
+    Text(String),
+    #[serde(rename = "int64")]
+    Int(i64),
+    #[serde(rename = "float64")]
+    Float(#[serde(serialize_with = "super::json::finite")] f64),
+    #[serde(rename = "bool")]
+    Bool(bool),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JaegerProcess {
+    service_name: String,
+    tags: Vec<JaegerTag>,
+}
+
+/// Jaeger's process map, written as an object in the order the processes were first seen.
+struct JaegerProcesses(Vec<JaegerProcess>);
+
+impl Serialize for JaegerProcesses {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (index, process) in self.0.iter().enumerate() {
+            map.serialize_entry(&format!("p{}", index + 1), process)?;
         }
-        json.close('}');
-        json.close('}');
+        map.end()
     }
-    json.close(']');
+}
+
+fn jaeger_tag(key: &str, value: &AttributeValue) -> JaegerTag {
+    JaegerTag {
+        key: key.to_string(),
+        value: match value {
+            AttributeValue::Text(text) => JaegerValue::Text(text.clone()),
+            AttributeValue::Int(n) => JaegerValue::Int(*n),
+            AttributeValue::Float(x) => JaegerValue::Float(*x),
+            AttributeValue::Bool(b) => JaegerValue::Bool(*b),
+        },
+    }
+}
+
+fn jaeger(scenario: &Scenario, traces: &[&Trace]) -> JaegerDocument {
+    let data = traces
+        .iter()
+        .map(|trace| {
+            let trace_id = trace.id.to_string();
+            let mut processes: Vec<Process> = Vec::new();
+            let end = trace.end_us(0);
+            let spans = trace
+                .spans
+                .iter()
+                .map(|span| {
+                    let key = process_key(scenario, span);
+                    let process = match processes.iter().position(|p| *p == key) {
+                        Some(index) => index,
+                        None => {
+                            processes.push(key);
+                            processes.len() - 1
+                        }
+                    };
+                    let mut tags = vec![jaeger_tag(
+                        "span.kind",
+                        &AttributeValue::Text(span.kind.key().into()),
+                    )];
+                    tags.extend(
+                        span_attributes(scenario, trace, span)
+                            .iter()
+                            .map(|(key, value)| jaeger_tag(key, value)),
+                    );
+                    if span.is_error() {
+                        tags.push(jaeger_tag("error", &AttributeValue::Bool(true)));
+                    }
+                    let logs = span
+                        .events
+                        .iter()
+                        .map(|event| {
+                            let mut fields = vec![jaeger_tag(
+                                "event",
+                                &AttributeValue::Text(event.kind.name().into()),
+                            )];
+                            fields.extend(
+                                event_attributes(scenario, span, &event.kind)
+                                    .iter()
+                                    .map(|(key, value)| jaeger_tag(key, value)),
+                            );
+                            JaegerLog {
+                                timestamp: EXPORT_EPOCH_US + event.t_us,
+                                fields,
+                            }
+                        })
+                        .collect();
+                    JaegerSpan {
+                        trace_id: trace_id.clone(),
+                        span_id: span.id.to_string(),
+                        flags: 1,
+                        operation_name: span_operation_name(scenario, span),
+                        references: span
+                            .parent
+                            .map(|parent| JaegerReference {
+                                ref_type: "CHILD_OF",
+                                trace_id: trace_id.clone(),
+                                span_id: parent.to_string(),
+                            })
+                            .into_iter()
+                            .collect(),
+                        start_time: EXPORT_EPOCH_US + span.start_us,
+                        duration: span.end_us.unwrap_or(end).saturating_sub(span.start_us),
+                        tags,
+                        logs,
+                        process_id: format!("p{}", process + 1),
+                        warnings: None,
+                    }
+                })
+                .collect();
+            let processes = processes
+                .into_iter()
+                .map(|(service, instance, station)| {
+                    let mut tags =
+                        vec![jaeger_tag("lokal.station", &AttributeValue::Text(station))];
+                    if !instance.is_empty() {
+                        tags.push(jaeger_tag(
+                            "service.instance.id",
+                            &AttributeValue::Text(instance),
+                        ));
+                    }
+                    JaegerProcess {
+                        service_name: service,
+                        tags,
+                    }
+                })
+                .collect();
+            JaegerTrace {
+                trace_id,
+                spans,
+                processes: JaegerProcesses(processes),
+                warnings: None,
+            }
+        })
+        .collect();
+    JaegerDocument {
+        data,
+        total: 0,
+        limit: 0,
+        offset: 0,
+        errors: None,
+    }
+}
+
+// ----- OTLP/JSON (opentelemetry-proto `trace.proto`, JSON mapping) -----------------------------
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OtlpDocument {
+    resource_spans: Vec<OtlpResourceSpans>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OtlpResourceSpans {
+    resource: OtlpResource,
+    scope_spans: Vec<OtlpScopeSpans>,
+}
+
+#[derive(Serialize)]
+struct OtlpResource {
+    attributes: Vec<OtlpAttribute>,
+}
+
+#[derive(Serialize)]
+struct OtlpScopeSpans {
+    scope: OtlpScope,
+    spans: Vec<OtlpSpan>,
+}
+
+#[derive(Serialize)]
+struct OtlpScope {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OtlpSpan {
+    trace_id: String,
+    span_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_span_id: Option<String>,
+    name: String,
+    kind: u8,
+    start_time_unix_nano: String,
+    end_time_unix_nano: String,
+    attributes: Vec<OtlpAttribute>,
+    events: Vec<OtlpEvent>,
+    status: OtlpStatus,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OtlpEvent {
+    time_unix_nano: String,
+    name: &'static str,
+    attributes: Vec<OtlpAttribute>,
+}
+
+#[derive(Serialize)]
+struct OtlpStatus {
+    code: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct OtlpAttribute {
+    key: String,
+    value: OtlpValue,
+}
+
+/// An OTLP `AnyValue`; 64-bit integers are decimal strings in OTLP/JSON.
+#[derive(Serialize)]
+enum OtlpValue {
+    #[serde(rename = "stringValue")]
+    Text(String),
+    #[serde(rename = "intValue")]
+    Int(String),
+    #[serde(rename = "doubleValue")]
+    Float(#[serde(serialize_with = "super::json::finite")] f64),
+    #[serde(rename = "boolValue")]
+    Bool(bool),
+}
+
+fn otlp_attributes(attributes: &[(&str, AttributeValue)]) -> Vec<OtlpAttribute> {
+    attributes
+        .iter()
+        .map(|(key, value)| OtlpAttribute {
+            key: key.to_string(),
+            value: match value {
+                AttributeValue::Text(text) => OtlpValue::Text(text.clone()),
+                AttributeValue::Int(n) => OtlpValue::Int(n.to_string()),
+                AttributeValue::Float(x) => OtlpValue::Float(*x),
+                AttributeValue::Bool(b) => OtlpValue::Bool(*b),
+            },
+        })
+        .collect()
 }
 
 fn nanos(t_us: u64) -> String {
     ((EXPORT_EPOCH_US + t_us) as u128 * 1_000).to_string()
 }
 
-fn otlp(scenario: &Scenario, traces: &[&Trace]) -> String {
+fn otlp(scenario: &Scenario, traces: &[&Trace]) -> OtlpDocument {
     // One resource per process, in the order first seen; its spans in trace order.
     let mut resources: Vec<(Process, Vec<(&Trace, &Span)>)> = Vec::new();
     for trace in traces {
@@ -421,80 +572,69 @@ fn otlp(scenario: &Scenario, traces: &[&Trace]) -> String {
             }
         }
     }
-    let mut json = Json::new();
-    json.open('{');
-    json.key("resourceSpans");
-    json.open('[');
-    for ((service, instance, station), spans) in resources {
-        json.open('{');
-        json.key("resource");
-        json.open('{');
-        json.key("attributes");
-        let mut attributes = vec![
-            ("service.name", AttributeValue::Text(service)),
-            ("lokal.station", AttributeValue::Text(station)),
-        ];
-        if !instance.is_empty() {
-            attributes.push(("service.instance.id", AttributeValue::Text(instance)));
-        }
-        otlp_attributes(&mut json, &attributes);
-        json.close('}');
-        json.key("scopeSpans");
-        json.open('[');
-        json.open('{');
-        json.key("scope");
-        json.open('{');
-        json.field_text("name", "lokal");
-        json.field_text("version", env!("CARGO_PKG_VERSION"));
-        json.close('}');
-        json.key("spans");
-        json.open('[');
-        for (trace, span) in spans {
-            json.open('{');
-            json.field_text("traceId", &trace.id.to_string());
-            json.field_text("spanId", &span.id.to_string());
-            if let Some(parent) = span.parent {
-                json.field_text("parentSpanId", &parent.to_string());
+    let resource_spans = resources
+        .into_iter()
+        .map(|((service, instance, station), spans)| {
+            let mut attributes = vec![
+                ("service.name", AttributeValue::Text(service)),
+                ("lokal.station", AttributeValue::Text(station)),
+            ];
+            if !instance.is_empty() {
+                attributes.push(("service.instance.id", AttributeValue::Text(instance)));
             }
-            json.field_text("name", &span_operation_name(scenario, span));
-            json.field_literal("kind", span.kind.otlp());
-            json.field_text("startTimeUnixNano", &nanos(span.start_us));
-            json.field_text(
-                "endTimeUnixNano",
-                &nanos(span.end_us.unwrap_or(trace.end_us(0))),
-            );
-            json.key("attributes");
-            otlp_attributes(&mut json, &span_attributes(scenario, trace, span));
-            json.key("events");
-            json.open('[');
-            for event in &span.events {
-                json.open('{');
-                json.field_text("timeUnixNano", &nanos(event.t_us));
-                json.field_text("name", event.kind.name());
-                json.key("attributes");
-                otlp_attributes(&mut json, &event_attributes(scenario, span, &event.kind));
-                json.close('}');
+            let spans = spans
+                .into_iter()
+                .map(|(trace, span)| OtlpSpan {
+                    trace_id: trace.id.to_string(),
+                    span_id: span.id.to_string(),
+                    parent_span_id: span.parent.map(|parent| parent.to_string()),
+                    name: span_operation_name(scenario, span),
+                    kind: span.kind.otlp(),
+                    start_time_unix_nano: nanos(span.start_us),
+                    end_time_unix_nano: nanos(span.end_us.unwrap_or(trace.end_us(0))),
+                    attributes: otlp_attributes(&span_attributes(scenario, trace, span)),
+                    events: span
+                        .events
+                        .iter()
+                        .map(|event| OtlpEvent {
+                            time_unix_nano: nanos(event.t_us),
+                            name: event.kind.name(),
+                            attributes: otlp_attributes(&event_attributes(
+                                scenario,
+                                span,
+                                &event.kind,
+                            )),
+                        })
+                        .collect(),
+                    status: match span.status {
+                        Some(Status::Ok) => OtlpStatus {
+                            code: 1,
+                            message: None,
+                        },
+                        Some(status) => OtlpStatus {
+                            code: 2,
+                            message: Some(status.key()),
+                        },
+                        None => OtlpStatus {
+                            code: 0,
+                            message: None,
+                        },
+                    },
+                })
+                .collect();
+            OtlpResourceSpans {
+                resource: OtlpResource {
+                    attributes: otlp_attributes(&attributes),
+                },
+                scope_spans: vec![OtlpScopeSpans {
+                    scope: OtlpScope {
+                        name: "lokal",
+                        version: env!("CARGO_PKG_VERSION"),
+                    },
+                    spans,
+                }],
             }
-            json.close(']');
-            json.key("status");
-            json.open('{');
-            match span.status {
-                Some(Status::Ok) => json.field_literal("code", 1),
-                Some(status) => {
-                    json.field_literal("code", 2);
-                    json.field_text("message", status.key());
-                }
-                None => json.field_literal("code", 0),
-            }
-            json.close('}');
-            json.close('}');
-        }
-        json.close(']');
-        json.close('}');
-        json.close(']');
-        json.close('}');
-    }
-    json.close(']');
-    json.close('}');
-    json.out
+        })
+        .collect();
+    OtlpDocument { resource_spans }
 }

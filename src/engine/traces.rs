@@ -305,7 +305,7 @@ impl Trace {
             }
         }
         for list in &mut children {
-            super::sorted::sort_small_by_key(list, |&i| (self.spans[i].start_us, i));
+            list.sort_by_key(|&i| (self.spans[i].start_us, i));
         }
         let mut order = Vec::with_capacity(self.spans.len());
         let mut stack: Vec<(usize, usize)> = roots.into_iter().rev().map(|r| (r, 0)).collect();

@@ -105,14 +105,14 @@ pub enum PolicyChange {
     TimeoutUs(Option<u64>),
     /// Attempts including the first; 1 switches retry off.
     RetryMaxAttempts(u32),
-    RetryJitter(f64),
+    RetryJitter(#[serde(serialize_with = "crate::engine::json::finite")] f64),
     /// Switches the retry budget on (percent of requests) or off.
-    RetryBudgetPercent(Option<f64>),
+    RetryBudgetPercent(#[serde(serialize_with = "crate::engine::json::finite_option")] Option<f64>),
     /// Switches the circuit breaker on (with its scenario settings, or Resilience4j's defaults)
     /// or off.
     BreakerEnabled(bool),
-    BreakerFailureRate(f64),
-    BreakerSlowCallRate(f64),
+    BreakerFailureRate(#[serde(serialize_with = "crate::engine::json::finite")] f64),
+    BreakerSlowCallRate(#[serde(serialize_with = "crate::engine::json::finite")] f64),
     BreakerSlowCallDurationUs(u64),
     BreakerMinimumCalls(u32),
     BreakerWindowSize(u32),

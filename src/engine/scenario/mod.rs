@@ -8,20 +8,20 @@ pub mod policies;
 pub mod problems;
 pub mod raw;
 pub mod sagas;
-pub mod toml;
 pub mod validate;
 
 pub use model::*;
-pub use problems::{Problem, Problems};
+pub use problems::{Location, Problem, Problems};
 
-/// Parses and validates scenario TOML.
+/// Parses (with the `toml` crate) and validates scenario TOML. Every problem carries its field
+/// path and, where it can be found, its line and column in `text`.
 pub fn parse_scenario(text: &str) -> Result<Scenario, Vec<Problem>> {
-    let table = raw::parse_toml(text).map_err(Problems::into_vec)?;
+    let table = raw::parse_toml(text).map_err(|problems| problems.into_located(text))?;
     let mut problems = Problems::default();
-    let raw = raw::read_scenario(&table, &mut problems);
+    let raw = raw::read_scenario(table.get_ref(), &mut problems);
     let scenario = validate::validate(&raw, &mut problems);
     match scenario {
         Some(scenario) if problems.is_empty() => Ok(scenario),
-        _ => Err(problems.into_vec()),
+        _ => Err(problems.into_located(text)),
     }
 }

@@ -1,30 +1,72 @@
 //! Problems found in a scenario: each with the field path it concerns and a plain explanation.
 
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
 
-/// One thing wrong with a scenario, e.g. `services[1].workers: must be at least 1, got 0`.
+/// A place in the scenario text: 1-based line, and column counted in characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Location {
+    /// The location of byte `offset` in `text`.
+    pub fn of(text: &str, offset: usize) -> Location {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &text[..offset];
+        let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+        let column = before[line_start..].chars().count() + 1;
+        Location {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}", self.line, self.column)
+    }
+}
+
+/// One thing wrong with a scenario, e.g.
+/// `services[1].workers: must be at least 1, got 0 (line 14, column 11)`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Problem {
     /// Where: `services[1].endpoints[0].calls[2]`. Empty for the file as a whole.
     pub path: String,
     pub message: String,
+    /// Where in the text the field (or the nearest table around it) was written, if known.
+    pub at: Option<Location>,
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "{}: {}", self.path, self.message)
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
         }
+        f.write_str(&self.message)?;
+        if let Some(at) = self.at {
+            write!(f, " ({at})")?;
+        }
+        Ok(())
     }
 }
 
-/// Collects every problem instead of stopping at the first.
+/// Collects every problem instead of stopping at the first, and where each field was written.
 #[derive(Clone, Debug, Default)]
 pub struct Problems {
     list: Vec<Problem>,
+    /// Field path → byte offset of its value (or its table) in the text, noted while reading.
+    places: BTreeMap<String, usize>,
+    /// Problems placed by the parser itself (a syntax error): index → byte offset.
+    placed: Vec<(usize, usize)>,
 }
 
 /// Enough problems to fix at once; beyond this a file is probably not a scenario at all.
@@ -43,7 +85,51 @@ impl Problems {
         self.list.push(Problem {
             path,
             message: message.into(),
+            at: None,
         });
+    }
+
+    /// Adds a problem found at byte `offset` of the text (a syntax error has no field path).
+    pub fn add_at(&mut self, path: String, message: impl Into<String>, offset: usize) {
+        let before = self.list.len();
+        self.add(path, message);
+        if self.list.len() > before {
+            self.placed.push((before, offset));
+        }
+    }
+
+    /// Notes where the value at `path` was written (the first note for a path wins).
+    pub fn locate(&mut self, path: String, offset: usize) {
+        self.places.entry(path).or_insert(offset);
+    }
+
+    /// The problems with their places in `text`: a problem's own field if it was noted, else
+    /// the nearest enclosing field or table that was (`services[0].station` missing points at
+    /// the `[[services]]` table it belongs in).
+    pub fn into_located(self, text: &str) -> Vec<Problem> {
+        let Problems {
+            mut list,
+            places,
+            placed,
+        } = self;
+        for (index, problem) in list.iter_mut().enumerate() {
+            let offset = placed
+                .iter()
+                .find(|(i, _)| *i == index)
+                .map(|(_, offset)| *offset)
+                .or_else(|| {
+                    let mut path = problem.path.as_str();
+                    while !path.is_empty() {
+                        if let Some(&offset) = places.get(path) {
+                            return Some(offset);
+                        }
+                        path = &path[..path.rfind(['.', '[']).unwrap_or(0)];
+                    }
+                    None
+                });
+            problem.at = offset.map(|offset| Location::of(text, offset));
+        }
+        list
     }
 
     pub fn is_empty(&self) -> bool {

@@ -4,9 +4,10 @@
 
 use super::policies::RawPolicy;
 use super::problems::{Problems, not_found_hint};
-use super::toml::{Table, Value};
 use crate::engine::resilience::ServerLimiterConfig;
 use crate::engine::time::{SimDuration, parse_duration, parse_rate};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 /// Text in English and optionally Hindi: `"Checkout"` or `{ en = "Checkout", hi = "चेकआउट" }`.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -236,15 +237,31 @@ pub struct RawFault {
     pub stations: Vec<Named>,
 }
 
+/// A TOML value as the `toml` crate's parser hands it over, with its place in the text.
+pub(super) type Value<'a> = DeValue<'a>;
+/// A TOML table: keys in sorted order, each key and value with its span.
+pub(super) type Table<'a> = DeTable<'a>;
+
 fn type_name(value: &Value) -> &'static str {
     match value {
         Value::String(_) => "text",
         Value::Integer(_) => "a whole number",
         Value::Float(_) => "a number",
         Value::Boolean(_) => "true/false",
+        Value::Datetime(_) => "a date",
         Value::Array(_) => "a list",
         Value::Table(_) => "a table",
     }
+}
+
+/// The integer the parser read, or `None` when it does not fit in 64 bits.
+fn integer_of(value: &toml::de::DeInteger<'_>) -> Option<i64> {
+    i64::from_str_radix(value.as_str(), value.radix()).ok()
+}
+
+/// The float the parser read (`inf` and `nan` included).
+fn float_of(value: &toml::de::DeFloat<'_>) -> Option<f64> {
+    value.as_str().parse().ok()
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -256,15 +273,17 @@ fn join(path: &str, key: &str) -> String {
 }
 
 /// A TOML table being read: remembers which keys were asked for, so the rest can be reported
-/// as unknown fields (with a suggestion when one is close).
+/// as unknown fields (with a suggestion when one is close). Every value it hands out has its
+/// place noted in `problems`, so a problem found later (in validation) still names the line
+/// and column where its field was written.
 pub(super) struct Fields<'a> {
-    pub(super) table: &'a Table,
+    pub(super) table: &'a Table<'a>,
     pub(super) path: String,
     known: Vec<&'static str>,
 }
 
 impl<'a> Fields<'a> {
-    pub(super) fn new(table: &'a Table, path: String) -> Fields<'a> {
+    pub(super) fn new(table: &'a Table<'a>, path: String) -> Fields<'a> {
         Fields {
             table,
             path,
@@ -276,9 +295,21 @@ impl<'a> Fields<'a> {
         join(&self.path, key)
     }
 
-    pub(super) fn value(&mut self, key: &'static str) -> Option<&'a Value> {
+    pub(super) fn value(&mut self, key: &'static str) -> Option<&'a Value<'a>> {
         self.known.push(key);
-        self.table.get(key)
+        self.table.get(key).map(Spanned::get_ref)
+    }
+
+    /// Like `value`, noting where the value was written.
+    fn located(&mut self, key: &'static str, problems: &mut Problems) -> Option<&'a Value<'a>> {
+        self.known.push(key);
+        let spanned = self.table.get(key)?;
+        problems.locate(self.at(key), spanned.span().start);
+        Some(spanned.get_ref())
+    }
+
+    pub(super) fn contains_key(&self, key: &str) -> bool {
+        self.table.contains_key(key)
     }
 
     fn wrong_type(&self, key: &str, expected: &str, got: &Value, problems: &mut Problems) {
@@ -289,8 +320,8 @@ impl<'a> Fields<'a> {
     }
 
     pub(super) fn string(&mut self, key: &'static str, problems: &mut Problems) -> Option<String> {
-        match self.value(key)? {
-            Value::String(s) => Some(s.clone()),
+        match self.located(key, problems)? {
+            Value::String(s) => Some(s.to_string()),
             other => {
                 self.wrong_type(key, "text", other, problems);
                 None
@@ -299,7 +330,7 @@ impl<'a> Fields<'a> {
     }
 
     pub(super) fn boolean(&mut self, key: &'static str, problems: &mut Problems) -> Option<bool> {
-        match self.value(key)? {
+        match self.located(key, problems)? {
             Value::Boolean(b) => Some(*b),
             other => {
                 self.wrong_type(key, "true or false", other, problems);
@@ -317,17 +348,12 @@ impl<'a> Fields<'a> {
     }
 
     pub(super) fn integer(&mut self, key: &'static str, problems: &mut Problems) -> Option<i64> {
-        match self.value(key)? {
-            Value::Integer(i) => Some(*i),
-            other => {
-                self.wrong_type(key, "a whole number", other, problems);
-                None
-            }
-        }
+        let path = self.at(key);
+        integer_value(self.located(key, problems)?, &path, problems)
     }
 
     pub(super) fn number(&mut self, key: &'static str, problems: &mut Problems) -> Option<f64> {
-        let value = self.value(key)?;
+        let value = self.located(key, problems)?;
         let path = self.at(key);
         number_value(value, &path, problems)
     }
@@ -337,13 +363,13 @@ impl<'a> Fields<'a> {
         key: &'static str,
         problems: &mut Problems,
     ) -> Option<SimDuration> {
-        let value = self.value(key)?;
+        let value = self.located(key, problems)?;
         let path = self.at(key);
         duration_value(value, &path, problems)
     }
 
     pub(super) fn rate(&mut self, key: &'static str, problems: &mut Problems) -> Option<f64> {
-        match self.value(key)? {
+        match self.located(key, problems)? {
             Value::String(text) => match parse_rate(text) {
                 Ok(rate) => Some(rate),
                 Err(e) => {
@@ -359,13 +385,13 @@ impl<'a> Fields<'a> {
     }
 
     pub(super) fn text(&mut self, key: &'static str, problems: &mut Problems) -> Option<RawText> {
-        let value = self.value(key)?;
+        let value = self.located(key, problems)?;
         let path = self.at(key);
         text_value(value, &path, problems)
     }
 
     pub(super) fn dist(&mut self, key: &'static str, problems: &mut Problems) -> Option<RawDistAt> {
-        let value = self.value(key)?;
+        let value = self.located(key, problems)?;
         let path = self.at(key);
         dist_value(value, &path, problems).map(|dist| RawDistAt { path, dist })
     }
@@ -374,8 +400,8 @@ impl<'a> Fields<'a> {
         &mut self,
         key: &'static str,
         problems: &mut Problems,
-    ) -> Option<&'a [Value]> {
-        match self.value(key)? {
+    ) -> Option<&'a [Spanned<Value<'a>>]> {
+        match self.located(key, problems)? {
             Value::Array(items) => Some(items),
             other => {
                 self.wrong_type(key, "a list", other, problems);
@@ -389,7 +415,7 @@ impl<'a> Fields<'a> {
         key: &'static str,
         problems: &mut Problems,
     ) -> Option<Fields<'a>> {
-        match self.value(key)? {
+        match self.located(key, problems)? {
             Value::Table(table) => Some(Fields::new(table, self.at(key))),
             other => {
                 self.wrong_type(key, "a table", other, problems);
@@ -409,7 +435,8 @@ impl<'a> Fields<'a> {
             .enumerate()
             .filter_map(|(index, item)| {
                 let path = format!("{base}[{index}]");
-                match item {
+                problems.locate(path.clone(), item.span().start);
+                match item.get_ref() {
                     Value::Table(table) => Some(Fields::new(table, path)),
                     other => {
                         problems.add(
@@ -423,8 +450,12 @@ impl<'a> Fields<'a> {
             .collect()
     }
 
-    /// A list of names, each with its indexed path.
-    pub(super) fn names(&mut self, key: &'static str, problems: &mut Problems) -> Vec<Named> {
+    /// Each item of a list with its indexed path, its place noted.
+    pub(super) fn items(
+        &mut self,
+        key: &'static str,
+        problems: &mut Problems,
+    ) -> Vec<(String, &'a Value<'a>)> {
         let Some(items) = self.array(key, problems) else {
             return Vec::new();
         };
@@ -432,17 +463,26 @@ impl<'a> Fields<'a> {
         items
             .iter()
             .enumerate()
-            .filter_map(|(index, item)| {
+            .map(|(index, item)| {
                 let path = format!("{base}[{index}]");
-                match item {
-                    Value::String(value) => Some(Named {
-                        path,
-                        value: value.clone(),
-                    }),
-                    other => {
-                        problems.add(path, format!("expected a name, found {}", type_name(other)));
-                        None
-                    }
+                problems.locate(path.clone(), item.span().start);
+                (path, item.get_ref())
+            })
+            .collect()
+    }
+
+    /// A list of names, each with its indexed path.
+    pub(super) fn names(&mut self, key: &'static str, problems: &mut Problems) -> Vec<Named> {
+        self.items(key, problems)
+            .into_iter()
+            .filter_map(|(path, item)| match item {
+                Value::String(value) => Some(Named {
+                    path,
+                    value: value.to_string(),
+                }),
+                other => {
+                    problems.add(path, format!("expected a name, found {}", type_name(other)));
+                    None
                 }
             })
             .collect()
@@ -458,34 +498,65 @@ impl<'a> Fields<'a> {
             return Vec::new();
         };
         let mut weighted = Vec::new();
-        for (name, value) in table.table {
-            let path = table.at(name);
-            if let Some(weight) = number_value(value, &path, problems) {
-                weighted.push((name.clone(), weight));
+        for (name, value) in table.table.iter() {
+            let path = table.at(name.get_ref());
+            problems.locate(path.clone(), value.span().start);
+            if let Some(weight) = number_value(value.get_ref(), &path, problems) {
+                weighted.push((name.get_ref().to_string(), weight));
             }
         }
         weighted
     }
 
-    /// Reports every key that nobody asked for.
+    /// Reports every key that nobody asked for, where it was written.
     pub(super) fn finish(self, problems: &mut Problems) {
         for key in self.table.keys() {
-            if !self.known.contains(&key.as_str()) {
-                let hint = not_found_hint(key, self.known.iter().copied());
-                problems.add(self.at(key), format!("unknown field \"{key}\"{hint}"));
+            let name = key.get_ref();
+            if !self.known.contains(&name.as_ref()) {
+                let hint = not_found_hint(name, self.known.iter().copied());
+                let path = self.at(name);
+                problems.locate(path.clone(), key.span().start);
+                problems.add(path, format!("unknown field \"{name}\"{hint}"));
             }
+        }
+    }
+}
+
+fn integer_value(value: &Value, path: &str, problems: &mut Problems) -> Option<i64> {
+    match value {
+        Value::Integer(i) => match integer_of(i) {
+            Some(i) => Some(i),
+            None => {
+                problems.add(path, "is too large for a whole number");
+                None
+            }
+        },
+        other => {
+            problems.add(
+                path,
+                format!("expected a whole number, found {}", type_name(other)),
+            );
+            None
         }
     }
 }
 
 fn number_value(value: &Value, path: &str, problems: &mut Problems) -> Option<f64> {
     match value {
-        Value::Integer(i) => Some(*i as f64),
-        Value::Float(f) if f.is_finite() => Some(*f),
-        Value::Float(_) => {
-            problems.add(path, "must be a finite number");
-            None
-        }
+        Value::Integer(i) => match integer_of(i) {
+            Some(i) => Some(i as f64),
+            None => {
+                problems.add(path, "is too large for a whole number");
+                None
+            }
+        },
+        Value::Float(f) => match float_of(f) {
+            Some(f) if f.is_finite() => Some(f),
+            _ => {
+                problems.add(path, "must be a finite number");
+                None
+            }
+        },
         other => {
             problems.add(
                 path,
@@ -505,7 +576,7 @@ fn duration_value(value: &Value, path: &str, problems: &mut Problems) -> Option<
                 None
             }
         },
-        Value::Integer(0) => Some(SimDuration::ZERO),
+        Value::Integer(i) if integer_of(i) == Some(0) => Some(SimDuration::ZERO),
         other => {
             problems.add(
                 path,
@@ -522,7 +593,7 @@ fn duration_value(value: &Value, path: &str, problems: &mut Problems) -> Option<
 fn text_value(value: &Value, path: &str, problems: &mut Problems) -> Option<RawText> {
     match value {
         Value::String(en) => Some(RawText {
-            en: en.clone(),
+            en: en.to_string(),
             hi: None,
         }),
         Value::Table(table) => {
@@ -580,7 +651,7 @@ fn dist_fields(fields: &mut Fields<'_>, problems: &mut Problems) -> Option<RawDi
     let present: Vec<&str> = DIST_KINDS
         .iter()
         .copied()
-        .filter(|kind| fields.table.contains_key(kind))
+        .filter(|kind| fields.contains_key(kind))
         .collect();
     if present.len() != 1 {
         let message = if present.is_empty() {
@@ -611,8 +682,8 @@ fn dist_fields(fields: &mut Fields<'_>, problems: &mut Problems) -> Option<RawDi
                 problems.add(path, "expected two durations: [low, high]");
                 return None;
             }
-            let low = duration_value(&items[0], &format!("{path}[0]"), problems);
-            let high = duration_value(&items[1], &format!("{path}[1]"), problems);
+            let low = duration_value(items[0].get_ref(), &format!("{path}[0]"), problems);
+            let high = duration_value(items[1].get_ref(), &format!("{path}[1]"), problems);
             Some(RawDist::Uniform(low?, high?))
         }
         "lognormal" => {
@@ -647,10 +718,11 @@ fn dist_fields(fields: &mut Fields<'_>, problems: &mut Problems) -> Option<RawDi
             let mut complete = true;
             for (index, item) in items.iter().enumerate() {
                 let item_path = format!("{path}[{index}]");
-                let Value::Table(table) = item else {
+                problems.locate(item_path.clone(), item.span().start);
+                let Value::Table(table) = item.get_ref() else {
                     problems.add(
                         item_path,
-                        format!("expected a table like {{ weight = 0.9, exponential = \"10ms\" }}, found {}", type_name(item)),
+                        format!("expected a table like {{ weight = 0.9, exponential = \"10ms\" }}, found {}", type_name(item.get_ref())),
                     );
                     complete = false;
                     continue;
@@ -680,28 +752,22 @@ fn dist_fields(fields: &mut Fields<'_>, problems: &mut Problems) -> Option<RawDi
     }
 }
 
-/// Parses the TOML text. A syntax error is one problem naming its line and column.
-pub fn parse_toml(text: &str) -> Result<Table, Problems> {
-    super::toml::parse(text).map_err(|error| {
+/// Parses the TOML text with the `toml` crate. A syntax error is one problem, placed where the
+/// parser found it.
+pub fn parse_toml(text: &str) -> Result<Spanned<Table<'_>>, Problems> {
+    DeTable::parse(text).map_err(|error| {
         let mut problems = Problems::default();
-        let (line, column) = line_column(text, error.offset);
-        problems.add(
-            format!("line {line}, column {column}"),
-            format!("TOML syntax error: {}", error.message),
+        problems.add_at(
+            String::new(),
+            format!("TOML syntax error: {}", error.message().trim_end()),
+            error.span().map_or(0, |span| span.start),
         );
         problems
     })
 }
 
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.chars().rev().take_while(|&c| c != '\n').count() + 1;
-    (line, column)
-}
-
 /// Reads the whole file's structure into raw types.
-pub fn read_scenario(table: &Table, problems: &mut Problems) -> RawScenario {
+pub fn read_scenario(table: &Table<'_>, problems: &mut Problems) -> RawScenario {
     let mut top = Fields::new(table, String::new());
     let mut raw = RawScenario {
         id: top.string("id", problems),
@@ -722,12 +788,12 @@ pub fn read_scenario(table: &Table, problems: &mut Problems) -> RawScenario {
         raw.lines.push(line);
     }
     for mut fields in top.tables("stations", problems) {
-        let position = fields.value("position").and_then(|value| {
+        let position = fields.located("position", problems).and_then(|value| {
             let path = fields.at("position");
             match value {
                 Value::Array(items) if items.len() == 2 => {
-                    let x = number_value(&items[0], &format!("{path}[0]"), problems);
-                    let y = number_value(&items[1], &format!("{path}[1]"), problems);
+                    let x = number_value(items[0].get_ref(), &format!("{path}[0]"), problems);
+                    let y = number_value(items[1].get_ref(), &format!("{path}[1]"), problems);
                     Some((x?, y?))
                 }
                 _ => {
@@ -870,13 +936,9 @@ fn read_service(mut fields: Fields<'_>, problems: &mut Problems) -> RawService {
             });
             variant.finish(problems);
         }
-        if let Some(items) = ep.array("calls", problems) {
-            let base = ep.at("calls");
-            for (index, item) in items.iter().enumerate() {
-                let path = format!("{base}[{index}]");
-                if let Some(step) = read_step(item, path, problems) {
-                    endpoint.calls.push(step);
-                }
+        for (path, item) in ep.items("calls", problems) {
+            if let Some(step) = read_step(item, path, problems) {
+                endpoint.calls.push(step);
             }
         }
         ep.finish(problems);
@@ -893,12 +955,9 @@ fn read_step(item: &Value, path: String, problems: &mut Problems) -> Option<RawS
     {
         let mut fields = Fields::new(table, path.clone());
         let mut calls = Vec::new();
-        if let Some(items) = fields.array("parallel", problems) {
-            let base = fields.at("parallel");
-            for (index, inner) in items.iter().enumerate() {
-                if let Some(call) = read_call(inner, format!("{base}[{index}]"), problems) {
-                    calls.push(call);
-                }
+        for (inner_path, inner) in fields.items("parallel", problems) {
+            if let Some(call) = read_call(inner, inner_path, problems) {
+                calls.push(call);
             }
         }
         fields.finish(problems);
@@ -913,7 +972,7 @@ fn read_call(item: &Value, path: String, problems: &mut Problems) -> Option<RawC
             path: path.clone(),
             target: Named {
                 path,
-                value: target.clone(),
+                value: target.to_string(),
             },
             timeout: None,
             fan_out: None,

@@ -1396,7 +1396,7 @@ fn validate_faults(
             command,
         });
     }
-    crate::engine::sorted::sort_small_by_key(&mut faults, |fault| fault.at);
+    faults.sort_by_key(|fault| fault.at);
     faults
 }
 
