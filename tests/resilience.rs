@@ -3,10 +3,10 @@
 //! lesson — cascade without protection, containment with it — across a sweep of seeds.
 
 use lokal::engine::builtin::load_builtin;
-use lokal::engine::events::{EventKind, Status};
 use lokal::engine::ids::EdgeId;
 use lokal::engine::resilience::{BreakerState, PolicyChange};
 use lokal::engine::{Command, Engine, EngineEvent, Scenario, SimTime, parse_scenario};
+use lokal::engine::{EventKind, Status};
 use std::sync::Arc;
 
 /// A caller `a` whose endpoint `go` fans out `fan_out` calls to `b.work`, once per request, with

@@ -6,12 +6,13 @@
 //!
 //! `LOKAL_SAGA_SEEDS` sets how many seeds (default 100); `LOKAL_SAGA_SEED` runs just one.
 
-use lokal::engine::events::{EventKind, Status};
+use lokal::engine::CallRole;
 use lokal::engine::ids::StationId;
 use lokal::engine::rng::SimRng;
-use lokal::engine::saga::{CallRole, SagaOutcome};
+use lokal::engine::saga::SagaOutcome;
 use lokal::engine::scenario::SagaMode;
 use lokal::engine::{Command, Engine, EngineEvent, Scenario, SimDuration, parse_scenario};
+use lokal::engine::{EventKind, Status};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

@@ -4,8 +4,8 @@
 //! head and tail sampling, the bounded store, `traceparent`, the critical path, and that tracing
 //! only observes: the run is the same with it on or off.
 
+use lokal::engine::Status;
 use lokal::engine::builtin::builtin_ids;
-use lokal::engine::events::Status;
 use lokal::engine::ids::RequestId;
 use lokal::engine::rng::SimRng;
 use lokal::engine::trace_export::{EXPORT_EPOCH_US, TraceFormat, export_traces};

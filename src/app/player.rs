@@ -12,11 +12,11 @@
 
 use super::layout::{MapLayout, Polyline};
 use super::state::LiveView;
-use crate::engine::events::{Direction, EngineEvent, EventKind, Status};
+use crate::engine::CallRole;
 use crate::engine::ids::{CallId, EdgeId, EndpointId, RequestId, StationId};
 use crate::engine::rng::splitmix64;
-use crate::engine::saga::CallRole;
 use crate::engine::{Command, CommandError, Engine, EngineError, Scenario, SimTime};
+use crate::engine::{Direction, EngineEvent, EventKind, Status};
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 use std::sync::Arc;

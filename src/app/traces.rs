@@ -2,9 +2,9 @@
 //! rows (tree order, bars as shares of the trace's time, the critical path per row), and the
 //! hops that light a trace's path on the map.
 
-use crate::engine::events::Status;
+use crate::engine::CallRole;
+use crate::engine::Status;
 use crate::engine::ids::{EndpointId, StationId};
-use crate::engine::saga::CallRole;
 use crate::engine::traces::{SpanKind, Trace};
 
 /// Which traces the list shows.

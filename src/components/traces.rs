@@ -503,7 +503,7 @@ fn TraceView(props: &TraceViewProps) -> Html {
         let end = span.end_us.unwrap_or(now);
         let name = service_name(scenario, lang, span);
         let operation = span_operation_name(scenario, span);
-        let compensation = span.role == crate::engine::saga::CallRole::SagaCompensation;
+        let compensation = span.role == crate::engine::CallRole::SagaCompensation;
         html! {
             <li key={row.index} role="treeitem" aria-level={(row.depth + 1).to_string()} aria-selected={selected.to_string()}>
                 <button class={class_list(&[("span-row", true), ("selected", selected), ("error", error), ("compensation", compensation)])}

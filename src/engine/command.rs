@@ -6,10 +6,10 @@
 //! reproduces the run exactly. Logs name services and stations (`CommandSpec`) so they stay
 //! readable and survive a scenario edit that renumbers things.
 
-use super::ids::{EdgeId, ServiceId, StationId};
+use super::core::ids::{EdgeId, ServiceId, StationId};
+use super::core::time::{SimDuration, SimTime};
 use super::resilience::PolicyChange;
 use super::scenario::Scenario;
-use super::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -72,7 +72,7 @@ pub enum CommandSpec {
         service: String,
         #[serde(default)]
         instance: Option<u32>,
-        #[serde(serialize_with = "super::json::finite")]
+        #[serde(serialize_with = "super::core::json::finite")]
         factor: f64,
         #[serde(default)]
         duration_us: Option<u64>,
@@ -81,7 +81,7 @@ pub enum CommandSpec {
         service: String,
         #[serde(default)]
         instance: Option<u32>,
-        #[serde(serialize_with = "super::json::finite")]
+        #[serde(serialize_with = "super::core::json::finite")]
         probability: f64,
         #[serde(default)]
         duration_us: Option<u64>,

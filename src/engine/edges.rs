@@ -8,19 +8,21 @@
 //! counts its calls Hystrix-style, and every breaker transition is an event.
 
 use super::command::CommandError;
-use super::events::{EventKind, Status};
-use super::ids::{EdgeId, EndpointId, RequestId, StationId};
+use super::core::arena::Handle;
+use super::core::attributes::RequestAttributes;
+use super::core::ids::{EdgeId, EndpointId, RequestId, StationId};
+use super::core::rng::SimRng;
+use super::core::status::{CallRole, Status};
+use super::core::time::{SimDuration, SimTime};
+use super::events::EventKind;
 use super::resilience::breaker::BreakerView;
 use super::resilience::bulkhead::BulkheadView;
 use super::resilience::{
     Admission, Bulkhead, CircuitBreaker, ClientLimiter, EdgeCounters, EdgePolicy, Fallback, Permit,
     PolicyChange, Transition,
 };
-use super::rng::SimRng;
-use super::saga::CallRole;
 use super::scenario::CallSpec;
-use super::sim::{CallRef, Engine, Owner, Pending, RequestAttributes};
-use super::time::{SimDuration, SimTime};
+use super::sim::{CallRef, Engine, Owner, Pending};
 use super::traces::SpanEventKind;
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -31,25 +33,8 @@ const EDGE_HISTORY_SECONDS: usize = 130;
 /// How many breaker transitions each edge remembers (for the chart band and the panel).
 const TRANSITION_MEMORY: usize = 256;
 
-/// A handle on an invocation slot that goes stale when the slot is reused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct InvRef {
-    pub(crate) slot: u32,
-    pub(crate) generation: u32,
-}
-
-impl InvRef {
-    fn ticket(self) -> u64 {
-        (u64::from(self.slot) << 32) | u64::from(self.generation)
-    }
-
-    fn from_ticket(ticket: u64) -> InvRef {
-        InvRef {
-            slot: (ticket >> 32) as u32,
-            generation: ticket as u32,
-        }
-    }
-}
+/// A handle on a live invocation; it goes stale when the invocation ends.
+pub(crate) type InvRef = Handle<Invocation>;
 
 /// Where an invocation is in its attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,8 +51,6 @@ pub(crate) enum Stage {
 
 #[derive(Clone, Debug)]
 pub(crate) struct Invocation {
-    pub(crate) generation: u32,
-    pub(crate) live: bool,
     pub(crate) parent: CallRef,
     pub(crate) edge: EdgeId,
     pub(crate) target: EndpointId,
@@ -167,9 +150,7 @@ impl Engine {
         {
             runtime.budget.record_request(now);
         }
-        let inv = self.alloc_invocation(Invocation {
-            generation: 0,
-            live: true,
+        let inv = self.invocations.alloc(Invocation {
             parent,
             edge,
             target: spec.target,
@@ -187,37 +168,16 @@ impl Engine {
         self.attempt(inv);
     }
 
-    fn alloc_invocation(&mut self, mut invocation: Invocation) -> InvRef {
-        let slot = match self.free_invocations.pop() {
-            Some(slot) => slot,
-            None => {
-                self.invocations.push(Invocation {
-                    live: false,
-                    ..invocation.clone()
-                });
-                (self.invocations.len() - 1) as u32
-            }
-        };
-        invocation.generation = self.invocations[slot as usize].generation.wrapping_add(1);
-        let generation = invocation.generation;
-        self.invocations[slot as usize] = invocation;
-        InvRef { slot, generation }
-    }
-
     fn free_invocation(&mut self, inv: InvRef) {
-        let slot = &mut self.invocations[inv.slot as usize];
-        slot.live = false;
-        slot.generation = slot.generation.wrapping_add(1);
-        self.free_invocations.push(inv.slot);
+        self.invocations.free(inv);
     }
 
     pub(crate) fn live_invocation(&self, inv: InvRef) -> Option<&Invocation> {
-        let slot = self.invocations.get(inv.slot as usize)?;
-        (slot.live && slot.generation == inv.generation).then_some(slot)
+        self.invocations.get(inv)
     }
 
     fn inv_mut(&mut self, inv: InvRef) -> &mut Invocation {
-        &mut self.invocations[inv.slot as usize]
+        &mut self.invocations[inv]
     }
 
     /// Emits the breaker's transitions and schedules its next timer.
@@ -676,22 +636,14 @@ impl Engine {
             let waiting: Vec<InvRef> = self
                 .invocations
                 .iter()
-                .enumerate()
-                .filter(|(_, inv)| inv.live && inv.edge == edge && inv.stage == Stage::Bulkhead)
-                .map(|(slot, inv)| InvRef {
-                    slot: slot as u32,
-                    generation: inv.generation,
-                })
+                .filter(|(_, inv)| inv.edge == edge && inv.stage == Stage::Bulkhead)
+                .map(|(handle, _)| handle)
                 .collect();
             for inv in waiting {
                 self.inv_mut(inv).bulkhead_held = false;
                 self.schedule(now, Pending::InvocationResume(inv));
             }
-            for invocation in self
-                .invocations
-                .iter_mut()
-                .filter(|i| i.live && i.edge == edge)
-            {
+            for invocation in self.invocations.values_mut().filter(|i| i.edge == edge) {
                 invocation.bulkhead_held = false;
             }
         }
@@ -761,7 +713,7 @@ impl Engine {
         let invocations = self
             .invocations
             .iter()
-            .filter(|i| i.live && i.edge == edge)
+            .filter(|(_, i)| i.edge == edge)
             .count();
         let plain = self
             .live_calls()
@@ -829,13 +781,13 @@ impl Engine {
                 let held = self
                     .invocations
                     .iter()
-                    .filter(|i| i.live && i.edge == edge && i.bulkhead_held)
+                    .filter(|(_, i)| i.edge == edge && i.bulkhead_held)
                     .count() as u32;
                 let waiting = self
                     .invocations
                     .iter()
-                    .filter(|i| {
-                        i.live && i.edge == edge && i.stage == Stage::Bulkhead && !i.bulkhead_held
+                    .filter(|(_, i)| {
+                        i.edge == edge && i.stage == Stage::Bulkhead && !i.bulkhead_held
                     })
                     .count() as u32;
                 if view.running != held || view.waiting != waiting {
@@ -846,11 +798,11 @@ impl Engine {
                 }
             }
         }
-        for (slot, invocation) in self.invocations.iter().enumerate() {
-            if invocation.live && invocation.stage == Stage::InFlight {
-                let owned = self.live_calls().any(|call| {
-                    call.awaited && matches!(call.owner, Owner::Invocation(inv) if inv.slot as usize == slot && inv.generation == invocation.generation)
-                });
+        for (handle, invocation) in self.invocations.iter() {
+            if invocation.stage == Stage::InFlight {
+                let owned = self
+                    .live_calls()
+                    .any(|call| call.awaited && call.owner == Owner::Invocation(handle));
                 if !owned {
                     return Err(format!(
                         "an invocation on {} is in flight with no attempt",

@@ -6,27 +6,26 @@
 
 pub mod builtin;
 pub mod command;
-pub mod dist;
+pub mod core;
 pub mod edges;
 pub mod events;
-pub mod histogram;
-pub mod ids;
-pub mod json;
 pub mod metrics;
-pub mod queue;
 pub mod report;
 pub mod resilience;
-pub mod rng;
 pub mod saga;
 pub mod scenario;
 pub mod sim;
 pub mod snapshot;
-pub mod time;
 pub mod trace_export;
 pub mod traces;
 
+// The facade: what code outside the engine (the app, the CLI, tests) names. Inside the engine,
+// modules import from their layer's own paths, so the layering stays visible.
+pub use self::core::attributes::RequestAttributes;
+pub use self::core::status::{CallRole, Direction, Status};
+pub use self::core::{dist, histogram, ids, json, rng, time};
 pub use command::{Command, CommandError, CommandSpec, RecordedCommand};
-pub use events::{Direction, EngineEvent, EventKind, Status};
+pub use events::{EngineEvent, EventKind};
 pub use report::RunReport;
 pub use scenario::{Problem, Scenario, parse_scenario};
 pub use sim::{Engine, EngineError};

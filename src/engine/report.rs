@@ -1,9 +1,9 @@
 //! The run report: what `lokal-cli run` prints, as plain data (its `--json` form uses these names).
 
+use super::core::histogram::LatencySummary;
+use super::core::rng;
 use super::events::format_hash;
-use super::histogram::LatencySummary;
 use super::metrics::{Counters, Tracker};
-use super::rng;
 use super::sim::Engine;
 use serde::Serialize;
 
@@ -21,19 +21,19 @@ pub fn format_ms(ms: f64) -> String {
 /// Latency figures in milliseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct LatencyMs {
-    #[serde(serialize_with = "super::json::finite")]
+    #[serde(serialize_with = "super::core::json::finite")]
     pub mean: f64,
-    #[serde(serialize_with = "super::json::finite")]
+    #[serde(serialize_with = "super::core::json::finite")]
     pub p50: f64,
-    #[serde(serialize_with = "super::json::finite")]
+    #[serde(serialize_with = "super::core::json::finite")]
     pub p90: f64,
-    #[serde(serialize_with = "super::json::finite")]
+    #[serde(serialize_with = "super::core::json::finite")]
     pub p95: f64,
-    #[serde(serialize_with = "super::json::finite")]
+    #[serde(serialize_with = "super::core::json::finite")]
     pub p99: f64,
-    #[serde(serialize_with = "super::json::finite")]
+    #[serde(serialize_with = "super::core::json::finite")]
     pub p99_9: f64,
-    #[serde(serialize_with = "super::json::finite")]
+    #[serde(serialize_with = "super::core::json::finite")]
     pub max: f64,
 }
 
@@ -73,7 +73,7 @@ pub struct ServiceReport {
     /// Server-side time (arrival at the instance to the answer leaving it) of successful calls.
     pub latency_ms: LatencyMs,
     /// Average share of the service's workers that were busy over the run.
-    #[serde(serialize_with = "super::json::finite")]
+    #[serde(serialize_with = "super::core::json::finite")]
     pub utilisation: f64,
 }
 
@@ -94,7 +94,7 @@ pub struct EdgeReport {
     pub retries: u64,
     pub attempts_sent: u64,
     /// Hystrix's error percentage (short-circuited calls left out).
-    #[serde(serialize_with = "super::json::finite")]
+    #[serde(serialize_with = "super::core::json::finite")]
     pub error_percentage: f64,
     /// The breaker's state at the end of the run, if the edge has one.
     pub breaker_state: Option<&'static str>,
@@ -105,7 +105,7 @@ pub struct EdgeReport {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BreakerTransitionReport {
-    #[serde(serialize_with = "super::json::finite")]
+    #[serde(serialize_with = "super::core::json::finite")]
     pub at_s: f64,
     pub from: &'static str,
     pub to: &'static str,
@@ -129,7 +129,7 @@ pub struct SagaReport {
 /// The trace store's totals.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TraceReport {
-    #[serde(serialize_with = "super::json::finite")]
+    #[serde(serialize_with = "super::core::json::finite")]
     pub head_sampling: f64,
     #[serde(flatten)]
     pub counters: super::traces::TraceCounters,
@@ -145,7 +145,7 @@ pub struct RunReport {
     pub seed: u64,
     pub rng: &'static str,
     /// Virtual time the run covered, in seconds.
-    #[serde(serialize_with = "super::json::finite")]
+    #[serde(serialize_with = "super::core::json::finite")]
     pub virtual_seconds: f64,
     pub arrived: u64,
     pub completed: u64,
@@ -158,10 +158,10 @@ pub struct RunReport {
     /// Latency of successful requests as clients saw them.
     pub latency_ms: LatencyMs,
     /// Successful requests per virtual second.
-    #[serde(serialize_with = "super::json::finite")]
+    #[serde(serialize_with = "super::core::json::finite")]
     pub throughput_per_s: f64,
     /// Time-averaged number of requests in flight (L in Little's law).
-    #[serde(serialize_with = "super::json::finite")]
+    #[serde(serialize_with = "super::core::json::finite")]
     pub mean_in_flight: f64,
     /// Per entry endpoint, as clients saw them.
     pub endpoints: Vec<EndpointReport>,

@@ -14,11 +14,14 @@
 //! and compensations travel back. While a run is in flight its record carries a semantic lock
 //! (`RESERVE_INVENTORY_PENDING`, …) that endpoints reading the same user's records observe.
 
-use super::events::{EventKind, Status};
-use super::ids::{RequestId, SagaId, StationId};
+use super::core::arena::{Arena, Handle};
+use super::core::attributes::RequestAttributes;
+use super::core::ids::{RequestId, SagaId, StationId};
+use super::core::status::{CallRole, Status};
+use super::core::time::SimTime;
+use super::events::EventKind;
 use super::scenario::SagaMode;
-use super::sim::{CallRef, Engine, Owner, Pending, RequestAttributes};
-use super::time::SimTime;
+use super::sim::{CallRef, Engine, Owner, Pending};
 use super::traces::{
     NO_SPAN, Operation, Span, SpanEventKind, SpanKind, SpanParent, SpanSource, TraceRef,
     span_id_for,
@@ -30,9 +33,9 @@ use std::collections::{BTreeMap, VecDeque};
 struct SagaCommand {
     /// Where it leaves from, and which service sends it.
     from: StationId,
-    caller: super::ids::ServiceId,
-    target: super::ids::EndpointId,
-    timeout: Option<super::time::SimDuration>,
+    caller: super::core::ids::ServiceId,
+    target: super::core::ids::EndpointId,
+    timeout: Option<super::core::time::SimDuration>,
     role: CallRole,
     step: usize,
     /// Sent by the orchestrator (not by a participant, as in choreography).
@@ -42,21 +45,8 @@ struct SagaCommand {
 /// How many finished runs the saga panel remembers.
 const FINISHED_MEMORY: usize = 40;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct SagaRef {
-    pub(crate) slot: u32,
-    pub(crate) generation: u32,
-}
-
-/// What a call does for a saga, so the map can draw compensations apart.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CallRole {
-    #[default]
-    Normal,
-    SagaAction,
-    SagaCompensation,
-}
+/// A handle on a live saga run; it goes stale when the run finishes.
+pub(crate) type SagaRef = Handle<SagaRun>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -114,8 +104,6 @@ pub struct SagaCounters {
 
 #[derive(Clone, Debug)]
 pub(crate) struct SagaRun {
-    pub(crate) generation: u32,
-    pub(crate) live: bool,
     pub(crate) id: u64,
     pub(crate) saga: SagaId,
     pub(crate) request: RequestId,
@@ -133,14 +121,13 @@ pub(crate) struct SagaRun {
     pub(crate) trace: Option<TraceRef>,
     pub(crate) span: u32,
     /// The orchestrator's instance: where the run's commands leave from.
-    pub(crate) orchestrator_instance: Option<super::ids::InstanceId>,
+    pub(crate) orchestrator_instance: Option<super::core::ids::InstanceId>,
 }
 
 /// The engine's saga bookkeeping.
 #[derive(Default)]
 pub(crate) struct SagaState {
-    pub(crate) runs: Vec<SagaRun>,
-    free: Vec<u32>,
+    pub(crate) runs: Arena<SagaRun>,
     next_id: u64,
     /// Runs in flight by (saga, user): whose records are locked.
     by_user: BTreeMap<(SagaId, u32), SagaRef>,
@@ -172,12 +159,11 @@ fn lock_name(step_name: &str, phase: SagaPhase) -> String {
 
 impl Engine {
     fn saga_run(&self, run: SagaRef) -> Option<&SagaRun> {
-        let slot = self.sagas.runs.get(run.slot as usize)?;
-        (slot.live && slot.generation == run.generation).then_some(slot)
+        self.sagas.runs.get(run)
     }
 
     fn saga_mut(&mut self, run: SagaRef) -> &mut SagaRun {
-        &mut self.sagas.runs[run.slot as usize]
+        &mut self.sagas.runs[run]
     }
 
     /// A start endpoint's handler finished its own work: the saga begins.
@@ -218,9 +204,7 @@ impl Engine {
             };
             self.traces.open_span(trace, span)
         });
-        let run_state = SagaRun {
-            generation: 0,
-            live: true,
+        let run = self.sagas.runs.alloc(SagaRun {
             id,
             saga,
             request,
@@ -236,23 +220,7 @@ impl Engine {
             trace: span.and(parent.trace),
             span: span.unwrap_or(NO_SPAN),
             orchestrator_instance: parent.instance,
-        };
-        let slot = match self.sagas.free.pop() {
-            Some(slot) => slot,
-            None => {
-                self.sagas.runs.push(SagaRun {
-                    live: false,
-                    ..run_state.clone()
-                });
-                (self.sagas.runs.len() - 1) as u32
-            }
-        };
-        let generation = self.sagas.runs[slot as usize].generation.wrapping_add(1);
-        self.sagas.runs[slot as usize] = SagaRun {
-            generation,
-            ..run_state
-        };
-        let run = SagaRef { slot, generation };
+        });
         self.sagas.counters[saga.index()].started += 1;
         if attributes.user_id > 0 {
             self.sagas.by_user.insert((saga, attributes.user_id), run);
@@ -502,7 +470,7 @@ impl Engine {
         });
     }
 
-    fn retry_saga(&mut self, run: SagaRef, saga: SagaId, wait: super::time::SimDuration) {
+    fn retry_saga(&mut self, run: SagaRef, saga: SagaId, wait: super::core::time::SimDuration) {
         self.sagas.counters[saga.index()].retries += 1;
         self.saga_mut(run).attempt += 1;
         let attempt = self.saga_mut(run).attempt;
@@ -572,9 +540,7 @@ impl Engine {
             lock: None,
             steps: state.records.clone(),
         };
-        state.live = false;
-        state.generation = state.generation.wrapping_add(1);
-        self.sagas.free.push(run.slot);
+        self.sagas.runs.free(run);
         if self.sagas.by_user.get(&(saga, user)) == Some(&run) {
             self.sagas.by_user.remove(&(saga, user));
         }
@@ -612,7 +578,7 @@ impl Engine {
     pub fn saga_views(&self) -> Vec<SagaView> {
         let scenario = self.scenario();
         let mut views: Vec<SagaView> = self.sagas.finished.iter().cloned().collect();
-        let mut live: Vec<&SagaRun> = self.sagas.runs.iter().filter(|r| r.live).collect();
+        let mut live: Vec<&SagaRun> = self.sagas.runs.iter().map(|(_, r)| r).collect();
         live.sort_by_key(|r| r.id);
         for run in live {
             let spec = &scenario.sagas[run.saga.index()];
@@ -637,7 +603,7 @@ impl Engine {
 
     /// Saga invariants: nothing compensated that never completed; runs conserved.
     pub(crate) fn check_sagas(&self) -> Result<(), String> {
-        for run in self.sagas.runs.iter().filter(|r| r.live) {
+        for (_, run) in self.sagas.runs.iter() {
             for (j, (&done, &undone)) in run.completed.iter().zip(&run.compensated).enumerate() {
                 if undone && !done {
                     return Err(format!(
@@ -652,7 +618,7 @@ impl Engine {
                 .sagas
                 .runs
                 .iter()
-                .filter(|r| r.live && r.saga.index() == index)
+                .filter(|(_, r)| r.saga.index() == index)
                 .count() as u64;
             if counters.started != counters.completed + counters.compensated + live {
                 return Err(format!(

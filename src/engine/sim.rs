@@ -14,16 +14,19 @@
 //! (`finish_work` / `run_step`: sagas, event stores).
 
 use super::command::{Command, CommandError, RecordedCommand};
+use super::core::arena::{Arena, Handle};
+use super::core::attributes::RequestAttributes;
+use super::core::ids::{CallId, EdgeId, EndpointId, InstanceId, RequestId, ServiceId, StationId};
+use super::core::queue::EventQueue;
+use super::core::rng::SimRng;
+use super::core::status::{CallRole, Direction, Status};
+use super::core::time::{SimDuration, SimTime, round_to_u64};
 use super::edges::{EdgeRuntime, InvRef, Invocation};
-use super::events::{Direction, EngineEvent, EventKind, Status, TraceHasher};
-use super::ids::{CallId, EdgeId, EndpointId, InstanceId, RequestId, ServiceId, StationId};
+use super::events::{EngineEvent, EventKind, TraceHasher};
 use super::metrics::Metrics;
-use super::queue::EventQueue;
 use super::resilience::{EdgeCounters, Permit, ServerLimiter};
-use super::rng::SimRng;
-use super::saga::{CallRole, SagaRef, SagaState};
+use super::saga::{SagaRef, SagaState};
 use super::scenario::{Balancer, Scenario, Step, WorkloadMode};
-use super::time::{SimDuration, SimTime, round_to_u64};
 use super::traces::{
     NO_SPAN, Operation, Span, SpanEventKind, SpanKind, SpanParent, SpanSource, TraceRef,
     TraceStore, span_id_for, trace_id_for,
@@ -56,16 +59,11 @@ impl fmt::Display for EngineError {
 
 impl std::error::Error for EngineError {}
 
-/// A handle on a call slot that goes stale when the slot is reused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct CallRef {
-    slot: u32,
-    generation: u32,
-}
+/// A handle on a live call; it goes stale when the call ends and its slot is reused.
+pub(crate) type CallRef = Handle<Call>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum CallState {
-    Free,
     ToCallee,
     Queued,
     Working,
@@ -88,27 +86,8 @@ pub(crate) enum Owner {
     Saga(SagaRef),
 }
 
-/// Request attributes that routing patterns read. `u16::MAX` / 0 = not drawn.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RequestAttributes {
-    pub city: u16,
-    pub payment_method: u16,
-    pub api_version: u16,
-    pub user_id: u32,
-}
-
-impl RequestAttributes {
-    pub(crate) const NONE: RequestAttributes = RequestAttributes {
-        city: u16::MAX,
-        payment_method: u16::MAX,
-        api_version: u16::MAX,
-        user_id: 0,
-    };
-}
-
 #[derive(Clone, Debug)]
 pub(crate) struct Call {
-    pub(crate) generation: u32,
     pub(crate) state: CallState,
     /// The caller (or client) still waits for this call's answer.
     pub(crate) awaited: bool,
@@ -149,43 +128,6 @@ pub(crate) struct Call {
     pub(crate) trace: Option<TraceRef>,
     pub(crate) client_span: u32,
     pub(crate) server_span: u32,
-}
-
-impl Call {
-    fn empty() -> Call {
-        Call {
-            generation: 0,
-            state: CallState::Free,
-            awaited: false,
-            status: Status::Ok,
-            child_failure: None,
-            step: 0,
-            pending_children: 0,
-            id: CallId(0),
-            request: RequestId(0),
-            owner: Owner::Client,
-            edge: None,
-            retry_after_us: 0,
-            degraded: false,
-            endpoint: EndpointId(0),
-            instance: None,
-            user: None,
-            entry: 0,
-            attributes: RequestAttributes::NONE,
-            sent_at: SimTime::ZERO,
-            arrived_at: SimTime::ZERO,
-            hop_from: StationId(0),
-            hop_to: StationId(0),
-            hop_depart: SimTime::ZERO,
-            hop_arrive: SimTime::ZERO,
-            hop_direction: Direction::Request,
-            attempt: 1,
-            role: CallRole::Normal,
-            trace: None,
-            client_span: NO_SPAN,
-            server_span: NO_SPAN,
-        }
-    }
 }
 
 /// What is scheduled in the event queue.
@@ -250,8 +192,7 @@ pub struct Engine {
     seed: u64,
     now: SimTime,
     queue: EventQueue<Pending>,
-    pub(crate) calls: Vec<Call>,
-    free_slots: Vec<u32>,
+    pub(crate) calls: Arena<Call>,
     pub(crate) instances: Vec<InstanceState>,
     balancers: Vec<BalancerState>,
     endpoint_streams: Vec<EndpointStreams>,
@@ -264,8 +205,7 @@ pub struct Engine {
     pub(crate) edges: Vec<EdgeRuntime>,
     /// Every edge's counters at the start of each recent second, for rolling figures.
     pub(crate) edge_seconds: VecDeque<(u64, Vec<EdgeCounters>)>,
-    pub(crate) invocations: Vec<Invocation>,
-    pub(crate) free_invocations: Vec<u32>,
+    pub(crate) invocations: Arena<Invocation>,
     pub(crate) server_limiters: Vec<Option<ServerLimiter>>,
     pub(crate) sagas: SagaState,
     pub(crate) traces: TraceStore,
@@ -365,8 +305,7 @@ impl Engine {
             seed,
             now: SimTime::ZERO,
             queue: EventQueue::default(),
-            calls: Vec::new(),
-            free_slots: Vec::new(),
+            calls: Arena::default(),
             instances,
             balancers,
             endpoint_streams,
@@ -378,8 +317,7 @@ impl Engine {
             metrics,
             edges,
             edge_seconds: VecDeque::new(),
-            invocations: Vec::new(),
-            free_invocations: Vec::new(),
+            invocations: Arena::default(),
             server_limiters,
             sagas: SagaState::new(scenario_sagas),
             traces,
@@ -604,37 +542,17 @@ impl Engine {
 
     // ----- call slots -------------------------------------------------------------------------
 
-    fn alloc_call(&mut self) -> CallRef {
-        let slot = match self.free_slots.pop() {
-            Some(slot) => slot,
-            None => {
-                self.calls.push(Call::empty());
-                (self.calls.len() - 1) as u32
-            }
-        };
-        let call = &mut self.calls[slot as usize];
-        call.generation = call.generation.wrapping_add(1);
-        CallRef {
-            slot,
-            generation: call.generation,
-        }
-    }
-
-    fn free_call(&mut self, call: CallRef) {
-        let slot = &mut self.calls[call.slot as usize];
-        slot.state = CallState::Free;
-        slot.generation = slot.generation.wrapping_add(1);
-        self.free_slots.push(call.slot);
-    }
-
     /// The call behind `call`, if the handle is still current.
     pub(crate) fn live(&self, call: CallRef) -> Option<&Call> {
-        let slot = self.calls.get(call.slot as usize)?;
-        (slot.generation == call.generation && slot.state != CallState::Free).then_some(slot)
+        self.calls.get(call)
     }
 
     fn call_mut(&mut self, call: CallRef) -> &mut Call {
-        &mut self.calls[call.slot as usize]
+        &mut self.calls[call]
+    }
+
+    fn free_call(&mut self, call: CallRef) {
+        self.calls.free(call);
     }
 
     // ----- workload ---------------------------------------------------------------------------
@@ -820,7 +738,7 @@ impl Engine {
 
     fn sample_latency(&mut self, from: StationId, to: StationId) -> SimDuration {
         let latency = self.scenario.network.latency(from, to);
-        if let super::dist::Distribution::Constant { value_us } = latency {
+        if let super::core::dist::Distribution::Constant { value_us } = latency {
             SimDuration(round_to_u64(*value_us))
         } else {
             latency.sample(&mut self.network_streams[from.index()])
@@ -854,7 +772,6 @@ impl Engine {
         let to = self.scenario.service(service).station;
         let instance = self.pick_instance(service);
         let latency = self.sample_latency(from, to);
-        let call_ref = self.alloc_call();
         let id = CallId(self.next_call_id);
         self.next_call_id += 1;
         let now = self.now;
@@ -889,40 +806,41 @@ impl Engine {
                 },
             )
         });
-        let call = self.call_mut(call_ref);
-        call.trace = client_span.and(parent.trace);
-        call.client_span = client_span.unwrap_or(NO_SPAN);
-        call.server_span = NO_SPAN;
-        call.state = if lost {
-            CallState::Lost
-        } else {
-            CallState::ToCallee
-        };
-        call.awaited = true;
-        call.status = Status::Ok;
-        call.child_failure = None;
-        call.step = 0;
-        call.pending_children = 0;
-        call.id = id;
-        call.request = request;
-        call.owner = owner;
-        call.edge = edge;
-        call.retry_after_us = 0;
-        call.degraded = false;
-        call.attempt = attempt;
-        call.role = role;
-        call.endpoint = endpoint;
-        call.instance = instance;
-        call.user = None;
-        call.entry = 0;
-        call.attributes = attributes;
-        call.sent_at = now;
-        call.arrived_at = now;
-        call.hop_from = from;
-        call.hop_to = to;
-        call.hop_depart = now;
-        call.hop_arrive = arrive;
-        call.hop_direction = Direction::Request;
+        let call_ref = self.calls.alloc(Call {
+            state: if lost {
+                CallState::Lost
+            } else {
+                CallState::ToCallee
+            },
+            awaited: true,
+            status: Status::Ok,
+            child_failure: None,
+            step: 0,
+            pending_children: 0,
+            id,
+            request,
+            owner,
+            edge,
+            retry_after_us: 0,
+            degraded: false,
+            endpoint,
+            instance,
+            user: None,
+            entry: 0,
+            attributes,
+            sent_at: now,
+            arrived_at: now,
+            hop_from: from,
+            hop_to: to,
+            hop_depart: now,
+            hop_arrive: arrive,
+            hop_direction: Direction::Request,
+            attempt,
+            role,
+            trace: client_span.and(parent.trace),
+            client_span: client_span.unwrap_or(NO_SPAN),
+            server_span: NO_SPAN,
+        });
         self.emit(EventKind::HopDeparted {
             call: id,
             request,
@@ -966,7 +884,7 @@ impl Engine {
             call: id,
             direction: Direction::Request,
         });
-        if !self.calls[call_ref.slot as usize].awaited {
+        if !self.calls[call_ref].awaited {
             // The caller gave up before the request arrived and closed its connection.
             self.emit(EventKind::CallAbandoned { call: id });
             self.free_call(call_ref);
@@ -984,8 +902,8 @@ impl Engine {
         self.open_server_span(call_ref, service, instance);
         if let Some(saga) = self.scenario.endpoint(endpoint).observes_saga {
             let (request, user) = (
-                self.calls[call_ref.slot as usize].request,
-                self.calls[call_ref.slot as usize].attributes.user_id,
+                self.calls[call_ref].request,
+                self.calls[call_ref].attributes.user_id,
             );
             if let Some((run, step)) = self.observe_saga_lock(saga, request, user) {
                 self.server_span_event(call_ref, SpanEventKind::LockObserved { run, step });
@@ -1029,7 +947,7 @@ impl Engine {
 
     fn start_work(&mut self, call_ref: CallRef, instance: InstanceId) {
         let (id, endpoint) = {
-            let call = &self.calls[call_ref.slot as usize];
+            let call = &self.calls[call_ref];
             (call.id, call.endpoint)
         };
         let service = self.scenario.endpoint(endpoint).service;
@@ -1037,21 +955,21 @@ impl Engine {
         self.metrics.services[service.index()].busy.add(self.now, 1);
         self.call_mut(call_ref).state = CallState::Working;
         let (trace, server_span) = {
-            let call = &self.calls[call_ref.slot as usize];
+            let call = &self.calls[call_ref];
             (call.trace, call.server_span)
         };
         if let Some(span) = trace.and_then(|trace| self.traces.span(trace, server_span)) {
             span.work_start_us = Some(self.now.0);
         }
         let spec = &self.scenario.endpoints[endpoint.index()];
-        let method = self.calls[call_ref.slot as usize].attributes.payment_method;
+        let method = self.calls[call_ref].attributes.payment_method;
         // A payment method with its own profile (UPI, Card, COD, …) uses it.
         let work = spec
             .variants
             .iter()
             .find(|v| v.payment_method == method)
             .map_or(&spec.work, |v| &v.work);
-        let mut duration = if let super::dist::Distribution::Constant { value_us } = work {
+        let mut duration = if let super::core::dist::Distribution::Constant { value_us } = work {
             SimDuration(round_to_u64(*value_us))
         } else {
             work.sample(&mut self.endpoint_streams[endpoint.index()].work)
@@ -1118,7 +1036,7 @@ impl Engine {
     /// Sends the calls of the current step, or finishes when no step is left.
     fn run_step(&mut self, call_ref: CallRef) {
         let scenario = Arc::clone(&self.scenario);
-        let call = &self.calls[call_ref.slot as usize];
+        let call = &self.calls[call_ref];
         let endpoint = scenario.endpoint(call.endpoint);
         let Some(step) = endpoint.steps.get(usize::from(call.step)) else {
             self.finish_call(call_ref, Status::Ok);
@@ -1169,7 +1087,7 @@ impl Engine {
     }
 
     fn count_server_outcome(&mut self, call_ref: CallRef, status: Status) {
-        let call = &self.calls[call_ref.slot as usize];
+        let call = &self.calls[call_ref];
         let endpoint = call.endpoint;
         let service = self.scenario.endpoint(endpoint).service;
         let server_time = self.now.saturating_since(call.arrived_at).0;
@@ -1188,7 +1106,7 @@ impl Engine {
     /// The handler is done: free its worker, take the next queued call, send the answer.
     fn finish_call(&mut self, call_ref: CallRef, status: Status) {
         let (id, endpoint, instance) = {
-            let call = &self.calls[call_ref.slot as usize];
+            let call = &self.calls[call_ref];
             (call.id, call.endpoint, call.instance)
         };
         let service = self.scenario.endpoint(endpoint).service;
@@ -1221,12 +1139,12 @@ impl Engine {
 
     /// Sends the answer hop back to where the request came from.
     fn send_answer(&mut self, call_ref: CallRef, status: Status) {
-        let call = &self.calls[call_ref.slot as usize];
+        let call = &self.calls[call_ref];
         if let Some(trace) = call.trace {
             self.traces
                 .close_span(trace, call.server_span, self.now.0, status);
         }
-        let call = &self.calls[call_ref.slot as usize];
+        let call = &self.calls[call_ref];
         let (from, to, attempt, role) = (call.hop_to, call.hop_from, call.attempt, call.role);
         let (id, request) = (call.id, call.request);
         let latency = self.sample_latency(from, to);
@@ -1305,7 +1223,7 @@ impl Engine {
 
     /// The caller receives the answer: hand it to the parent, or finish the client's request.
     fn deliver_answer(&mut self, call_ref: CallRef, status: Status) {
-        let call = &self.calls[call_ref.slot as usize];
+        let call = &self.calls[call_ref];
         let (id, awaited, owner, edge, degraded, sent_at) = (
             call.id,
             call.awaited,
@@ -1348,7 +1266,7 @@ impl Engine {
     }
 
     fn finish_request(&mut self, call_ref: CallRef, status: Status) {
-        let call = &self.calls[call_ref.slot as usize];
+        let call = &self.calls[call_ref];
         let (request, endpoint, entry, user) = (
             call.request,
             call.endpoint,
@@ -1600,15 +1518,11 @@ impl Engine {
         let running: Vec<CallRef> = self
             .calls
             .iter()
-            .enumerate()
             .filter(|(_, call)| {
                 call.instance == Some(instance)
                     && matches!(call.state, CallState::Working | CallState::Calling)
             })
-            .map(|(slot, call)| CallRef {
-                slot: slot as u32,
-                generation: call.generation,
-            })
+            .map(|(handle, _)| handle)
             .collect();
         let busy = self.instances[instance.index()].busy;
         self.instances[instance.index()].busy = 0;
@@ -1616,7 +1530,7 @@ impl Engine {
             .busy
             .add(self.now, -i64::from(busy));
         for call_ref in running {
-            let id = self.calls[call_ref.slot as usize].id;
+            let id = self.calls[call_ref].id;
             self.emit(EventKind::CallFinished {
                 call: id,
                 instance,
@@ -1646,7 +1560,7 @@ impl Engine {
 
     /// The call reached a live instance: its SERVER span begins.
     fn open_server_span(&mut self, call_ref: CallRef, service: ServiceId, instance: InstanceId) {
-        let call = &self.calls[call_ref.slot as usize];
+        let call = &self.calls[call_ref];
         let Some(trace) = call.trace else { return };
         let span = Span {
             id: span_id_for(self.seed, SpanSource::Server(call.id)),
@@ -1675,7 +1589,7 @@ impl Engine {
     }
 
     fn server_span_event(&mut self, call_ref: CallRef, kind: SpanEventKind) {
-        let call = &self.calls[call_ref.slot as usize];
+        let call = &self.calls[call_ref];
         if let Some(trace) = call.trace {
             self.traces
                 .add_event(trace, call.server_span, self.now.0, kind);
@@ -1683,7 +1597,7 @@ impl Engine {
     }
 
     fn client_span_event(&mut self, call_ref: CallRef, kind: SpanEventKind) {
-        let call = &self.calls[call_ref.slot as usize];
+        let call = &self.calls[call_ref];
         if let Some(trace) = call.trace {
             self.traces
                 .add_event(trace, call.client_span, self.now.0, kind);
@@ -1691,7 +1605,7 @@ impl Engine {
     }
 
     fn close_client_span(&mut self, call_ref: CallRef, status: Status) {
-        let call = &self.calls[call_ref.slot as usize];
+        let call = &self.calls[call_ref];
         if let Some(trace) = call.trace {
             self.traces
                 .close_span(trace, call.client_span, self.now.0, status);
@@ -1700,7 +1614,7 @@ impl Engine {
 
     /// The span context of a handler making calls: its SERVER span, its service and instance.
     pub(crate) fn handler_span(&self, handler: CallRef) -> SpanParent {
-        let call = &self.calls[handler.slot as usize];
+        let call = &self.calls[handler];
         let live = self.live(handler).is_some();
         SpanParent {
             trace: call.trace.filter(|_| live && call.server_span != NO_SPAN),
@@ -1728,9 +1642,7 @@ impl Engine {
     }
 
     pub(crate) fn live_calls(&self) -> impl Iterator<Item = &Call> {
-        self.calls
-            .iter()
-            .filter(|call| call.state != CallState::Free)
+        self.calls.iter().map(|(_, call)| call)
     }
 }
 

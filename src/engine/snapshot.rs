@@ -5,9 +5,9 @@
 //! positions at 60 fps without stepping the engine per pixel.
 
 use super::command::CommandSpec;
-use super::events::{Direction, Status};
-use super::histogram::LatencySummary;
-use super::ids::{CallId, EndpointId, InstanceId, RequestId, ServiceId, StationId};
+use super::core::histogram::LatencySummary;
+use super::core::ids::{CallId, EndpointId, InstanceId, RequestId, ServiceId, StationId};
+use super::core::status::{Direction, Status};
 use super::metrics::{Counters, SecondPoint};
 use super::sim::{CallState, Engine, Owner};
 use serde::Serialize;

@@ -4,10 +4,9 @@
 //! Virtual time 0 is exported as 2026-01-01T00:00:00Z, so a run's traces carry plausible dates
 //! and the same run always exports the same bytes.
 
-use super::events::Status;
+use super::core::status::{CallRole, Status};
 use super::scenario::Scenario;
 use super::traces::{Operation, Span, SpanEventKind, SpanKind, Trace};
-use crate::engine::saga::CallRole;
 use serde::Serialize;
 
 /// Virtual time zero, in microseconds since the Unix epoch (2026-01-01T00:00:00Z).
@@ -314,7 +313,7 @@ enum JaegerValue {
     #[serde(rename = "int64")]
     Int(i64),
     #[serde(rename = "float64")]
-    Float(#[serde(serialize_with = "super::json::finite")] f64),
+    Float(#[serde(serialize_with = "super::core::json::finite")] f64),
     #[serde(rename = "bool")]
     Bool(bool),
 }
@@ -536,7 +535,7 @@ enum OtlpValue {
     #[serde(rename = "intValue")]
     Int(String),
     #[serde(rename = "doubleValue")]
-    Float(#[serde(serialize_with = "super::json::finite")] f64),
+    Float(#[serde(serialize_with = "super::core::json::finite")] f64),
     #[serde(rename = "boolValue")]
     Bool(bool),
 }

@@ -15,13 +15,15 @@
 //! `tail_sampling` processor does) and the trace joins the store: the most recent `recent` traces,
 //! plus up to `kept` that the tail policy chose. Both are bounded rings, so memory stays flat.
 
-use super::events::Status;
-use super::ids::{CallId, EdgeId, EndpointId, InstanceId, RequestId, SagaId, ServiceId, StationId};
+use super::core::arena::{Arena, Handle};
+use super::core::attributes::RequestAttributes;
+use super::core::ids::{
+    CallId, EdgeId, EndpointId, InstanceId, RequestId, SagaId, ServiceId, StationId,
+};
+use super::core::rng::splitmix64;
+use super::core::status::{CallRole, Status};
 use super::resilience::BreakerState;
-use super::rng::splitmix64;
-use super::saga::CallRole;
 use super::scenario::TracingSettings;
-use super::sim::RequestAttributes;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
@@ -451,16 +453,12 @@ pub struct TraceCounters {
     pub spans: u64,
 }
 
-/// A handle on an open trace's buffer that goes stale when the buffer is reused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct TraceRef {
-    slot: u32,
-    generation: u32,
-}
+/// A handle on an open trace's buffer; it goes stale when the trace completes.
+pub(crate) type TraceRef = Handle<OpenTrace>;
 
-struct OpenTrace {
-    generation: u32,
-    live: bool,
+/// A trace whose spans have not all ended.
+#[derive(Clone, Debug)]
+pub(crate) struct OpenTrace {
     open_spans: u32,
     trace: Trace,
 }
@@ -468,8 +466,7 @@ struct OpenTrace {
 /// Open traces, and the bounded store of completed ones.
 pub(crate) struct TraceStore {
     pub(crate) settings: TracingSettings,
-    open: Vec<OpenTrace>,
-    free: Vec<u32>,
+    open: Arena<OpenTrace>,
     recent: VecDeque<Arc<Trace>>,
     kept: VecDeque<Arc<Trace>>,
     pub(crate) counters: TraceCounters,
@@ -479,8 +476,7 @@ impl TraceStore {
     pub(crate) fn new(settings: TracingSettings) -> TraceStore {
         TraceStore {
             settings,
-            open: Vec::new(),
-            free: Vec::new(),
+            open: Arena::default(),
             recent: VecDeque::new(),
             kept: VecDeque::new(),
             counters: TraceCounters::default(),
@@ -510,32 +506,14 @@ impl TraceStore {
             complete: false,
             sequence: 0,
         };
-        let slot = match self.free.pop() {
-            Some(slot) => slot,
-            None => {
-                self.open.push(OpenTrace {
-                    generation: 0,
-                    live: false,
-                    open_spans: 0,
-                    trace: trace.clone(),
-                });
-                (self.open.len() - 1) as u32
-            }
-        };
-        let entry = &mut self.open[slot as usize];
-        entry.generation = entry.generation.wrapping_add(1);
-        entry.live = true;
-        entry.open_spans = 0;
-        entry.trace = trace;
-        Some(TraceRef {
-            slot,
-            generation: entry.generation,
-        })
+        Some(self.open.alloc(OpenTrace {
+            open_spans: 0,
+            trace,
+        }))
     }
 
     fn entry(&mut self, trace: TraceRef) -> Option<&mut OpenTrace> {
-        let entry = self.open.get_mut(trace.slot as usize)?;
-        (entry.live && entry.generation == trace.generation).then_some(entry)
+        self.open.get_mut(trace)
     }
 
     /// Opens `span`; returns its index in the trace.
@@ -544,7 +522,7 @@ impl TraceStore {
         entry.open_spans += 1;
         entry.trace.spans.push(span);
         self.counters.spans += 1;
-        Some((self.open[trace.slot as usize].trace.spans.len() - 1) as u32)
+        Some((self.open[trace].trace.spans.len() - 1) as u32)
     }
 
     /// A span's id and its service and instance (to parent a child on).
@@ -576,31 +554,17 @@ impl TraceStore {
         };
         span.end_us = Some(t_us);
         span.status = Some(status);
-        let entry = &mut self.open[trace.slot as usize];
+        let entry = &mut self.open[trace];
         entry.open_spans -= 1;
         if entry.open_spans == 0 {
-            self.complete(trace.slot);
+            self.complete(trace);
         }
     }
 
-    fn complete(&mut self, slot: u32) {
-        let entry = &mut self.open[slot as usize];
-        entry.live = false;
-        entry.generation = entry.generation.wrapping_add(1);
-        let mut trace = std::mem::replace(
-            &mut entry.trace,
-            Trace {
-                id: TraceId(1),
-                request: RequestId(0),
-                endpoint: EndpointId(0),
-                attributes: RequestAttributes::NONE,
-                spans: Vec::new(),
-                keep: None,
-                complete: false,
-                sequence: 0,
-            },
-        );
-        self.free.push(slot);
+    fn complete(&mut self, handle: TraceRef) {
+        let Some(OpenTrace { mut trace, .. }) = self.open.free(handle) else {
+            return;
+        };
         trace.complete = true;
         self.counters.completed += 1;
         trace.sequence = self.counters.completed;
@@ -654,10 +618,10 @@ impl TraceStore {
 
     /// The trace of `request`: in the store, or still open (a copy of what it has so far).
     pub(crate) fn find(&self, request: RequestId) -> Option<Arc<Trace>> {
-        if let Some(open) = self
+        if let Some((_, open)) = self
             .open
             .iter()
-            .find(|entry| entry.live && entry.trace.request == request)
+            .find(|(_, entry)| entry.trace.request == request)
         {
             return Some(Arc::new(open.trace.clone()));
         }
@@ -670,7 +634,7 @@ impl TraceStore {
 
     /// Requests whose traces are still open, with their ids (for a moving dot's trace link).
     pub(crate) fn open_count(&self) -> usize {
-        self.open.iter().filter(|entry| entry.live).count()
+        self.open.len()
     }
 }
 
@@ -743,7 +707,7 @@ impl super::sim::Engine {
     /// newest completed trace is well-formed. (Cheap enough to run after every event; a test
     /// checks every retained trace in full.)
     pub(crate) fn check_traces(&self) -> Result<(), String> {
-        for entry in self.traces.open.iter().filter(|e| e.live) {
+        for (_, entry) in self.traces.open.iter() {
             let unended = entry
                 .trace
                 .spans

@@ -10,7 +10,7 @@
 //!
 //! Pure: time comes in as arguments; transitions come out as values for the engine to emit.
 
-use crate::engine::time::{SimDuration, SimTime};
+use crate::engine::core::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 

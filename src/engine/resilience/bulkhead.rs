@@ -8,7 +8,7 @@
 //!
 //! Pure bookkeeping keyed by a ticket number; the engine schedules the waits.
 
-use crate::engine::time::{SimDuration, SimTime};
+use crate::engine::core::time::{SimDuration, SimTime};
 use serde::Serialize;
 use std::collections::VecDeque;
 

@@ -5,8 +5,8 @@ use super::breaker::{BreakerConfig, BreakerState};
 use super::bulkhead::BulkheadConfig;
 use super::rate_limit::ClientLimiterConfig;
 use super::retry::RetryConfig;
-use crate::engine::ids::ServiceId;
-use crate::engine::time::SimDuration;
+use crate::engine::core::ids::ServiceId;
+use crate::engine::core::time::SimDuration;
 use serde::{Deserialize, Serialize};
 
 /// A degraded answer given when every attempt failed; counted apart from real successes.
@@ -105,14 +105,16 @@ pub enum PolicyChange {
     TimeoutUs(Option<u64>),
     /// Attempts including the first; 1 switches retry off.
     RetryMaxAttempts(u32),
-    RetryJitter(#[serde(serialize_with = "crate::engine::json::finite")] f64),
+    RetryJitter(#[serde(serialize_with = "crate::engine::core::json::finite")] f64),
     /// Switches the retry budget on (percent of requests) or off.
-    RetryBudgetPercent(#[serde(serialize_with = "crate::engine::json::finite_option")] Option<f64>),
+    RetryBudgetPercent(
+        #[serde(serialize_with = "crate::engine::core::json::finite_option")] Option<f64>,
+    ),
     /// Switches the circuit breaker on (with its scenario settings, or Resilience4j's defaults)
     /// or off.
     BreakerEnabled(bool),
-    BreakerFailureRate(#[serde(serialize_with = "crate::engine::json::finite")] f64),
-    BreakerSlowCallRate(#[serde(serialize_with = "crate::engine::json::finite")] f64),
+    BreakerFailureRate(#[serde(serialize_with = "crate::engine::core::json::finite")] f64),
+    BreakerSlowCallRate(#[serde(serialize_with = "crate::engine::core::json::finite")] f64),
     BreakerSlowCallDurationUs(u64),
     BreakerMinimumCalls(u32),
     BreakerWindowSize(u32),

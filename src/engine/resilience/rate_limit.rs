@@ -10,7 +10,7 @@
 //!   (Kong: counters per aligned window), or a sliding window counter (Cloudflare's estimate:
 //!   previous × (1 − elapsed/window) + current).
 
-use crate::engine::time::{SimDuration, SimTime};
+use crate::engine::core::time::{SimDuration, SimTime};
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

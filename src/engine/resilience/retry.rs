@@ -4,9 +4,9 @@
 //! retried is configurable; a retry budget can cap retries to a share of recent requests, so a
 //! struggling dependency is not buried under a retry storm.
 
-use crate::engine::events::Status;
-use crate::engine::rng::SimRng;
-use crate::engine::time::{SimDuration, SimTime, round_to_u64};
+use crate::engine::core::rng::SimRng;
+use crate::engine::core::status::Status;
+use crate::engine::core::time::{SimDuration, SimTime, round_to_u64};
 use serde::Serialize;
 use std::collections::VecDeque;
 

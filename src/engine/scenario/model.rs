@@ -4,10 +4,12 @@
 //! Nothing here can fail at run time; `validate` is the only way to build one from user input.
 
 use crate::engine::command::Command;
-use crate::engine::dist::Distribution;
-use crate::engine::ids::{EdgeId, EndpointId, InstanceId, LineId, SagaId, ServiceId, StationId};
+use crate::engine::core::dist::Distribution;
+use crate::engine::core::ids::{
+    EdgeId, EndpointId, InstanceId, LineId, SagaId, ServiceId, StationId,
+};
+use crate::engine::core::time::{SimDuration, SimTime};
 use crate::engine::resilience::{EdgePolicy, ServerLimiterConfig};
-use crate::engine::time::{SimDuration, SimTime};
 use serde::Serialize;
 
 /// Text a course author wrote in English and, optionally, Hindi.

@@ -4,12 +4,12 @@
 
 use super::problems::{Problems, not_found_hint};
 use super::raw::{Fields, Named};
-use crate::engine::events::Status;
+use crate::engine::core::status::Status;
+use crate::engine::core::time::SimDuration;
 use crate::engine::resilience::{
     Backoff, BreakerConfig, BreakerState, BulkheadConfig, ClientLimiterConfig, Fallback,
     RetryBudget, RetryConfig, ServerLimiterConfig, WindowKind,
 };
-use crate::engine::time::SimDuration;
 
 /// A `[[policies]]` table with its names still unresolved.
 #[derive(Clone, Debug, Default)]

@@ -4,8 +4,8 @@
 
 use super::policies::RawPolicy;
 use super::problems::{Problems, not_found_hint};
+use crate::engine::core::time::{SimDuration, parse_duration, parse_rate};
 use crate::engine::resilience::ServerLimiterConfig;
-use crate::engine::time::{SimDuration, parse_duration, parse_rate};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 

@@ -4,8 +4,8 @@
 use super::model::*;
 use super::problems::{Problems, not_found_hint};
 use super::raw::{Named, RawScenario};
-use crate::engine::ids::{EndpointId, SagaId};
-use crate::engine::time::SimDuration;
+use crate::engine::core::ids::{EndpointId, SagaId};
+use crate::engine::core::time::SimDuration;
 
 fn resolve_endpoint(
     named: &Named,

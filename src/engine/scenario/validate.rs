@@ -9,10 +9,10 @@ use super::policies::RawPolicy;
 use super::problems::{Problems, not_found_hint};
 use super::raw::*;
 use crate::engine::command::{Command, MAX_SLOW_FACTOR};
-use crate::engine::dist::Distribution;
-use crate::engine::ids::{EdgeId, EndpointId, InstanceId, LineId, ServiceId, StationId};
+use crate::engine::core::dist::Distribution;
+use crate::engine::core::ids::{EdgeId, EndpointId, InstanceId, LineId, ServiceId, StationId};
+use crate::engine::core::time::{MAX_RATE_PER_S, SimDuration, SimTime, format_micros};
 use crate::engine::resilience::EdgePolicy;
-use crate::engine::time::{MAX_RATE_PER_S, SimDuration, SimTime, format_micros};
 
 pub const DEFAULT_DURATION: SimDuration = SimDuration(60_000_000);
 pub const DEFAULT_SEED: u64 = 1;
