@@ -3,13 +3,13 @@
 
 use crate::engine::builtin::{builtin_ids, builtin_source};
 use crate::engine::command::read_command_log;
-use crate::engine::events::format_hash;
-use crate::engine::report::{LatencyMs, RunReport, format_ms as ms};
+use crate::engine::histogram::{LatencyMs, format_ms as ms};
 use crate::engine::time::{format_micros, parse_duration};
 use crate::engine::trace_export::{TraceFormat, export_traces};
 use crate::engine::{
     Engine, EngineError, RecordedCommand, Scenario, SimDuration, SimTime, parse_scenario,
 };
+use crate::engine::{RunReport, format_hash};
 use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::fmt::Write as _;
@@ -515,67 +515,7 @@ pub fn format_report(report: &RunReport, engine: &Engine) -> String {
             latency_cells(&service.latency_ms)
         );
     }
-    if !report.edges.is_empty() {
-        let _ = writeln!(text);
-        let _ = writeln!(
-            text,
-            "{:<26} {:>7} {:>7} {:>8} {:>7} | {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7}  breaker",
-            "edge",
-            "calls",
-            "success",
-            "fallback",
-            "failed",
-            "attempts",
-            "retries",
-            "errors",
-            "timeout",
-            "short",
-            "bulkhd",
-            "limited",
-            "error %",
-        );
-        for edge in &report.edges {
-            let _ = writeln!(
-                text,
-                "{:<26} {:>7} {:>7} {:>8} {:>7} | {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7.1}  {}",
-                edge.edge,
-                edge.calls,
-                edge.success,
-                edge.fallback_served,
-                edge.failed,
-                edge.attempts_sent,
-                edge.retries,
-                edge.failure,
-                edge.timeout,
-                edge.short_circuited,
-                edge.bulkhead_rejected,
-                edge.rate_limited,
-                edge.error_percentage,
-                match edge.breaker_state {
-                    Some(state) => format!(
-                        "{state} after {} transitions",
-                        edge.breaker_transitions.len()
-                    ),
-                    None => "—".to_string(),
-                }
-            );
-        }
-    }
-    for saga in &report.sagas {
-        let _ = writeln!(text);
-        let _ = writeln!(
-            text,
-            "saga {}: started {}  completed {}  compensated {}  running {}  compensations {}  retries {}  locks observed {}",
-            saga.saga,
-            saga.started,
-            saga.completed,
-            saga.compensated,
-            saga.running,
-            saga.compensations_run,
-            saga.retries,
-            saga.lock_observations
-        );
-    }
+    Engine::write_pattern_reports(&report.patterns, &mut text);
     let traces = &report.traces;
     let _ = writeln!(text);
     let _ = writeln!(

@@ -273,7 +273,7 @@ fn list_names_the_builtins() {
 
 #[test]
 fn the_reference_hash_is_what_the_cli_prints() {
-    use lokal::engine::builtin::{
+    use lokal::engine::observe::reference::{
         REFERENCE_SCENARIO, REFERENCE_SECONDS, REFERENCE_SEED, reference_trace_hash,
     };
     let output = cli(&[
@@ -286,7 +286,7 @@ fn the_reference_hash_is_what_the_cli_prints() {
         "--json",
     ]);
     let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("json");
-    let expected = reference_trace_hash().map(lokal::engine::events::format_hash);
+    let expected = reference_trace_hash().map(lokal::engine::format_hash);
     assert_eq!(report["trace_hash"].as_str(), expected.as_deref());
 }
 

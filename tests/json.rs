@@ -3,8 +3,21 @@
 //! number JSON cannot hold instead of writing `null` for it.
 
 use lokal::app::settings::StoredSession;
-use lokal::engine::command::{CommandSpec, RecordedCommand, command_log_json, read_command_log};
+use lokal::engine::command::{
+    CommandSpec, KernelCommandSpec, RecordedCommand, command_log_json, read_command_log,
+};
 use lokal::engine::resilience::{BreakerState, Fallback, PolicyChange};
+use lokal::engine::scenario::registry::PatternCommandSpec;
+
+fn set_policy(from: &str, to: &str, change: PolicyChange) -> CommandSpec {
+    CommandSpec::Pattern(PatternCommandSpec::Resilience(
+        lokal::engine::resilience::CommandSpec::SetPolicy {
+            from: from.into(),
+            to: to.into(),
+            change,
+        },
+    ))
+}
 
 fn every_command() -> Vec<RecordedCommand> {
     let knobs = vec![
@@ -31,51 +44,52 @@ fn every_command() -> Vec<RecordedCommand> {
         PolicyChange::Fallback(Some(Fallback::Cached)),
         PolicyChange::Fallback(None),
     ];
-    let mut commands = vec![
-        CommandSpec::Crash {
+    let kernel = vec![
+        KernelCommandSpec::Crash {
             service: "pay\"ment".into(),
             instance: 2,
             duration_us: Some(5_000_000),
         },
-        CommandSpec::Crash {
+        KernelCommandSpec::Crash {
             service: "payment".into(),
             instance: 0,
             duration_us: None,
         },
-        CommandSpec::Restart {
+        KernelCommandSpec::Restart {
             service: "payment".into(),
             instance: 1,
         },
-        CommandSpec::Slow {
+        KernelCommandSpec::Slow {
             service: "search".into(),
             instance: None,
             factor: 5.0,
             duration_us: Some(1),
         },
-        CommandSpec::Slow {
+        KernelCommandSpec::Slow {
             service: "search".into(),
             instance: Some(3),
             factor: 2.25,
             duration_us: None,
         },
-        CommandSpec::Errors {
+        KernelCommandSpec::Errors {
             service: "कैटलॉग".into(),
             instance: Some(0),
             probability: 0.125,
             duration_us: None,
         },
-        CommandSpec::Partition {
+        KernelCommandSpec::Partition {
             a: "Dadar".into(),
             b: "Bandra\\West".into(),
             duration_us: Some(10),
         },
-        CommandSpec::Heal {},
+        KernelCommandSpec::Heal {},
     ];
-    commands.extend(knobs.into_iter().map(|change| CommandSpec::SetPolicy {
-        from: "api".into(),
-        to: "search".into(),
-        change,
-    }));
+    let mut commands: Vec<CommandSpec> = kernel.into_iter().map(CommandSpec::Kernel).collect();
+    commands.extend(
+        knobs
+            .into_iter()
+            .map(|change| set_policy("api", "search", change)),
+    );
     commands
         .into_iter()
         .enumerate()
@@ -156,17 +170,17 @@ fn a_command_log_is_read_strictly() {
 #[test]
 fn a_number_json_cannot_hold_is_refused_when_written() {
     for command in [
-        CommandSpec::Slow {
+        CommandSpec::Kernel(KernelCommandSpec::Slow {
             service: "a".into(),
             instance: None,
             factor: f64::NAN,
             duration_us: None,
-        },
-        CommandSpec::SetPolicy {
-            from: "a".into(),
-            to: "b".into(),
-            change: PolicyChange::RetryBudgetPercent(Some(f64::INFINITY)),
-        },
+        }),
+        set_policy(
+            "a",
+            "b",
+            PolicyChange::RetryBudgetPercent(Some(f64::INFINITY)),
+        ),
     ] {
         let log = [RecordedCommand { at_us: 1, command }];
         let error = command_log_json(&log).expect_err("refused");

@@ -4,9 +4,9 @@
 
 use lokal::engine::builtin::load_builtin;
 use lokal::engine::ids::EdgeId;
-use lokal::engine::resilience::{BreakerState, PolicyChange};
-use lokal::engine::{Command, Engine, EngineEvent, Scenario, SimTime, parse_scenario};
-use lokal::engine::{EventKind, Status};
+use lokal::engine::patterns::resilience::view::EdgeView;
+use lokal::engine::resilience::{BreakerState, Event as ResilienceEvent, PolicyChange};
+use lokal::engine::{Engine, EngineEvent, EventKind, Scenario, SimTime, Status, parse_scenario};
 use std::sync::Arc;
 
 /// A caller `a` whose endpoint `go` fans out `fan_out` calls to `b.work`, once per request, with
@@ -90,8 +90,14 @@ fn one_request(mut scenario: Scenario) -> (Engine, Vec<EngineEvent>) {
     (engine, events)
 }
 
-fn edge_ab(engine: &Engine) -> lokal::engine::edges::EdgeView {
-    engine.edge_views().into_iter().next().expect("one edge")
+fn edge_ab(engine: &Engine) -> EdgeView {
+    engine
+        .pattern_views()
+        .resilience
+        .edges
+        .into_iter()
+        .next()
+        .expect("one edge")
 }
 
 #[test]
@@ -168,11 +174,11 @@ fn the_client_rate_limiter_refuses_exactly_what_exceeds_its_period() {
         .iter()
         .filter(|e| {
             matches!(
-                e.kind,
-                EventKind::AttemptRejected {
+                e.kind.resilience(),
+                Some(ResilienceEvent::AttemptRejected {
                     reason: Status::RateLimited,
                     ..
-                }
+                })
             )
         })
         .count();
@@ -200,8 +206,8 @@ fn a_server_token_bucket_answers_429_and_retries_wait_for_retry_after() {
     assert_eq!(edge.counters.retries, 2);
     let waits: Vec<u64> = events
         .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::RetryScheduled { wait_us, .. } => Some(wait_us),
+        .filter_map(|e| match e.kind.resilience() {
+            Some(ResilienceEvent::RetryScheduled { wait_us, .. }) => Some(*wait_us),
             _ => None,
         })
         .collect();
@@ -229,10 +235,10 @@ fn retries_back_off_exponentially_and_stop_at_max_attempts() {
     let (engine, events) = one_request(scenario);
     let retries: Vec<(u64, u32, u64)> = events
         .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::RetryScheduled {
+        .filter_map(|e| match e.kind.resilience() {
+            Some(ResilienceEvent::RetryScheduled {
                 attempt, wait_us, ..
-            } => Some((e.t_us, attempt, wait_us)),
+            }) => Some((e.t_us, *attempt, *wait_us)),
             _ => None,
         })
         .collect();
@@ -271,11 +277,11 @@ fn the_breaker_opens_on_the_exact_call_and_short_circuits_after() {
     let (engine, events) = run(scenario, 4);
     let opened_at = events
         .iter()
-        .find_map(|e| match e.kind {
-            EventKind::BreakerTransition {
+        .find_map(|e| match e.kind.resilience() {
+            Some(ResilienceEvent::BreakerTransition {
                 to: BreakerState::Open,
                 ..
-            } => Some(e.t_us),
+            }) => Some(e.t_us),
             _ => None,
         })
         .expect("the breaker opened");
@@ -328,10 +334,10 @@ fn live_knobs_are_recorded_and_replay_exactly() {
     let mut live = Engine::new(Arc::clone(&scenario), 9);
     for (at, change) in &knobs {
         live.advance_until(SimTime(*at), u64::MAX).expect("finite");
-        live.apply(Command::SetPolicy {
+        live.apply(lokal::engine::resilience::Command::set_policy(
             edge,
-            change: change.clone(),
-        })
+            change.clone(),
+        ))
         .expect("valid knob");
     }
     live.run_until_idle(u64::MAX).expect("finite");
@@ -348,7 +354,7 @@ fn live_knobs_are_recorded_and_replay_exactly() {
     }
     replay.run_until_idle(u64::MAX).expect("finite");
     assert_eq!(replay.trace_hash(), live.trace_hash());
-    let view = live.edge_views()[edge.index()].clone();
+    let view = live.pattern_views().resilience.edges[edge.index()].clone();
     assert!(
         view.counters.short_circuited > 0,
         "forced open short-circuits"
@@ -357,10 +363,10 @@ fn live_knobs_are_recorded_and_replay_exactly() {
     // A bad knob is refused and changes nothing.
     let before = live.command_log().len();
     assert!(
-        live.apply(Command::SetPolicy {
+        live.apply(lokal::engine::resilience::Command::set_policy(
             edge,
-            change: PolicyChange::BreakerFailureRate(140.0)
-        })
+            PolicyChange::BreakerFailureRate(140.0)
+        ))
         .is_err()
     );
     assert_eq!(live.command_log().len(), before);
@@ -427,6 +433,8 @@ fn zomato_cascades_without_protection_and_is_contained_with_it() {
             "seed {seed}: no client saw an error"
         );
         let edge = report
+            .patterns
+            .resilience
             .edges
             .iter()
             .find(|e| e.edge == "api → restaurant")
@@ -446,6 +454,8 @@ fn a_retry_storm_multiplies_the_load_on_the_struggling_service() {
         let calm = zomato("zomato-unprotected", seed);
         let report = storm.report();
         let edge = report
+            .patterns
+            .resilience
             .edges
             .iter()
             .find(|e| e.edge == "api → restaurant")
@@ -500,7 +510,7 @@ fn removing_protections_from_a_run_equals_running_the_stripped_scenario() {
             let mut stripped = Engine::new(Arc::new(scenario.without_protections()), seed);
             stripped.run_until_idle(50_000_000).expect("finite");
             let mut removed = Engine::new(Arc::new(scenario.clone()), seed);
-            removed.remove_protections();
+            lokal::engine::remove_protections(&mut removed);
             removed.run_until_idle(50_000_000).expect("finite");
             let mut protected = Engine::new(Arc::new(scenario.clone()), seed);
             protected.run_until_idle(50_000_000).expect("finite");

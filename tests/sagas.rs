@@ -10,7 +10,7 @@ use lokal::engine::CallRole;
 use lokal::engine::ids::StationId;
 use lokal::engine::rng::SimRng;
 use lokal::engine::saga::SagaOutcome;
-use lokal::engine::scenario::SagaMode;
+use lokal::engine::saga::{Event as SagaEvent, SagaMode};
 use lokal::engine::{Command, Engine, EngineEvent, Scenario, SimDuration, parse_scenario};
 use lokal::engine::{EventKind, Status};
 use std::collections::BTreeMap;
@@ -31,13 +31,16 @@ struct RunStory {
 fn stories(events: &[EngineEvent]) -> BTreeMap<u64, RunStory> {
     let mut runs: BTreeMap<u64, RunStory> = BTreeMap::new();
     for event in events {
-        match &event.kind {
-            EventKind::SagaStarted { run, .. } => {
+        let Some(saga_event) = event.kind.saga() else {
+            continue;
+        };
+        match saga_event {
+            SagaEvent::SagaStarted { run, .. } => {
                 let story = runs.entry(*run).or_default();
                 assert_eq!(story.started_us, 0, "run {run} started twice");
                 story.started_us = event.t_us.max(1);
             }
-            EventKind::SagaStep {
+            SagaEvent::SagaStep {
                 run,
                 step,
                 compensation,
@@ -48,12 +51,12 @@ fn stories(events: &[EngineEvent]) -> BTreeMap<u64, RunStory> {
                 .unwrap_or_else(|| panic!("a step of run {run}, which never started"))
                 .steps
                 .push((*step, *compensation, *attempt, *status)),
-            EventKind::SagaFinished { run, outcome } => {
+            SagaEvent::SagaFinished { run, outcome } => {
                 let story = runs.get_mut(run).expect("finished runs started");
                 assert!(story.finished.is_none(), "run {run} finished twice");
                 story.finished = Some((event.t_us, *outcome));
             }
-            _ => {}
+            SagaEvent::SemanticLockObserved { .. } => {}
         }
     }
     runs
@@ -206,7 +209,7 @@ fn run_with(
 
 fn check_all_runs(engine: &Engine, events: &[EngineEvent]) -> Result<(usize, usize), String> {
     let scenario = engine.scenario();
-    let saga = &scenario.sagas[0];
+    let saga = &scenario.sagas()[0];
     let compensatable: Vec<bool> = saga
         .steps
         .iter()
@@ -221,7 +224,7 @@ fn check_all_runs(engine: &Engine, events: &[EngineEvent]) -> Result<(usize, usi
             _ => outcomes.1 += 1,
         }
     }
-    let counters = engine.saga_counters()[0];
+    let counters = engine.pattern_views().saga.counters[0];
     if counters.started != runs.len() as u64
         || counters.completed != outcomes.0 as u64
         || counters.compensated != outcomes.1 as u64
@@ -233,7 +236,8 @@ fn check_all_runs(engine: &Engine, events: &[EngineEvent]) -> Result<(usize, usi
     }
     // Semantic locks are seen only while their run is in flight.
     for event in events {
-        if let EventKind::SemanticLockObserved { run, .. } = event.kind {
+        if let Some(SagaEvent::SemanticLockObserved { run, .. }) = event.kind.saga() {
+            let run = *run;
             let story = &runs[&run];
             let (finished_us, _) = story.finished.expect("checked above");
             if event.t_us < story.started_us.saturating_sub(1) || event.t_us > finished_us {
@@ -272,7 +276,7 @@ fn sweep_seeds_with_random_faults_every_saga_ends_completed_or_fully_compensated
         let commands = random_faults(&scenario, seed, 25_000_000);
         let result = run_with(scenario, seed, &commands).and_then(|(engine, events)| {
             let outcome = check_all_runs(&engine, &events)?;
-            compensation_retries += engine.saga_counters()[0].retries;
+            compensation_retries += engine.pattern_views().saga.counters[0].retries;
             Ok(outcome)
         });
         match result {
@@ -454,13 +458,13 @@ fn a_failing_compensation_is_retried_with_backoff_until_it_succeeds() {
     let mut gaps_ok = 0;
     let mut last_fail: BTreeMap<u64, (u64, u32)> = BTreeMap::new();
     for event in &events {
-        if let EventKind::SagaStep {
+        if let Some(&SagaEvent::SagaStep {
             run,
             compensation: true,
             attempt,
             status,
             ..
-        } = event.kind
+        }) = event.kind.saga()
         {
             match status {
                 Some(s) if !s.is_ok() => {
@@ -488,9 +492,9 @@ fn requests_reading_a_users_records_see_the_semantic_lock_only_while_a_saga_runs
     // Few users, so reads often hit a user with a saga in flight.
     let (engine, events) = run_with(failing_saga("orchestration", 0.3, 3), 5, &[]).expect("runs");
     check_all_runs(&engine, &events).expect("locks within run lifetimes");
-    let observed = engine.saga_counters()[0].lock_observations;
+    let observed = engine.pattern_views().saga.counters[0].lock_observations;
     assert!(observed > 0, "some reads should meet a lock");
-    let views = engine.saga_views();
+    let views = engine.pattern_views().saga.runs;
     assert!(
         views
             .iter()
@@ -502,7 +506,7 @@ fn requests_reading_a_users_records_see_the_semantic_lock_only_while_a_saga_runs
 #[test]
 fn choreography_sends_actions_forward_and_compensations_back_along_the_line() {
     let scenario = failing_saga("choreography", 0.0, 100000);
-    assert_eq!(scenario.sagas[0].mode, SagaMode::Choreography);
+    assert_eq!(scenario.sagas()[0].mode, SagaMode::Choreography);
     let station = |name: &str| {
         scenario
             .stations

@@ -260,7 +260,7 @@ fn policies_attach_to_real_edges_with_sane_values() {
     );
     check(&good, &[]);
     let scenario = parse_scenario(&good).expect("valid");
-    let edge = scenario.edge(lokal::engine::ids::EdgeId(0));
+    let edge = scenario.edge_policy(lokal::engine::ids::EdgeId(0));
     assert_eq!(
         edge.circuit_breaker
             .as_ref()
@@ -345,7 +345,7 @@ pivot = true
     );
     check(&good, &[]);
     let scenario = parse_scenario(&good).expect("valid");
-    assert_eq!(scenario.sagas[0].pivot, 1);
+    assert_eq!(scenario.sagas()[0].pivot, 1);
 
     let bad = saga_base(
         r#"

@@ -24,7 +24,7 @@ pub fn errors(report: &Counters) -> u64 {
 fn run(scenario: &Arc<Scenario>, seed: u64, protections: bool) -> Result<Side, EngineError> {
     let mut engine = Engine::new(Arc::clone(scenario), seed);
     if !protections {
-        engine.remove_protections();
+        crate::engine::remove_protections(&mut engine);
     }
     engine.run_until_idle(COMPARE_EVENT_BUDGET)?;
     let client = &engine.metrics().client;

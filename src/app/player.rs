@@ -13,10 +13,11 @@
 use super::layout::{MapLayout, Polyline};
 use super::state::LiveView;
 use crate::engine::CallRole;
-use crate::engine::ids::{CallId, EdgeId, EndpointId, RequestId, StationId};
+use crate::engine::ids::{CallId, EndpointId, RequestId, StationId};
+use crate::engine::resilience::Event as ResilienceEvent;
 use crate::engine::rng::splitmix64;
 use crate::engine::{Command, CommandError, Engine, EngineError, Scenario, SimTime};
-use crate::engine::{Direction, EngineEvent, EventKind, Status};
+use crate::engine::{Direction, EngineEvent, EventKind, PatternEvent, Status};
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -263,30 +264,11 @@ impl Player {
                 .iter()
                 .map(|(&(from, to), &rate)| (from, to, rate))
                 .collect(),
-            edges: self.engine.edge_views(),
-            policies: (0..self.engine.scenario().edges.len())
-                .map(|i| self.engine.edge_policy(EdgeId::from_index(i)).clone())
-                .collect(),
-            edge_rolling: (0..self.engine.scenario().edges.len())
-                .map(|i| self.engine.edge_rolling(EdgeId::from_index(i), 10))
-                .collect(),
-            edge_sparklines: (0..self.engine.scenario().edges.len())
-                .map(|i| self.engine.edge_sparkline(EdgeId::from_index(i)))
-                .collect(),
-            edge_latency: self
-                .engine
-                .metrics()
-                .edges
-                .iter()
-                .map(|tracker| (tracker.last_second().copied(), tracker.summary()))
-                .collect(),
-            limiters: self.engine.limiter_views(),
-            commands: Rc::new(self.engine.command_log().to_vec()),
+            patterns: self.engine.pattern_views(),
+            commands: self.engine.command_log_shared(),
             traces: Rc::new(self.engine.retained_traces()),
             trace_counters: self.engine.trace_counters(),
             open_traces: self.engine.open_traces(),
-            sagas: Rc::new(self.engine.saga_views()),
-            saga_counters: self.engine.saga_counters().to_vec(),
             behind: self.behind,
             finished: self.is_finished(),
         }
@@ -410,11 +392,11 @@ impl Player {
                     });
                 }
             }
-            EventKind::AttemptRejected {
+            EventKind::Pattern(PatternEvent::Resilience(ResilienceEvent::AttemptRejected {
                 edge,
                 request,
                 reason,
-            } if sampled(request, probability) => {
+            })) if sampled(request, probability) => {
                 // A call that never left its caller: a brief sign at the caller's station.
                 let scenario = Arc::clone(self.engine.scenario());
                 let station = scenario.service(scenario.edge(edge).from).station;

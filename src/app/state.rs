@@ -5,17 +5,12 @@
 use super::i18n::{Lang, Msg};
 use super::traces::TraceFilter;
 use crate::engine::builtin::load_builtin;
-use crate::engine::edges::EdgeView;
-use crate::engine::histogram::LatencySummary;
 use crate::engine::ids::{RequestId, ServiceId, StationId};
 use crate::engine::metrics::{Counters, SecondPoint};
-use crate::engine::resilience::rate_limit::LimiterView;
-use crate::engine::resilience::{EdgeCounters, EdgePolicy};
 use crate::engine::rng::splitmix64;
-use crate::engine::saga::{SagaCounters, SagaView};
 use crate::engine::snapshot::{FaultView, InstanceView, ServiceView};
 use crate::engine::traces::{Trace, TraceCounters};
-use crate::engine::{Problem, RecordedCommand, Scenario, parse_scenario};
+use crate::engine::{PatternViews, Problem, RecordedCommand, Scenario, parse_scenario};
 use std::rc::Rc;
 use std::sync::Arc;
 use yew::Reducible;
@@ -102,27 +97,16 @@ pub struct LiveView {
     pub active_faults: Vec<FaultView>,
     pub series: Vec<SecondPoint>,
     pub flows: Vec<(StationId, StationId, f64)>,
-    /// Per caller→callee edge: counters, breaker, bulkhead, limiter.
-    pub edges: Vec<EdgeView>,
-    /// Per edge: the policies in force now (knobs included).
-    pub policies: Vec<EdgePolicy>,
-    /// Per edge: what happened in the last ten seconds (Hystrix's rolling counters).
-    pub edge_rolling: Vec<EdgeCounters>,
-    /// Per edge: calls per second over the last two minutes.
-    pub edge_sparklines: Vec<Vec<u64>>,
-    /// Per edge: latency of the last whole second, and of the whole run.
-    pub edge_latency: Vec<(Option<SecondPoint>, LatencySummary)>,
-    /// Per service: its server-side rate limit's fill, if it has one.
-    pub limiters: Vec<Option<LimiterView>>,
-    /// Every command applied at run time so far, with its virtual time.
-    pub commands: Rc<Vec<RecordedCommand>>,
+    /// Every pattern's view: resilience's edges, policies, rolling counts, sparklines,
+    /// latencies and limiters; the saga's runs and totals.
+    pub patterns: PatternViews,
+    /// Every command applied at run time so far, with its virtual time (shared with the engine,
+    /// not copied).
+    pub commands: Arc<Vec<RecordedCommand>>,
     /// The trace store: every retained trace, in completion order, and its totals.
     pub traces: Rc<Vec<Arc<Trace>>>,
     pub trace_counters: TraceCounters,
     pub open_traces: usize,
-    /// Saga runs in flight and recently finished (newest last), and totals per saga.
-    pub sagas: Rc<Vec<SagaView>>,
-    pub saga_counters: Vec<SagaCounters>,
     pub behind: bool,
     pub finished: bool,
 }

@@ -122,7 +122,12 @@ impl FrameLoop {
 /// The breaker band under the charts: the selected service's first breaker, else the scenario's.
 fn breaker_band(state: &AppState) -> Option<Rc<BreakerBand>> {
     let live = &state.live;
-    let edges_with_breakers = live.edges.iter().filter(|view| view.breaker.is_some());
+    let edges_with_breakers = live
+        .patterns
+        .resilience
+        .edges
+        .iter()
+        .filter(|view| view.breaker.is_some());
     let chosen = match state.selected_service {
         Some(service) => edges_with_breakers
             .clone()
@@ -465,7 +470,8 @@ pub fn App() -> Html {
         let player = Rc::clone(&player);
         let dispatch = state.dispatcher();
         use_callback((), move |(edge, change): (EdgeId, PolicyChange), _| {
-            apply_fault(&player, &dispatch, Command::SetPolicy { edge, change });
+            let command = crate::engine::resilience::Command::set_policy(edge, change);
+            apply_fault(&player, &dispatch, command);
         })
     };
     let on_step = {

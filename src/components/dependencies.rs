@@ -263,16 +263,16 @@ pub fn Dependencies(props: &DependenciesProps) -> Html {
         return html! { <p class="hint">{ tr(lang, Msg::NoDependencies) }</p> };
     }
     let cards = edges.iter().map(|&edge| {
-        let policy = scenario.edge(edge);
+        let policy = scenario.edge_policy(edge);
         let callee = scenario.service(policy.to);
-        let view = live.edges.get(edge.index());
-        let rolling = live.edge_rolling.get(edge.index()).copied().unwrap_or_default();
-        let sparkline_points = live.edge_sparklines.get(edge.index()).cloned().unwrap_or_default();
-        let (last, summary) = live.edge_latency.get(edge.index()).copied().unwrap_or_default();
+        let view = live.patterns.resilience.edges.get(edge.index());
+        let rolling = live.patterns.resilience.rolling.get(edge.index()).copied().unwrap_or_default();
+        let sparkline_points = live.patterns.resilience.sparklines.get(edge.index()).cloned().unwrap_or_default();
+        let (last, summary) = live.patterns.resilience.latency.get(edge.index()).copied().unwrap_or_default();
         let rate = rolling.calls as f64 / 10.0;
         let error = rolling.error_percentage();
         let radius = (6.0 + rate.sqrt() * 2.0).min(26.0);
-        let live_policy = live.policies.get(edge.index()).cloned().unwrap_or_else(|| policy.clone());
+        let live_policy = live.patterns.resilience.policies.get(edge.index()).cloned().unwrap_or_else(|| policy.clone());
         let breaker = view.and_then(|v| v.breaker);
         let counts = [
             (Msg::CountSuccess, rolling.success, "ok"),

@@ -8,9 +8,10 @@ use crate::app::i18n::{Lang, Msg, fill, group_indian, tr};
 use crate::app::player::{FollowedRequest, RequestOutcome};
 use crate::app::state::Action;
 use crate::engine::Status;
-use crate::engine::command::CommandSpec;
+use crate::engine::command::{CommandSpec, KernelCommandSpec};
 use crate::engine::ids::EdgeId;
 use crate::engine::resilience::PolicyChange;
+use crate::engine::scenario::registry::PatternCommandSpec;
 use yew::prelude::*;
 
 pub fn status_text(lang: Lang, status: Status) -> &'static str {
@@ -33,20 +34,27 @@ pub fn status_text(lang: Lang, status: Status) -> &'static str {
 }
 
 fn describe_fault(lang: Lang, spec: &CommandSpec) -> String {
+    let spec = match spec {
+        CommandSpec::Kernel(spec) => spec,
+        CommandSpec::Pattern(PatternCommandSpec::Resilience(
+            crate::engine::resilience::CommandSpec::SetPolicy { from, to, .. },
+        )) => return format!("{from} → {to}"),
+        CommandSpec::Pattern(PatternCommandSpec::Saga(never)) => match *never {},
+    };
     match spec {
-        CommandSpec::Crash {
+        KernelCommandSpec::Crash {
             service, instance, ..
         } => format!("{} · {service}#{instance}", tr(lang, Msg::Crash)),
-        CommandSpec::Restart { service, instance } => {
+        KernelCommandSpec::Restart { service, instance } => {
             format!("{} · {service}#{instance}", tr(lang, Msg::Up))
         }
-        CommandSpec::Slow {
+        KernelCommandSpec::Slow {
             service, factor, ..
         } => format!(
             "{service} · {}",
             fill(lang, Msg::Slowed, &[&format!("{factor:.0}")])
         ),
-        CommandSpec::Errors {
+        KernelCommandSpec::Errors {
             service,
             probability,
             ..
@@ -60,9 +68,8 @@ fn describe_fault(lang: Lang, spec: &CommandSpec) -> String {
                 )
             )
         }
-        CommandSpec::Partition { a, b, .. } => format!("{a} ⟂ {b}"),
-        CommandSpec::Heal {} => tr(lang, Msg::Heal).to_string(),
-        CommandSpec::SetPolicy { from, to, .. } => format!("{from} → {to}"),
+        KernelCommandSpec::Partition { a, b, .. } => format!("{a} ⟂ {b}"),
+        KernelCommandSpec::Heal {} => tr(lang, Msg::Heal).to_string(),
     }
 }
 

@@ -186,7 +186,7 @@ pub fn Map(props: &MapProps) -> Html {
 
     // Protections on call edges: a badge beside the route from caller to callee with the breaker's
     // state (icon and word), the bulkhead's occupancy and the rate limiter's permits as gauges.
-    let badges = live.edges.iter().filter(|view| view.has_policies).map(|view| {
+    let badges = live.patterns.resilience.edges.iter().filter(|view| view.has_policies).map(|view| {
         let policy = scenario.edge(view.edge);
         let from = scenario.service(policy.from).station;
         let to = scenario.service(policy.to).station;
@@ -237,7 +237,7 @@ pub fn Map(props: &MapProps) -> Html {
             row_y += 17.0;
         }
         // Timeout, retry and fallback, in words.
-        if let Some(policy) = live.policies.get(view.edge.index()) {
+        if let Some(policy) = live.patterns.resilience.policies.get(view.edge.index()) {
             let mut words: Vec<String> = Vec::new();
             if let Some(timeout) = policy.timeout {
                 words.push(fill(lang, Msg::BadgeTimeout, &[&crate::engine::time::format_micros(timeout.0)]));
@@ -356,7 +356,7 @@ pub fn Map(props: &MapProps) -> Html {
                 LabelSide::Left => text_x - width,
                 LabelSide::Above | LabelSide::Below => x - width / 2.0,
             };
-            let limiter = live.limiters.get(service.id.index()).copied().flatten();
+            let limiter = live.patterns.resilience.limiters.get(service.id.index()).copied().flatten();
             html! {
                 <g class="service" key={service.id.0}>
                     <text x={format!("{text_x:.1}")} y={format!("{:.1}", block_top + 12.0)} text-anchor={anchor} class="service-name">
@@ -497,7 +497,7 @@ pub fn Legend(props: &LegendProps) -> Html {
                 { item(html! { <circle r="4.5" class="dot-lost" /> }, Msg::LegendLost) }
                 { item(html! { <><circle r="3.6" class="dot-retry" /><circle r="6.5" class="dot-retry" /></> }, Msg::LegendRetry) }
                 { item(html! { <><circle r="5" class="dot-short" /><path d="M-3.8 3.8 L3.8 -3.8" class="dot-short" /></> }, Msg::LegendShortCircuited) }
-                if !props.scenario.0.sagas.is_empty() {
+                if !props.scenario.0.sagas().is_empty() {
                     { item(html! { <><path d="M7 0 L-1 0" class="dot-compensation" /><path d="M-1 -4 L-7 0 L-1 4 z" class="dot-compensation-head" /></> }, Msg::LegendCompensation) }
                 }
                 { item(html! { <><path d="M-7 0 L7 0" class="trace-path-casing legend" /><path d="M-7 0 L7 0" class="trace-path-core legend" /></> }, Msg::LegendTracePath) }

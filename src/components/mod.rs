@@ -62,7 +62,7 @@ pub fn format_clock(us: u64) -> String {
 
 /// Microseconds shown as milliseconds with sensible precision.
 pub fn format_ms(us: u64) -> String {
-    crate::engine::report::format_ms(us as f64 / 1_000.0)
+    crate::engine::histogram::format_ms(us as f64 / 1_000.0)
 }
 
 /// One figure of a `<dl class="figures">`: a label and its value. One function instead of the

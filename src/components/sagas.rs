@@ -6,8 +6,8 @@ use super::inspector::status_text;
 use super::{Shared, StateRef, format_ms};
 use crate::app::i18n::{Msg, fill, tr};
 use crate::app::state::Action;
+use crate::engine::saga::SagaMode;
 use crate::engine::saga::{SagaPhase, SagaView};
-use crate::engine::scenario::SagaMode;
 use yew::prelude::*;
 
 /// How many runs the panel lists (newest first).
@@ -29,12 +29,12 @@ pub fn SagaPanel(props: &SagaPanelProps) -> Html {
     let lang = state.lang;
     let scenario = &state.scenario;
     let live = &state.live;
-    if scenario.sagas.is_empty() {
+    if scenario.sagas().is_empty() {
         return Html::default();
     }
     let now = live.now_us;
-    let totals = scenario.sagas.iter().enumerate().map(|(index, saga)| {
-        let c = live.saga_counters.get(index).copied().unwrap_or_default();
+    let totals = scenario.sagas().iter().enumerate().map(|(index, saga)| {
+        let c = live.patterns.saga.counters.get(index).copied().unwrap_or_default();
         let running = c.started - c.completed - c.compensated;
         let mode = match saga.mode {
             SagaMode::Orchestration => Msg::SagaOrchestration,
@@ -56,14 +56,18 @@ pub fn SagaPanel(props: &SagaPanelProps) -> Html {
     // The newest two runs in flight, then the newest finished ones — with at least one that
     // compensated, if any did lately, because that is what a learner comes to see.
     let running: Vec<&SagaView> = live
-        .sagas
+        .patterns
+        .saga
+        .runs
         .iter()
         .rev()
         .filter(|r| r.ended_us.is_none())
         .take(2)
         .collect();
     let mut finished: Vec<&SagaView> = live
-        .sagas
+        .patterns
+        .saga
+        .runs
         .iter()
         .rev()
         .filter(|r| r.ended_us.is_some())
@@ -71,7 +75,9 @@ pub fn SagaPanel(props: &SagaPanelProps) -> Html {
         .collect();
     if !finished.iter().any(|r| r.phase == SagaPhase::Compensated)
         && let Some(compensated) = live
-            .sagas
+            .patterns
+            .saga
+            .runs
             .iter()
             .rev()
             .find(|r| r.phase == SagaPhase::Compensated)
@@ -119,7 +125,7 @@ fn SagaRun(props: &SagaRunProps) -> Html {
     let run = &props.run;
     let now = props.now_us;
 
-    let spec = &scenario.sagas[run.saga.index()];
+    let spec = &scenario.sagas()[run.saga.index()];
     let start = run.started_us;
     let end = run.ended_us.unwrap_or(now).max(start + 1);
     let total = end - start;

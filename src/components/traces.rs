@@ -67,7 +67,7 @@ fn ms(lang: Lang, us: u64) -> String {
 pub fn event_text(scenario: &Scenario, lang: Lang, span: &Span, kind: &SpanEventKind) -> String {
     let step_name = |step: u16| {
         span.saga
-            .and_then(|s| scenario.sagas[s.index()].steps.get(usize::from(step)))
+            .and_then(|s| scenario.sagas()[s.index()].steps.get(usize::from(step)))
             .map_or_else(|| step.to_string(), |s| s.name.clone())
     };
     match *kind {
@@ -601,7 +601,7 @@ fn span_details(scenario: &Scenario, lang: Lang, trace: &Trace, span: &Span, now
         .in_language(lang.code());
     let what = match span.operation {
         Operation::Call(endpoint) => scenario.endpoint(endpoint).qualified_name.clone(),
-        Operation::Saga(saga) => scenario.sagas[saga.index()]
+        Operation::Saga(saga) => scenario.sagas()[saga.index()]
             .label
             .in_language(lang.code())
             .to_string(),

@@ -146,7 +146,10 @@ pub fn random_commands(scenario: &Scenario, seed: u64, horizon_us: u64) -> Vec<(
             let edge = lokal::engine::ids::EdgeId(rng.below(scenario.edges.len() as u64) as u32);
             let at = rng.below(horizon_us);
             let change = random_knob(&mut rng);
-            commands.push((at, Command::SetPolicy { edge, change }));
+            commands.push((
+                at,
+                lokal::engine::resilience::Command::set_policy(edge, change),
+            ));
         } else if rng.below(8) == 0 {
             commands.push((rng.below(horizon_us), Command::Heal));
         } else {

@@ -79,27 +79,50 @@ struct Slot<T> {
     value: Option<T>,
 }
 
-/// Values of one kind, each reachable through its `Handle` while it lives.
-#[derive(Clone, Debug)]
-pub struct Arena<T> {
+/// Values of one kind, each reachable through its `Handle<K>` while it lives. `K` is the type the
+/// handles name: the value type itself by default, or a marker (`CallSlot`) when code that must
+/// not know the value type keeps handles.
+pub struct Arena<T, K = T> {
     slots: Vec<Slot<T>>,
     free: Vec<u32>,
     live: usize,
+    _handles: PhantomData<fn() -> K>,
 }
 
-impl<T> Default for Arena<T> {
+impl<T: Clone, K> Clone for Arena<T, K> {
+    fn clone(&self) -> Self {
+        Arena {
+            slots: self.slots.clone(),
+            free: self.free.clone(),
+            live: self.live,
+            _handles: PhantomData,
+        }
+    }
+}
+
+impl<T: fmt::Debug, K> fmt::Debug for Arena<T, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Arena")
+            .field("live", &self.live)
+            .field("slots", &self.slots)
+            .finish()
+    }
+}
+
+impl<T, K> Default for Arena<T, K> {
     fn default() -> Self {
         Arena {
             slots: Vec::new(),
             free: Vec::new(),
             live: 0,
+            _handles: PhantomData,
         }
     }
 }
 
-impl<T> Arena<T> {
+impl<T, K> Arena<T, K> {
     /// Puts `value` in a free slot (the most recently freed one) or a new slot.
-    pub fn alloc(&mut self, value: T) -> Handle<T> {
+    pub fn alloc(&mut self, value: T) -> Handle<K> {
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -124,7 +147,7 @@ impl<T> Arena<T> {
     }
 
     /// Takes the value out and retires the handle. `None` if the handle was stale already.
-    pub fn free(&mut self, handle: Handle<T>) -> Option<T> {
+    pub fn free(&mut self, handle: Handle<K>) -> Option<T> {
         let entry = self.slots.get_mut(handle.slot as usize)?;
         if entry.generation != handle.generation {
             return None;
@@ -137,7 +160,7 @@ impl<T> Arena<T> {
     }
 
     /// The value, while the handle is current.
-    pub fn get(&self, handle: Handle<T>) -> Option<&T> {
+    pub fn get(&self, handle: Handle<K>) -> Option<&T> {
         let entry = self.slots.get(handle.slot as usize)?;
         if entry.generation == handle.generation {
             entry.value.as_ref()
@@ -146,7 +169,7 @@ impl<T> Arena<T> {
         }
     }
 
-    pub fn get_mut(&mut self, handle: Handle<T>) -> Option<&mut T> {
+    pub fn get_mut(&mut self, handle: Handle<K>) -> Option<&mut T> {
         let entry = self.slots.get_mut(handle.slot as usize)?;
         if entry.generation == handle.generation {
             entry.value.as_mut()
@@ -155,7 +178,7 @@ impl<T> Arena<T> {
         }
     }
 
-    pub fn contains(&self, handle: Handle<T>) -> bool {
+    pub fn contains(&self, handle: Handle<K>) -> bool {
         self.get(handle).is_some()
     }
 
@@ -169,7 +192,7 @@ impl<T> Arena<T> {
     }
 
     /// Every live value with its handle, in slot order.
-    pub fn iter(&self) -> impl Iterator<Item = (Handle<T>, &T)> {
+    pub fn iter(&self) -> impl Iterator<Item = (Handle<K>, &T)> {
         self.slots.iter().enumerate().filter_map(|(slot, entry)| {
             entry.value.as_ref().map(|value| {
                 (
@@ -199,16 +222,19 @@ fn stale(slot: u32, generation: u32) -> ! {
     panic!("stale arena handle #{slot}v{generation}")
 }
 
-impl<T> std::ops::Index<Handle<T>> for Arena<T> {
+impl<T, K> std::ops::Index<Handle<K>> for Arena<T, K> {
     type Output = T;
 
     /// The value of a handle the caller knows is live (the engine's bookkeeping guarantees it on
     /// the hot path, so release builds check only that the slot holds a value; debug builds
     /// check the generation too).
     #[inline]
-    fn index(&self, handle: Handle<T>) -> &T {
+    fn index(&self, handle: Handle<K>) -> &T {
         let entry = &self.slots[handle.slot as usize];
-        debug_assert_eq!(entry.generation, handle.generation, "stale handle {handle:?}");
+        debug_assert_eq!(
+            entry.generation, handle.generation,
+            "stale handle {handle:?}"
+        );
         match &entry.value {
             Some(value) => value,
             None => stale(handle.slot, handle.generation),
@@ -216,11 +242,14 @@ impl<T> std::ops::Index<Handle<T>> for Arena<T> {
     }
 }
 
-impl<T> std::ops::IndexMut<Handle<T>> for Arena<T> {
+impl<T, K> std::ops::IndexMut<Handle<K>> for Arena<T, K> {
     #[inline]
-    fn index_mut(&mut self, handle: Handle<T>) -> &mut T {
+    fn index_mut(&mut self, handle: Handle<K>) -> &mut T {
         let entry = &mut self.slots[handle.slot as usize];
-        debug_assert_eq!(entry.generation, handle.generation, "stale handle {handle:?}");
+        debug_assert_eq!(
+            entry.generation, handle.generation,
+            "stale handle {handle:?}"
+        );
         match &mut entry.value {
             Some(value) => value,
             None => stale(handle.slot, handle.generation),
@@ -234,7 +263,7 @@ mod tests {
 
     #[test]
     fn a_freed_handle_goes_stale_and_its_slot_is_reused() {
-        let mut arena = Arena::default();
+        let mut arena: Arena<&str> = Arena::default();
         let a = arena.alloc("a");
         let b = arena.alloc("b");
         assert_eq!((arena.get(a), arena.get(b)), (Some(&"a"), Some(&"b")));
@@ -251,7 +280,7 @@ mod tests {
 
     #[test]
     fn slots_are_reused_last_freed_first_and_iterated_in_slot_order() {
-        let mut arena = Arena::default();
+        let mut arena: Arena<i32> = Arena::default();
         let handles: Vec<_> = (0..4).map(|i| arena.alloc(i)).collect();
         arena.free(handles[1]);
         arena.free(handles[3]);

@@ -153,6 +153,51 @@ impl Histogram {
     }
 }
 
+/// Milliseconds with the precision a reader wants: `1.25`, `12.5`, `125`.
+pub fn format_ms(ms: f64) -> String {
+    if ms >= 100.0 {
+        format!("{ms:.0}")
+    } else if ms >= 10.0 {
+        format!("{ms:.1}")
+    } else {
+        format!("{ms:.2}")
+    }
+}
+
+/// Latency figures in milliseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct LatencyMs {
+    #[serde(serialize_with = "super::json::finite")]
+    pub mean: f64,
+    #[serde(serialize_with = "super::json::finite")]
+    pub p50: f64,
+    #[serde(serialize_with = "super::json::finite")]
+    pub p90: f64,
+    #[serde(serialize_with = "super::json::finite")]
+    pub p95: f64,
+    #[serde(serialize_with = "super::json::finite")]
+    pub p99: f64,
+    #[serde(serialize_with = "super::json::finite")]
+    pub p99_9: f64,
+    #[serde(serialize_with = "super::json::finite")]
+    pub max: f64,
+}
+
+impl From<LatencySummary> for LatencyMs {
+    fn from(summary: LatencySummary) -> LatencyMs {
+        let ms = |us: u64| us as f64 / 1_000.0;
+        LatencyMs {
+            mean: summary.mean_us / 1_000.0,
+            p50: ms(summary.p50_us),
+            p90: ms(summary.p90_us),
+            p95: ms(summary.p95_us),
+            p99: ms(summary.p99_us),
+            p99_9: ms(summary.p999_us),
+            max: ms(summary.max_us),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

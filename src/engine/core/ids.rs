@@ -1,6 +1,7 @@
 //! Typed indices for everything the engine names, so a service index can never be passed where a
 //! station index is expected. Ids are dense: `ServiceId(3)` is `scenario.services[3]`.
 
+use super::arena::Handle;
 use serde::{Deserialize, Serialize};
 
 macro_rules! dense_id {
@@ -63,3 +64,18 @@ pub struct RequestId(pub u64);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct CallId(pub u64);
+
+/// What a kernel call handle points at. Patterns keep `CallRef`s (a waiting handler, the call an
+/// attempt travels) without knowing the kernel's call type.
+#[derive(Debug)]
+pub enum CallSlot {}
+
+/// A handle on a live call of the kernel; it goes stale when the call ends.
+pub type CallRef = Handle<CallSlot>;
+
+/// What an open-trace handle points at.
+#[derive(Debug)]
+pub enum TraceSlot {}
+
+/// A handle on an open trace of the kernel's trace store; it goes stale when the trace completes.
+pub type TraceRef = Handle<TraceSlot>;

@@ -6,10 +6,12 @@
 pub mod arena;
 pub mod attributes;
 pub mod dist;
+pub mod event;
 pub mod histogram;
 pub mod ids;
 pub mod json;
 pub mod queue;
 pub mod rng;
 pub mod status;
+pub mod text;
 pub mod time;

@@ -1,13 +1,20 @@
-//! Scenarios as data: TOML text → raw types (`raw`) → validated model (`validate`, `model`).
+//! The scenario layer: TOML text → raw types → the validated model the engine trusts.
 //!
-//! `parse_scenario` is the one door from user input to the engine. It returns either a scenario
-//! the engine can trust, or every problem found, each with its field path.
+//! `parse_scenario` is the one door from user input to the engine. The `toml` crate parses the
+//! text; `raw` reads the scenario's own tables and each pattern's folder reads its section
+//! (`sections`); `validate` resolves names and checks ranges once for all. The result is either
+//! a scenario the engine can trust, or every problem found, each with its field path and, where
+//! known, its line and column. Commands (faults, knobs) and the built-in scenarios live here too.
 
+pub mod builtin;
+pub mod command;
+pub mod command_check;
 pub mod model;
-pub mod policies;
 pub mod problems;
 pub mod raw;
-pub mod sagas;
+pub mod read;
+pub mod registry;
+pub mod sections;
 pub mod validate;
 
 pub use model::*;
@@ -16,7 +23,7 @@ pub use problems::{Location, Problem, Problems};
 /// Parses (with the `toml` crate) and validates scenario TOML. Every problem carries its field
 /// path and, where it can be found, its line and column in `text`.
 pub fn parse_scenario(text: &str) -> Result<Scenario, Vec<Problem>> {
-    let table = raw::parse_toml(text).map_err(|problems| problems.into_located(text))?;
+    let table = read::parse_toml(text).map_err(|problems| problems.into_located(text))?;
     let mut problems = Problems::default();
     let raw = raw::read_scenario(table.get_ref(), &mut problems);
     let scenario = validate::validate(&raw, &mut problems);

@@ -3,38 +3,16 @@
 //! Every name is resolved to a dense id, every value is in range, and the call graph has no cycles.
 //! Nothing here can fail at run time; `validate` is the only way to build one from user input.
 
-use crate::engine::command::Command;
+use super::command::Command;
+use super::registry::{PatternId, PatternMask, PatternSpecs};
 use crate::engine::core::dist::Distribution;
+use crate::engine::core::event::Names;
 use crate::engine::core::ids::{
     EdgeId, EndpointId, InstanceId, LineId, SagaId, ServiceId, StationId,
 };
+pub use crate::engine::core::text::Text;
 use crate::engine::core::time::{SimDuration, SimTime};
-use crate::engine::resilience::{EdgePolicy, ServerLimiterConfig};
 use serde::Serialize;
-
-/// Text a course author wrote in English and, optionally, Hindi.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Text {
-    pub en: String,
-    pub hi: Option<String>,
-}
-
-impl Text {
-    pub fn english(text: impl Into<String>) -> Text {
-        Text {
-            en: text.into(),
-            hi: None,
-        }
-    }
-
-    /// The text in `lang` ("en" or "hi"), falling back to English.
-    pub fn in_language(&self, lang: &str) -> &str {
-        match (lang, &self.hi) {
-            ("hi", Some(hindi)) => hindi,
-            _ => &self.en,
-        }
-    }
-}
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Scenario {
@@ -52,67 +30,13 @@ pub struct Scenario {
     pub network: Network,
     pub workload: Workload,
     pub faults: Vec<ScheduledFault>,
-    /// Every caller→callee pair of services the call graph uses, sorted by (from, to), with the
-    /// policies configured on it (plain when none).
-    pub edges: Vec<EdgePolicy>,
-    pub sagas: Vec<SagaSpec>,
+    /// Every caller→callee pair of services the call graph uses, sorted by (from, to): where
+    /// edge patterns (resilience today, the mesh later) attach.
+    pub edges: Vec<Edge>,
+    /// Each pattern's validated section, from its own folder (`sections`).
+    pub patterns: PatternSpecs,
     pub tracing: TracingSettings,
     pub metrics: MetricsSettings,
-}
-
-/// A distributed transaction: steps with actions and compensations, run by an orchestrator or
-/// through events (choreography).
-#[derive(Clone, Debug, Serialize)]
-pub struct SagaSpec {
-    pub id: SagaId,
-    pub name: String,
-    pub label: Text,
-    /// Requests to this endpoint start a saga (after the endpoint's own work).
-    pub start: EndpointId,
-    pub mode: SagaMode,
-    pub steps: Vec<SagaStep>,
-    /// The go/no-go step: compensatable steps come before it, retriable steps after it.
-    pub pivot: usize,
-    pub retry: CompensationRetry,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SagaMode {
-    /// One orchestrator sends every step's command and reads the replies.
-    Orchestration,
-    /// Each participant triggers the next; compensations travel back along the chain.
-    Choreography,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct SagaStep {
-    pub name: String,
-    pub action: EndpointId,
-    /// Steps before the pivot have one; the pivot and later (retriable) steps do not.
-    pub compensation: Option<EndpointId>,
-    pub timeout: Option<SimDuration>,
-}
-
-/// How failing compensations (and retriable steps) are retried: until they succeed, with an
-/// exponential backoff (Temporal's default activity policy: 1 s, ×2, at most 100 s).
-#[derive(Clone, Debug, Serialize)]
-pub struct CompensationRetry {
-    pub initial: SimDuration,
-    pub multiplier: f64,
-    pub max: SimDuration,
-}
-
-impl CompensationRetry {
-    /// The wait before attempt `attempt + 1`.
-    pub fn wait(&self, attempt: u32) -> SimDuration {
-        let factor = libm::pow(
-            self.multiplier,
-            f64::from(attempt.saturating_sub(1).min(60)),
-        );
-        let wait = (self.initial.0 as f64 * factor).min(self.max.0 as f64);
-        SimDuration(wait as u64)
-    }
 }
 
 /// Head and tail sampling of traces, and how many the store keeps.
@@ -238,8 +162,6 @@ pub struct Service {
     /// Waiting room per instance; a call arriving to a full queue is rejected.
     pub queue_capacity: u32,
     pub balancer: Balancer,
-    /// Server-side rate limit: calls over it are answered 429 with a Retry-After.
-    pub rate_limit: Option<ServerLimiterConfig>,
     pub endpoints: Vec<EndpointId>,
 }
 
@@ -265,10 +187,12 @@ pub struct Endpoint {
     pub steps: Vec<Step>,
     /// Different behaviour for some payment methods (UPI, Card, COD, …).
     pub variants: Vec<Variant>,
-    /// The saga this endpoint starts, if any (it then makes no calls of its own).
-    pub saga: Option<SagaId>,
-    /// The saga whose in-flight records this endpoint reads (observing their semantic locks).
-    pub observes_saga: Option<SagaId>,
+    /// The pattern that takes over the handler after its own work (a saga's start endpoint),
+    /// if any: the kernel's one `match` on this endpoint's seam.
+    pub handler: Option<PatternId>,
+    /// The patterns that look at each request reaching a live instance of this endpoint (a
+    /// server rate limit, a saga's semantic lock), in registry order.
+    pub arrival: PatternMask,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -296,6 +220,16 @@ impl Step {
             Step::Parallel(calls) => calls,
         }
     }
+}
+
+/// A caller→callee pair of services that the call graph uses.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Edge {
+    pub from: ServiceId,
+    pub to: ServiceId,
+    /// The pattern a handler's call on this edge goes through (resilience policies), if any:
+    /// the kernel's one `match` on this edge's seam.
+    pub guard: Option<PatternId>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -516,7 +450,7 @@ impl Scenario {
             .map(EdgeId::from_index)
     }
 
-    pub fn edge(&self, id: EdgeId) -> &EdgePolicy {
+    pub fn edge(&self, id: EdgeId) -> &Edge {
         &self.edges[id.index()]
     }
 
@@ -530,27 +464,35 @@ impl Scenario {
         )
     }
 
-    /// The same scenario with every protection removed: the "off" side of a comparison.
-    pub fn without_protections(&self) -> Scenario {
-        let mut stripped = self.clone();
-        for edge in &mut stripped.edges {
-            *edge = edge.stripped();
-        }
-        for service in &mut stripped.services {
-            service.rate_limit = None;
-        }
-        stripped
-    }
-
-    /// True when any edge or service has a protection configured.
-    pub fn has_protections(&self) -> bool {
-        self.edges.iter().any(|edge| !edge.is_plain())
-            || self.services.iter().any(|s| s.rate_limit.is_some())
-    }
-
     /// A short name for an instance as the map labels it: `payment#1`.
     pub fn instance_label(&self, instance: InstanceId) -> String {
         let spec = &self.instances[instance.index()];
         format!("{}#{}", self.service(spec.service).name, spec.ordinal)
+    }
+}
+
+impl Names for Scenario {
+    fn endpoint_name(&self, id: EndpointId) -> String {
+        self.endpoint(id).qualified_name.clone()
+    }
+
+    fn station_name(&self, id: StationId) -> String {
+        self.station(id).name.clone()
+    }
+
+    fn instance_name(&self, id: InstanceId) -> String {
+        self.instance_label(id)
+    }
+
+    fn edge_name(&self, id: EdgeId) -> String {
+        self.edge_label(id)
+    }
+
+    fn saga_name(&self, id: SagaId) -> String {
+        self.patterns
+            .saga
+            .sagas
+            .get(id.index())
+            .map_or_else(|| format!("saga{}", id.0), |saga| saga.name.clone())
     }
 }

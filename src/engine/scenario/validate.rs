@@ -4,15 +4,16 @@
 //! names), and only builds a `Scenario` when there are none. Defaults live here, and
 //! `docs/scenarios.md` documents each of them.
 
+use super::command::{Command, MAX_SLOW_FACTOR};
 use super::model::*;
-use super::policies::RawPolicy;
 use super::problems::{Problems, not_found_hint};
 use super::raw::*;
-use crate::engine::command::{Command, MAX_SLOW_FACTOR};
+use super::read::{Named, RawDist, RawDistAt, RawText};
+use super::registry::PatternMask;
+use super::sections::{CoreModel, validate_sections};
 use crate::engine::core::dist::Distribution;
 use crate::engine::core::ids::{EdgeId, EndpointId, InstanceId, LineId, ServiceId, StationId};
 use crate::engine::core::time::{MAX_RATE_PER_S, SimDuration, SimTime, format_micros};
-use crate::engine::resilience::EdgePolicy;
 
 pub const DEFAULT_DURATION: SimDuration = SimDuration(60_000_000);
 pub const DEFAULT_SEED: u64 = 1;
@@ -102,17 +103,27 @@ pub fn validate(raw: &RawScenario, problems: &mut Problems) -> Option<Scenario> 
     };
     let faults = validate_faults(&raw.faults, duration, &station_names, &services, problems);
     let mut endpoints = endpoints;
-    let edges = assign_edges(&mut endpoints, &services, &raw.policies, problems);
+    let mut edges = assign_edges(&mut endpoints);
     if let Some(workload) = &workload {
-        super::sagas::attach_variants(
+        attach_variants(
             raw,
             &mut endpoints,
             &workload.attributes.payment_methods,
             problems,
         );
     }
-    let sagas = super::sagas::validate_sagas(raw, &mut endpoints, problems);
-    let tracing = super::sagas::validate_tracing(raw, problems);
+    let tracing = validate_tracing(raw, problems);
+    let patterns = validate_sections(
+        &raw.sections,
+        &mut CoreModel {
+            stations: &stations,
+            services: &services,
+            endpoints: &mut endpoints,
+            edges: &mut edges,
+            workload: workload.as_ref(),
+        },
+        problems,
+    );
 
     for line in &lines {
         for station in &line.stations {
@@ -138,7 +149,7 @@ pub fn validate(raw: &RawScenario, problems: &mut Problems) -> Option<Scenario> 
         workload: workload?,
         faults,
         edges,
-        sagas,
+        patterns,
         tracing,
         metrics: MetricsSettings { window_seconds },
     })
@@ -544,8 +555,8 @@ fn validate_services(
                 error_probability,
                 steps,
                 variants: Vec::new(),
-                saga: None,
-                observes_saga: None,
+                handler: None,
+                arrival: PatternMask::EMPTY,
             });
             endpoint_ids.push(endpoint_id);
         }
@@ -562,7 +573,6 @@ fn validate_services(
             workers,
             queue_capacity,
             balancer,
-            rate_limit: raw_service.rate_limit.clone(),
             endpoints: endpoint_ids,
         });
     }
@@ -1400,14 +1410,9 @@ fn validate_faults(
     faults
 }
 
-/// Every caller→callee pair the call graph uses becomes an edge (sorted, so ids are stable);
-/// each call learns its edge; each `[[policies]]` table attaches to its edge.
-fn assign_edges(
-    endpoints: &mut [Endpoint],
-    services: &[Service],
-    raw_policies: &[RawPolicy],
-    problems: &mut Problems,
-) -> Vec<EdgePolicy> {
+/// Every caller→callee pair the call graph uses becomes an edge (sorted, so ids are stable), and
+/// each call learns its edge. Patterns attach to edges later (`sections`).
+fn assign_edges(endpoints: &mut [Endpoint]) -> Vec<Edge> {
     let mut pairs: Vec<(ServiceId, ServiceId)> = Vec::new();
     let callers: Vec<ServiceId> = endpoints.iter().map(|e| e.service).collect();
     let target_service: Vec<ServiceId> = endpoints.iter().map(|e| e.service).collect();
@@ -1421,10 +1426,6 @@ fn assign_edges(
             }
         }
     }
-    let mut edges: Vec<EdgePolicy> = pairs
-        .iter()
-        .map(|&(from, to)| EdgePolicy::plain(from, to))
-        .collect();
     for (endpoint, &caller) in endpoints.iter_mut().zip(&callers) {
         for step in &mut endpoint.steps {
             let calls: &mut [CallSpec] = match step {
@@ -1439,74 +1440,111 @@ fn assign_edges(
             }
         }
     }
-    let service_names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
-    let resolve = |named: &Option<super::raw::Named>,
-                   key: &str,
-                   path: &str,
-                   problems: &mut Problems|
-     -> Option<ServiceId> {
-        let Some(named) = named else {
-            problems.add(format!("{path}.{key}"), "missing; name a service");
-            return None;
-        };
-        match service_names.iter().position(|n| *n == named.value) {
-            Some(index) => Some(ServiceId::from_index(index)),
-            None => {
-                let hint = not_found_hint(&named.value, service_names.iter().copied());
+    pairs
+        .into_iter()
+        .map(|(from, to)| Edge {
+            from,
+            to,
+            guard: None,
+        })
+        .collect()
+}
+
+/// Variants by payment method, resolved against the workload's payment methods.
+fn attach_variants(
+    raw: &RawScenario,
+    endpoints: &mut [Endpoint],
+    payment_methods: &WeightedNames,
+    problems: &mut Problems,
+) {
+    let raw_endpoints = raw.services.iter().flat_map(|s| s.endpoints.iter());
+    for (raw_endpoint, endpoint) in raw_endpoints.zip(endpoints.iter_mut()) {
+        for raw_variant in &raw_endpoint.variants {
+            let Some(named) = &raw_variant.payment_method else {
+                problems.add(
+                    format!("{}.payment_method", raw_variant.path),
+                    "missing; which payment method, like \"UPI\"?",
+                );
+                continue;
+            };
+            let Some(index) = payment_methods.names.iter().position(|n| *n == named.value) else {
+                let hint = not_found_hint(
+                    &named.value,
+                    payment_methods.names.iter().map(String::as_str),
+                );
+                let known = if payment_methods.is_empty() {
+                    "; list it in [workload.attributes] payment_methods first".to_string()
+                } else {
+                    hint
+                };
                 problems.add(
                     named.path.clone(),
-                    format!("service \"{}\" not found{hint}", named.value),
+                    format!("payment method \"{}\" not found{known}", named.value),
                 );
-                None
+                continue;
+            };
+            let work = match &raw_variant.service_time {
+                Some(dist) => distribution(dist, problems).unwrap_or_else(|| endpoint.work.clone()),
+                None => endpoint.work.clone(),
+            };
+            let error_probability = match raw_variant.error_rate {
+                None => endpoint.error_probability,
+                Some(p) if (0.0..=1.0).contains(&p) => p,
+                Some(p) => {
+                    problems.add(
+                        format!("{}.error_rate", raw_variant.path),
+                        format!("must be from 0 to 1, got {p}"),
+                    );
+                    endpoint.error_probability
+                }
+            };
+            endpoint.variants.push(Variant {
+                payment_method: index as u16,
+                work,
+                error_probability,
+            });
+        }
+    }
+}
+
+fn validate_tracing(raw: &RawScenario, problems: &mut Problems) -> TracingSettings {
+    let defaults = TracingSettings::default();
+    let t = &raw.tracing;
+    let share = |value: Option<f64>, key: &str, default: f64, problems: &mut Problems| match value {
+        None => default,
+        Some(v) if (0.0..=1.0).contains(&v) => v,
+        Some(v) => {
+            problems.add(
+                format!("tracing.{key}"),
+                format!("a share from 0 to 1, got {v}"),
+            );
+            default
+        }
+    };
+    let count = |value: Option<i64>, key: &str, default: u32, min: i64, problems: &mut Problems| {
+        match value {
+            None => default,
+            Some(v) if (min..=10_000).contains(&v) => v as u32,
+            Some(v) => {
+                problems.add(
+                    format!("tracing.{key}"),
+                    format!("must be from {min} to 10000, got {v}"),
+                );
+                default
             }
         }
     };
-    let mut configured: Vec<usize> = Vec::new();
-    for raw in raw_policies {
-        let from = resolve(&raw.from, "from", &raw.path, problems);
-        let to = resolve(&raw.to, "to", &raw.path, problems);
-        let (Some(from), Some(to)) = (from, to) else {
-            continue;
-        };
-        let Some(index) = edges.iter().position(|e| e.from == from && e.to == to) else {
-            let callees: Vec<&str> = edges
-                .iter()
-                .filter(|e| e.from == from)
-                .map(|e| service_names[e.to.index()])
-                .collect();
-            let known = if callees.is_empty() {
-                "it calls nothing".to_string()
-            } else {
-                format!("it calls {}", callees.join(", "))
-            };
-            problems.add(
-                raw.path.clone(),
-                format!(
-                    "\"{}\" never calls \"{}\", so there is no edge to protect; {known}",
-                    service_names[from.index()],
-                    service_names[to.index()]
-                ),
-            );
-            continue;
-        };
-        if configured.contains(&index) {
-            problems.add(
-                raw.path.clone(),
-                "this edge already has a [[policies]] table",
-            );
-            continue;
-        }
-        configured.push(index);
-        edges[index] = EdgePolicy {
-            from,
-            to,
-            timeout: raw.timeout,
-            retry: raw.retry.clone(),
-            circuit_breaker: raw.circuit_breaker.clone(),
-            bulkhead: raw.bulkhead.clone(),
-            rate_limiter: raw.rate_limiter.clone(),
-            fallback: raw.fallback,
-        };
+    TracingSettings {
+        head_sampling: share(
+            t.head_sampling,
+            "head_sampling",
+            defaults.head_sampling,
+            problems,
+        ),
+        keep_errors: t.tail_errors.unwrap_or(defaults.keep_errors),
+        keep_slower_than: t.tail_slow,
+        keep_ratio: share(t.tail_ratio, "keep_ratio", defaults.keep_ratio, problems),
+        recent: count(t.recent, "recent", defaults.recent, 1, problems),
+        kept: count(t.kept, "kept", defaults.kept, 0, problems),
     }
-    edges
 }

@@ -58,45 +58,6 @@ impl EdgePolicy {
     }
 }
 
-/// Hystrix-style counts for one edge. Each logical call ends exactly once as `success`,
-/// `fallback_served` or `failed`; along the way each of its attempts may add one attempt event
-/// (`failure`, `timeout`, `short_circuited`, `bulkhead_rejected`, `rate_limited`), so a
-/// short-circuited call answered by the fallback counts in both, as in Hystrix.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct EdgeCounters {
-    pub calls: u64,
-    pub success: u64,
-    pub fallback_served: u64,
-    pub failed: u64,
-    pub failure: u64,
-    pub timeout: u64,
-    pub short_circuited: u64,
-    pub bulkhead_rejected: u64,
-    pub rate_limited: u64,
-    pub retries: u64,
-    /// Attempts (first tries and retries) that went out on the network.
-    pub attempts_sent: u64,
-}
-
-impl EdgeCounters {
-    /// Calls that ended one way or another.
-    pub fn ended(&self) -> u64 {
-        self.success + self.fallback_served + self.failed
-    }
-
-    /// Hystrix's error percentage: failed, timed-out and rejected attempts over those plus
-    /// successes; short-circuited attempts are left out.
-    pub fn error_percentage(&self) -> f64 {
-        let errors = self.failure + self.timeout + self.bulkhead_rejected + self.rate_limited;
-        let total = errors + self.success;
-        if total == 0 {
-            0.0
-        } else {
-            errors as f64 * 100.0 / total as f64
-        }
-    }
-}
-
 /// A live change to an edge's policies, applied as a recorded command.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "setting", content = "value")]
@@ -350,17 +311,4 @@ mod tests {
         assert!(PolicyChange::TimeoutUs(Some(800_000)).check().is_ok());
     }
 
-    #[test]
-    fn hystrix_error_percentage_leaves_out_short_circuits() {
-        let counters = EdgeCounters {
-            success: 50,
-            failure: 30,
-            timeout: 10,
-            bulkhead_rejected: 10,
-            short_circuited: 1_000,
-            fallback_served: 1_000,
-            ..EdgeCounters::default()
-        };
-        assert_eq!(counters.error_percentage(), 50.0);
-    }
 }

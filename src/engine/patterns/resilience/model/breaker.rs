@@ -10,6 +10,7 @@
 //!
 //! Pure: time comes in as arguments; transitions come out as values for the engine to emit.
 
+use crate::engine::core::event::{Fold, ToJson, TraceHasher, serde_json_value};
 use crate::engine::core::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -131,6 +132,51 @@ pub struct Transition {
     pub from: BreakerState,
     pub to: BreakerState,
     pub reason: TransitionReason,
+}
+
+impl Fold for BreakerState {
+    fn fold(&self, hasher: &mut TraceHasher) {
+        hasher.word(*self as u64);
+    }
+}
+
+impl Fold for TransitionReason {
+    /// A number per reason, then its figures (rates as their exact bits).
+    fn fold(&self, hasher: &mut TraceHasher) {
+        match *self {
+            TransitionReason::FailureRateExceeded {
+                failure_rate,
+                calls,
+            } => hasher.words(&[1, failure_rate.to_bits(), u64::from(calls)]),
+            TransitionReason::SlowCallRateExceeded {
+                slow_call_rate,
+                calls,
+            } => hasher.words(&[2, slow_call_rate.to_bits(), u64::from(calls)]),
+            TransitionReason::WaitInOpenElapsed => hasher.word(3),
+            TransitionReason::TrialCallsPassed {
+                failure_rate,
+                slow_call_rate,
+            } => hasher.words(&[4, failure_rate.to_bits(), slow_call_rate.to_bits()]),
+            TransitionReason::TrialCallsFailed {
+                failure_rate,
+                slow_call_rate,
+            } => hasher.words(&[5, failure_rate.to_bits(), slow_call_rate.to_bits()]),
+            TransitionReason::MaxWaitInHalfOpenElapsed => hasher.word(6),
+            TransitionReason::Manual => hasher.word(7),
+        }
+    }
+}
+
+impl<S: ?Sized> ToJson<S> for BreakerState {
+    fn to_json(&self, _: &S) -> serde_json::Value {
+        serde_json_value(self)
+    }
+}
+
+impl<S: ?Sized> ToJson<S> for TransitionReason {
+    fn to_json(&self, _: &S) -> serde_json::Value {
+        serde_json_value(self)
+    }
 }
 
 /// A window's verdict on its recorded calls.

@@ -15,15 +15,16 @@
 //! `tail_sampling` processor does) and the trace joins the store: the most recent `recent` traces,
 //! plus up to `kept` that the tail policy chose. Both are bounded rings, so memory stays flat.
 
-use super::core::arena::{Arena, Handle};
-use super::core::attributes::RequestAttributes;
-use super::core::ids::{
-    CallId, EdgeId, EndpointId, InstanceId, RequestId, SagaId, ServiceId, StationId,
+use crate::engine::core::arena::Arena;
+use crate::engine::core::attributes::RequestAttributes;
+use crate::engine::core::ids::{
+    CallId, EdgeId, EndpointId, InstanceId, RequestId, SagaId, ServiceId, StationId, TraceRef,
+    TraceSlot,
 };
-use super::core::rng::splitmix64;
-use super::core::status::{CallRole, Status};
-use super::resilience::BreakerState;
-use super::scenario::TracingSettings;
+use crate::engine::core::rng::splitmix64;
+use crate::engine::core::status::{CallRole, Status};
+use crate::engine::patterns::resilience::model::BreakerState;
+use crate::engine::scenario::model::TracingSettings;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
@@ -453,27 +454,25 @@ pub struct TraceCounters {
     pub spans: u64,
 }
 
-/// A handle on an open trace's buffer; it goes stale when the trace completes.
-pub(crate) type TraceRef = Handle<OpenTrace>;
-
 /// A trace whose spans have not all ended.
 #[derive(Clone, Debug)]
-pub(crate) struct OpenTrace {
+pub struct OpenTrace {
     open_spans: u32,
     trace: Trace,
 }
 
 /// Open traces, and the bounded store of completed ones.
-pub(crate) struct TraceStore {
-    pub(crate) settings: TracingSettings,
-    open: Arena<OpenTrace>,
+#[derive(Clone, Debug)]
+pub struct TraceStore {
+    pub settings: TracingSettings,
+    open: Arena<OpenTrace, TraceSlot>,
     recent: VecDeque<Arc<Trace>>,
     kept: VecDeque<Arc<Trace>>,
-    pub(crate) counters: TraceCounters,
+    pub counters: TraceCounters,
 }
 
 impl TraceStore {
-    pub(crate) fn new(settings: TracingSettings) -> TraceStore {
+    pub fn new(settings: TracingSettings) -> TraceStore {
         TraceStore {
             settings,
             open: Arena::default(),
@@ -484,7 +483,7 @@ impl TraceStore {
     }
 
     /// A request starts: its trace buffer, if the head decision samples it.
-    pub(crate) fn begin(
+    pub fn begin(
         &mut self,
         id: TraceId,
         request: RequestId,
@@ -517,7 +516,7 @@ impl TraceStore {
     }
 
     /// Opens `span`; returns its index in the trace.
-    pub(crate) fn open_span(&mut self, trace: TraceRef, span: Span) -> Option<u32> {
+    pub fn open_span(&mut self, trace: TraceRef, span: Span) -> Option<u32> {
         let entry = self.entry(trace)?;
         entry.open_spans += 1;
         entry.trace.spans.push(span);
@@ -526,7 +525,7 @@ impl TraceStore {
     }
 
     /// A span's id and its service and instance (to parent a child on).
-    pub(crate) fn span(&mut self, trace: TraceRef, index: u32) -> Option<&mut Span> {
+    pub fn span(&mut self, trace: TraceRef, index: u32) -> Option<&mut Span> {
         let entry = self.entry(trace)?;
         entry
             .trace
@@ -535,20 +534,14 @@ impl TraceStore {
             .filter(|s| s.end_us.is_none())
     }
 
-    pub(crate) fn add_event(
-        &mut self,
-        trace: TraceRef,
-        index: u32,
-        t_us: u64,
-        kind: SpanEventKind,
-    ) {
+    pub fn add_event(&mut self, trace: TraceRef, index: u32, t_us: u64, kind: SpanEventKind) {
         if let Some(span) = self.span(trace, index) {
             span.events.push(SpanEvent { t_us, kind });
         }
     }
 
     /// Ends a span (once); the trace completes when its last open span ends.
-    pub(crate) fn close_span(&mut self, trace: TraceRef, index: u32, t_us: u64, status: Status) {
+    pub fn close_span(&mut self, trace: TraceRef, index: u32, t_us: u64, status: Status) {
         let Some(span) = self.span(trace, index) else {
             return;
         };
@@ -602,7 +595,7 @@ impl TraceStore {
     }
 
     /// Every retained trace once, in the order they completed.
-    pub(crate) fn retained(&self) -> Vec<Arc<Trace>> {
+    pub fn retained(&self) -> Vec<Arc<Trace>> {
         let mut all: Vec<Arc<Trace>> = self.recent.iter().cloned().collect();
         // Kept traces that have left the recent ring: older than all of it.
         let oldest_recent = self.recent.front().map_or(u64::MAX, |t| t.sequence);
@@ -617,7 +610,7 @@ impl TraceStore {
     }
 
     /// The trace of `request`: in the store, or still open (a copy of what it has so far).
-    pub(crate) fn find(&self, request: RequestId) -> Option<Arc<Trace>> {
+    pub fn find(&self, request: RequestId) -> Option<Arc<Trace>> {
         if let Some((_, open)) = self
             .open
             .iter()
@@ -633,81 +626,15 @@ impl TraceStore {
     }
 
     /// Requests whose traces are still open, with their ids (for a moving dot's trace link).
-    pub(crate) fn open_count(&self) -> usize {
+    pub fn open_count(&self) -> usize {
         self.open.len()
     }
-}
 
-/// Where a new call's CLIENT span hangs in its trace.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct SpanParent {
-    pub(crate) trace: Option<TraceRef>,
-    /// The parent span's index in the trace and its id (none for a request's root).
-    pub(crate) span: Option<(u32, SpanId)>,
-    /// The caller's service and instance (none for the workload's client).
-    pub(crate) service: Option<ServiceId>,
-    pub(crate) instance: Option<InstanceId>,
-    /// A saga step's call: the saga, the run and the step.
-    pub(crate) saga: Option<(SagaId, u64, u16)>,
-}
-
-impl SpanParent {
-    /// A request's root: no parent span.
-    pub(crate) fn root(trace: Option<TraceRef>) -> SpanParent {
-        SpanParent {
-            trace,
-            span: None,
-            service: None,
-            instance: None,
-            saga: None,
-        }
-    }
-}
-
-/// A span index meaning "no span".
-pub(crate) const NO_SPAN: u32 = u32::MAX;
-
-impl super::sim::Engine {
-    /// Every retained trace once, in the order they completed.
-    pub fn retained_traces(&self) -> Vec<Arc<Trace>> {
-        self.traces.retained()
-    }
-
-    /// The trace of `request`: retained, or still open (what it has so far). `None` when the
-    /// request was not sampled or its trace has left the store.
-    pub fn trace_of(&self, request: RequestId) -> Option<Arc<Trace>> {
-        self.traces.find(request)
-    }
-
-    pub fn trace_counters(&self) -> TraceCounters {
-        self.traces.counters
-    }
-
-    /// How many sampled traces are still open (some span has not ended).
-    pub fn open_traces(&self) -> usize {
-        self.traces.open_count()
-    }
-
-    pub fn tracing_settings(&self) -> &TracingSettings {
-        &self.traces.settings
-    }
-
-    /// The `traceparent` header `call` of `request` carried.
-    pub fn traceparent_of(&self, request: RequestId, call: CallId) -> String {
-        let trace = trace_id_for(self.seed(), request);
-        let sampled = head_sampled(trace, self.traces.settings.head_sampling);
-        traceparent(
-            trace,
-            span_id_for(self.seed(), SpanSource::Client(call)),
-            sampled,
-        )
-    }
-
-    /// The trace store's bookkeeping: each open trace counts its unended spans right, and the
-    /// newest completed trace is well-formed. (Cheap enough to run after every event; a test
-    /// checks every retained trace in full.)
-    pub(crate) fn check_traces(&self) -> Result<(), String> {
-        for (_, entry) in self.traces.open.iter() {
+    /// Bookkeeping: each open trace counts its unended spans right, and the newest completed
+    /// trace is well-formed. (Cheap enough to run after every event; a test checks every
+    /// retained trace in full.)
+    pub fn check(&self) -> Result<(), String> {
+        for (_, entry) in self.open.iter() {
             let unended = entry
                 .trace
                 .spans
@@ -721,9 +648,38 @@ impl super::sim::Engine {
                 ));
             }
         }
-        match self.traces.recent.back() {
+        match self.recent.back() {
             Some(newest) => newest.check(),
             None => Ok(()),
         }
     }
 }
+
+/// Where a new call's CLIENT span hangs in its trace.
+#[derive(Clone, Copy, Debug)]
+pub struct SpanParent {
+    pub trace: Option<TraceRef>,
+    /// The parent span's index in the trace and its id (none for a request's root).
+    pub span: Option<(u32, SpanId)>,
+    /// The caller's service and instance (none for the workload's client).
+    pub service: Option<ServiceId>,
+    pub instance: Option<InstanceId>,
+    /// A saga step's call: the saga, the run and the step.
+    pub saga: Option<(SagaId, u64, u16)>,
+}
+
+impl SpanParent {
+    /// A request's root: no parent span.
+    pub fn root(trace: Option<TraceRef>) -> SpanParent {
+        SpanParent {
+            trace,
+            span: None,
+            service: None,
+            instance: None,
+            saga: None,
+        }
+    }
+}
+
+/// A span index meaning "no span".
+pub const NO_SPAN: u32 = u32::MAX;

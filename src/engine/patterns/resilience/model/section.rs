@@ -1,15 +1,21 @@
-//! Reading resilience settings from a scenario: `[[policies]]` on caller→callee edges and
-//! `rate_limit` on services. Values arrive with units parsed, defaults filled in (Resilience4j's,
-//! Envoy's) and ranges checked; names are resolved later, in `validate`.
+//! Resilience's scenario section: `[[policies]]` on caller→callee edges and `rate_limit` on
+//! services. Values arrive with units parsed, defaults filled in (Resilience4j's, Envoy's) and
+//! ranges checked; then the policies attach to the edges the call graph uses, and the edges with
+//! protections and the endpoints of rate-limited services are tagged for resilience's hooks.
 
-use super::problems::{Problems, not_found_hint};
-use super::raw::{Fields, Named};
+use super::Spec;
+use super::breaker::{BreakerConfig, BreakerState, WindowKind};
+use super::bulkhead::BulkheadConfig;
+use super::policy::{EdgePolicy, Fallback};
+use super::rate_limit::{ClientLimiterConfig, ServerLimiterConfig};
+use super::retry::{Backoff, RetryBudget, RetryConfig};
+use crate::engine::core::ids::ServiceId;
 use crate::engine::core::status::Status;
 use crate::engine::core::time::SimDuration;
-use crate::engine::resilience::{
-    Backoff, BreakerConfig, BreakerState, BulkheadConfig, ClientLimiterConfig, Fallback,
-    RetryBudget, RetryConfig, ServerLimiterConfig, WindowKind,
-};
+use crate::engine::scenario::problems::{Problems, not_found_hint};
+use crate::engine::scenario::read::{Fields, Named};
+use crate::engine::scenario::registry::PatternId;
+use crate::engine::scenario::sections::{CoreModel, Section};
 
 /// A `[[policies]]` table with its names still unresolved.
 #[derive(Clone, Debug, Default)]
@@ -421,7 +427,7 @@ fn read_client_limiter(mut fields: Fields<'_>, problems: &mut Problems) -> Clien
 }
 
 /// `rate_limit` on a service: how the service itself sheds load with 429s.
-pub(super) fn read_server_limiter(
+fn read_server_limiter(
     mut fields: Fields<'_>,
     problems: &mut Problems,
 ) -> Option<ServerLimiterConfig> {
@@ -475,7 +481,7 @@ pub(super) fn read_server_limiter(
 }
 
 /// One `[[policies]]` table.
-pub(super) fn read_policy(mut fields: Fields<'_>, problems: &mut Problems) -> RawPolicy {
+fn read_policy(mut fields: Fields<'_>, problems: &mut Problems) -> RawPolicy {
     let mut policy = RawPolicy {
         path: fields.path.clone(),
         from: fields.named("from", problems),
@@ -516,4 +522,139 @@ pub(super) fn read_policy(mut fields: Fields<'_>, problems: &mut Problems) -> Ra
     });
     fields.finish(problems);
     policy
+}
+
+/// What the reader collected: the `[[policies]]` tables and each service's `rate_limit`.
+#[derive(Clone, Debug, Default)]
+pub struct RawResilience {
+    pub policies: Vec<RawPolicy>,
+    /// (service number, its limit), for services that have one.
+    pub server_limits: Vec<(usize, ServerLimiterConfig)>,
+}
+
+impl Section for Spec {
+    type Raw = RawResilience;
+
+    fn read_top(raw: &mut RawResilience, top: &mut Fields<'_>, problems: &mut Problems) {
+        for fields in top.tables("policies", problems) {
+            raw.policies.push(read_policy(fields, problems));
+        }
+    }
+
+    fn read_service(
+        raw: &mut RawResilience,
+        service: usize,
+        fields: &mut Fields<'_>,
+        problems: &mut Problems,
+    ) {
+        if let Some(limit) = fields
+            .table("rate_limit", problems)
+            .and_then(|table| read_server_limiter(table, problems))
+        {
+            raw.server_limits.push((service, limit));
+        }
+    }
+
+    /// Each `[[policies]]` table attaches to the edge it names; an edge with a protection, and
+    /// every endpoint of a service with a rate limit, is tagged for resilience.
+    fn validate(raw: &RawResilience, core: &mut CoreModel<'_>, problems: &mut Problems) -> Spec {
+        let mut policies: Vec<EdgePolicy> = core
+            .edges
+            .iter()
+            .map(|edge| EdgePolicy::plain(edge.from, edge.to))
+            .collect();
+        let service_names: Vec<&str> = core.services.iter().map(|s| s.name.as_str()).collect();
+        let resolve = |named: &Option<Named>,
+                       key: &str,
+                       path: &str,
+                       problems: &mut Problems|
+         -> Option<ServiceId> {
+            let Some(named) = named else {
+                problems.add(format!("{path}.{key}"), "missing; name a service");
+                return None;
+            };
+            match service_names.iter().position(|n| *n == named.value) {
+                Some(index) => Some(ServiceId::from_index(index)),
+                None => {
+                    let hint = not_found_hint(&named.value, service_names.iter().copied());
+                    problems.add(
+                        named.path.clone(),
+                        format!("service \"{}\" not found{hint}", named.value),
+                    );
+                    None
+                }
+            }
+        };
+        let mut configured: Vec<usize> = Vec::new();
+        for raw in &raw.policies {
+            let from = resolve(&raw.from, "from", &raw.path, problems);
+            let to = resolve(&raw.to, "to", &raw.path, problems);
+            let (Some(from), Some(to)) = (from, to) else {
+                continue;
+            };
+            let Some(index) = core.edges.iter().position(|e| e.from == from && e.to == to) else {
+                let callees: Vec<&str> = core
+                    .edges
+                    .iter()
+                    .filter(|e| e.from == from)
+                    .map(|e| service_names[e.to.index()])
+                    .collect();
+                let known = if callees.is_empty() {
+                    "it calls nothing".to_string()
+                } else {
+                    format!("it calls {}", callees.join(", "))
+                };
+                problems.add(
+                    raw.path.clone(),
+                    format!(
+                        "\"{}\" never calls \"{}\", so there is no edge to protect; {known}",
+                        service_names[from.index()],
+                        service_names[to.index()]
+                    ),
+                );
+                continue;
+            };
+            if configured.contains(&index) {
+                problems.add(
+                    raw.path.clone(),
+                    "this edge already has a [[policies]] table",
+                );
+                continue;
+            }
+            configured.push(index);
+            policies[index] = EdgePolicy {
+                from,
+                to,
+                timeout: raw.timeout,
+                retry: raw.retry.clone(),
+                circuit_breaker: raw.circuit_breaker.clone(),
+                bulkhead: raw.bulkhead.clone(),
+                rate_limiter: raw.rate_limiter.clone(),
+                fallback: raw.fallback,
+            };
+        }
+        for (edge, policy) in core.edges.iter_mut().zip(&policies) {
+            if !policy.is_plain() {
+                edge.guard = Some(PatternId::Resilience);
+            }
+        }
+        let mut server_limits = vec![None; core.services.len()];
+        for (service, limit) in &raw.server_limits {
+            if let Some(slot) = server_limits.get_mut(*service) {
+                *slot = Some(limit.clone());
+            }
+        }
+        for (service, limit) in core.services.iter().zip(&server_limits) {
+            if limit.is_some() {
+                for endpoint in &service.endpoints {
+                    let arrival = &mut core.endpoints[endpoint.index()].arrival;
+                    *arrival = arrival.with(PatternId::Resilience);
+                }
+            }
+        }
+        Spec {
+            policies,
+            server_limits,
+        }
+    }
 }

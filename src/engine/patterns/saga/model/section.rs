@@ -1,11 +1,81 @@
-//! Validating sagas, per-payment-method variants and tracing settings: the parts of a scenario
-//! that refer to endpoints and to the workload's attributes, so they are checked once both exist.
+//! The saga's scenario section: `[[sagas]]` with their steps, pivot and compensation retry, and
+//! `observes_saga` on endpoints that read a saga's records. Validated once endpoints resolve: a
+//! saga's start endpoint is tagged so its handler is the saga's, and an observing endpoint so the
+//! saga sees each request that reaches it.
 
-use super::model::*;
-use super::problems::{Problems, not_found_hint};
-use super::raw::{Named, RawScenario};
+use super::{CompensationRetry, SagaMode, SagaSpec, SagaStep, Spec};
 use crate::engine::core::ids::{EndpointId, SagaId};
+use crate::engine::core::text::Text;
 use crate::engine::core::time::SimDuration;
+use crate::engine::scenario::model::Endpoint;
+use crate::engine::scenario::problems::{Problems, not_found_hint};
+use crate::engine::scenario::read::{Fields, Named, RawText};
+use crate::engine::scenario::registry::PatternId;
+use crate::engine::scenario::sections::{CoreModel, Section};
+
+/// What the reader collected: the `[[sagas]]` tables and each observing endpoint's saga name.
+#[derive(Clone, Debug, Default)]
+pub struct RawSagas {
+    pub sagas: Vec<RawSaga>,
+    /// (endpoint number, the saga it names).
+    pub observers: Vec<(usize, Named)>,
+}
+
+/// A `[[sagas]]` table.
+#[derive(Clone, Debug, Default)]
+pub struct RawSaga {
+    pub path: String,
+    pub name: Option<String>,
+    pub label: Option<RawText>,
+    pub start: Option<Named>,
+    pub mode: Option<Named>,
+    pub retry_initial: Option<SimDuration>,
+    pub retry_multiplier: Option<f64>,
+    pub retry_max: Option<SimDuration>,
+    pub steps: Vec<RawSagaStep>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct RawSagaStep {
+    pub path: String,
+    pub name: Option<String>,
+    pub action: Option<Named>,
+    pub compensation: Option<Named>,
+    pub pivot: Option<bool>,
+    pub timeout: Option<SimDuration>,
+}
+
+
+fn read_saga(mut fields: Fields<'_>, problems: &mut Problems) -> RawSaga {
+    let mut saga = RawSaga {
+        path: fields.path.clone(),
+        name: fields.string("name", problems),
+        label: fields.text("label", problems),
+        start: fields.named("start", problems),
+        mode: fields.named("mode", problems),
+        ..RawSaga::default()
+    };
+    if let Some(mut retry) = fields.table("compensation_retry", problems) {
+        saga.retry_initial = retry.duration("initial", problems);
+        saga.retry_multiplier = retry.number("multiplier", problems);
+        saga.retry_max = retry.duration("max", problems);
+        retry.finish(problems);
+    }
+    for mut step in fields.tables("steps", problems) {
+        saga.steps.push(RawSagaStep {
+            path: step.path.clone(),
+            name: step.string("name", problems),
+            action: step.named("action", problems),
+            compensation: step.named("compensation", problems),
+            pivot: step.boolean("pivot", problems),
+            timeout: step.duration("timeout", problems),
+        });
+        step.finish(problems);
+    }
+    fields.finish(problems);
+    saga
+}
+
 
 fn resolve_endpoint(
     named: &Named,
@@ -29,70 +99,10 @@ fn resolve_endpoint(
     found
 }
 
-/// Variants by payment method, resolved against the workload's payment methods.
-pub(super) fn attach_variants(
-    raw: &RawScenario,
-    endpoints: &mut [Endpoint],
-    payment_methods: &WeightedNames,
-    problems: &mut Problems,
-) {
-    let raw_endpoints = raw.services.iter().flat_map(|s| s.endpoints.iter());
-    for (raw_endpoint, endpoint) in raw_endpoints.zip(endpoints.iter_mut()) {
-        for raw_variant in &raw_endpoint.variants {
-            let Some(named) = &raw_variant.payment_method else {
-                problems.add(
-                    format!("{}.payment_method", raw_variant.path),
-                    "missing; which payment method, like \"UPI\"?",
-                );
-                continue;
-            };
-            let Some(index) = payment_methods.names.iter().position(|n| *n == named.value) else {
-                let hint = not_found_hint(
-                    &named.value,
-                    payment_methods.names.iter().map(String::as_str),
-                );
-                let known = if payment_methods.is_empty() {
-                    "; list it in [workload.attributes] payment_methods first".to_string()
-                } else {
-                    hint
-                };
-                problems.add(
-                    named.path.clone(),
-                    format!("payment method \"{}\" not found{known}", named.value),
-                );
-                continue;
-            };
-            let work = match &raw_variant.service_time {
-                Some(dist) => super::validate::distribution(dist, problems)
-                    .unwrap_or_else(|| endpoint.work.clone()),
-                None => endpoint.work.clone(),
-            };
-            let error_probability = match raw_variant.error_rate {
-                None => endpoint.error_probability,
-                Some(p) if (0.0..=1.0).contains(&p) => p,
-                Some(p) => {
-                    problems.add(
-                        format!("{}.error_rate", raw_variant.path),
-                        format!("must be from 0 to 1, got {p}"),
-                    );
-                    endpoint.error_probability
-                }
-            };
-            endpoint.variants.push(Variant {
-                payment_method: index as u16,
-                work,
-                error_probability,
-            });
-        }
-    }
-}
-
-/// `[[sagas]]` → saga definitions; marks each saga's start endpoint.
-pub(super) fn validate_sagas(
-    raw: &RawScenario,
-    endpoints: &mut [Endpoint],
-    problems: &mut Problems,
-) -> Vec<SagaSpec> {
+/// `[[sagas]]` → saga definitions; tags each saga's start endpoint (its handler is the saga's)
+/// and each endpoint that observes a saga's locks.
+fn validate_sagas(raw: &RawSagas, core: &mut CoreModel<'_>, problems: &mut Problems) -> Spec {
+    let endpoints = &mut *core.endpoints;
     let mut sagas: Vec<SagaSpec> = Vec::new();
     for (index, raw_saga) in raw.sagas.iter().enumerate() {
         let path = &raw_saga.path;
@@ -246,7 +256,7 @@ pub(super) fn validate_sagas(
             label: raw_saga
                 .label
                 .as_ref()
-                .map(|t| Text {
+                .map(|t: &RawText| Text {
                     en: t.en.clone(),
                     hi: t.hi.clone(),
                 })
@@ -262,17 +272,19 @@ pub(super) fn validate_sagas(
             },
         });
     }
+    let mut starts = vec![None; endpoints.len()];
     for saga in &mut sagas {
         if saga.label.en.is_empty() {
             saga.label = Text::english(&saga.name);
         }
-        endpoints[saga.start.index()].saga = Some(saga.id);
+        starts[saga.start.index()] = Some(saga.id);
+        endpoints[saga.start.index()].handler = Some(PatternId::Saga);
     }
     // A step may not start a saga itself (no nested sagas).
     for saga in &sagas {
         for step in &saga.steps {
             for endpoint in std::iter::once(step.action).chain(step.compensation) {
-                if endpoints[endpoint.index()].saga.is_some() {
+                if starts[endpoint.index()].is_some() {
                     problems.add(
                         format!("sagas (saga {})", saga.name),
                         format!(
@@ -284,11 +296,17 @@ pub(super) fn validate_sagas(
             }
         }
     }
-    let raw_endpoints = raw.services.iter().flat_map(|s| s.endpoints.iter());
-    for (raw_endpoint, endpoint) in raw_endpoints.zip(endpoints.iter_mut()) {
-        if let Some(named) = &raw_endpoint.observes_saga {
+    let mut observes = vec![None; endpoints.len()];
+    for (endpoint, named) in &raw.observers {
+        let Some(observer) = endpoints.get_mut(*endpoint) else {
+            continue;
+        };
+        {
             match sagas.iter().find(|s| s.name == named.value) {
-                Some(saga) => endpoint.observes_saga = Some(saga.id),
+                Some(saga) => {
+                    observes[*endpoint] = Some(saga.id);
+                    observer.arrival = observer.arrival.with(PatternId::Saga);
+                }
                 // A saga that is defined but has problems of its own was reported already.
                 None if raw
                     .sagas
@@ -304,47 +322,42 @@ pub(super) fn validate_sagas(
             }
         }
     }
-    sagas
+    Spec {
+        sagas,
+        starts,
+        observes,
+    }
 }
 
-pub(super) fn validate_tracing(raw: &RawScenario, problems: &mut Problems) -> TracingSettings {
-    let defaults = TracingSettings::default();
-    let t = &raw.tracing;
-    let share = |value: Option<f64>, key: &str, default: f64, problems: &mut Problems| match value {
-        None => default,
-        Some(v) if (0.0..=1.0).contains(&v) => v,
-        Some(v) => {
-            problems.add(
-                format!("tracing.{key}"),
-                format!("a share from 0 to 1, got {v}"),
-            );
-            default
+
+impl Section for Spec {
+    type Raw = RawSagas;
+
+    fn read_top(raw: &mut RawSagas, top: &mut Fields<'_>, problems: &mut Problems) {
+        for fields in top.tables("sagas", problems) {
+            raw.sagas.push(read_saga(fields, problems));
         }
-    };
-    let count = |value: Option<i64>, key: &str, default: u32, min: i64, problems: &mut Problems| {
-        match value {
-            None => default,
-            Some(v) if (min..=10_000).contains(&v) => v as u32,
-            Some(v) => {
-                problems.add(
-                    format!("tracing.{key}"),
-                    format!("must be from {min} to 10000, got {v}"),
-                );
-                default
-            }
+    }
+
+    fn read_endpoint(
+        raw: &mut RawSagas,
+        endpoint: usize,
+        fields: &mut Fields<'_>,
+        problems: &mut Problems,
+    ) {
+        if let Some(named) = fields.named("observes_saga", problems) {
+            raw.observers.push((endpoint, named));
         }
-    };
-    TracingSettings {
-        head_sampling: share(
-            t.head_sampling,
-            "head_sampling",
-            defaults.head_sampling,
-            problems,
-        ),
-        keep_errors: t.tail_errors.unwrap_or(defaults.keep_errors),
-        keep_slower_than: t.tail_slow,
-        keep_ratio: share(t.tail_ratio, "keep_ratio", defaults.keep_ratio, problems),
-        recent: count(t.recent, "recent", defaults.recent, 1, problems),
-        kept: count(t.kept, "kept", defaults.kept, 0, problems),
+    }
+
+    fn validate(raw: &RawSagas, core: &mut CoreModel<'_>, problems: &mut Problems) -> Spec {
+        validate_sagas(raw, core, problems)
+    }
+}
+
+impl crate::engine::scenario::model::Scenario {
+    /// The scenario's sagas.
+    pub fn sagas(&self) -> &[SagaSpec] {
+        &self.patterns.saga.sagas
     }
 }

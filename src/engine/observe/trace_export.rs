@@ -4,9 +4,10 @@
 //! Virtual time 0 is exported as 2026-01-01T00:00:00Z, so a run's traces carry plausible dates
 //! and the same run always exports the same bytes.
 
-use super::core::status::{CallRole, Status};
-use super::scenario::Scenario;
-use super::traces::{Operation, Span, SpanEventKind, SpanKind, Trace};
+use crate::engine::core::status::{CallRole, Status};
+use crate::engine::kernel::traces::{Operation, Span, SpanEventKind, SpanKind, Trace};
+use crate::engine::patterns::saga::model::step_lock;
+use crate::engine::scenario::model::Scenario;
 use serde::Serialize;
 
 /// Virtual time zero, in microseconds since the Unix epoch (2026-01-01T00:00:00Z).
@@ -75,7 +76,7 @@ pub fn span_attributes(
         )),
         Operation::Saga(saga) => attributes.push((
             "lokal.saga",
-            Text(scenario.sagas[saga.index()].name.clone()),
+            Text(scenario.patterns.saga.sagas[saga.index()].name.clone()),
         )),
     }
     attributes.push(("lokal.request", Int(trace.request.0 as i64)));
@@ -144,7 +145,10 @@ pub fn span_attributes(
         attributes.push(("lokal.saga.run", Int(run as i64)));
     }
     if let (Some(step), Some(saga)) = (span.saga_step, span.saga) {
-        if let Some(step) = scenario.sagas[saga.index()].steps.get(usize::from(step)) {
+        if let Some(step) = scenario.patterns.saga.sagas[saga.index()]
+            .steps
+            .get(usize::from(step))
+        {
             attributes.push(("lokal.saga.step", Text(step.name.clone())));
         }
         let role = match span.role {
@@ -165,7 +169,11 @@ pub fn event_attributes(
     use AttributeValue::{Float, Int, Text};
     let step_name = |step: u16| {
         span.saga
-            .and_then(|s| scenario.sagas[s.index()].steps.get(usize::from(step)))
+            .and_then(|s| {
+                scenario.patterns.saga.sagas[s.index()]
+                    .steps
+                    .get(usize::from(step))
+            })
             .map_or_else(|| step.to_string(), |s| s.name.clone())
     };
     match *kind {
@@ -190,10 +198,10 @@ pub fn event_attributes(
             ]
         }
         SpanEventKind::LockObserved { run, step } => {
-            let saga = scenario.endpoint_saga_observed(span);
+            let saga = endpoint_saga_observed(scenario, span);
             let lock = saga
-                .and_then(|s| scenario.sagas[s].steps.get(usize::from(step)))
-                .map_or_else(String::new, |s| crate::engine::saga::step_lock(&s.name));
+                .and_then(|s| scenario.patterns.saga.sagas[s].steps.get(usize::from(step)))
+                .map_or_else(String::new, |s| step_lock(&s.name));
             vec![
                 ("lokal.saga.run", Int(run as i64)),
                 ("lokal.saga.lock", Text(lock)),
@@ -202,13 +210,13 @@ pub fn event_attributes(
     }
 }
 
-impl Scenario {
-    /// The saga whose locks a span's endpoint observes.
-    fn endpoint_saga_observed(&self, span: &Span) -> Option<usize> {
-        match span.operation {
-            Operation::Call(endpoint) => self.endpoint(endpoint).observes_saga.map(|s| s.index()),
-            Operation::Saga(_) => None,
+/// The saga whose locks a span's endpoint observes.
+fn endpoint_saga_observed(scenario: &Scenario, span: &Span) -> Option<usize> {
+    match span.operation {
+        Operation::Call(endpoint) => {
+            scenario.patterns.saga.observes[endpoint.index()].map(|s| s.index())
         }
+        Operation::Saga(_) => None,
     }
 }
 
@@ -224,7 +232,9 @@ pub fn span_service_name(scenario: &Scenario, span: &Span) -> String {
 pub fn span_operation_name(scenario: &Scenario, span: &Span) -> String {
     match span.operation {
         Operation::Call(endpoint) => scenario.endpoint(endpoint).qualified_name.clone(),
-        Operation::Saga(saga) => format!("saga {}", scenario.sagas[saga.index()].name),
+        Operation::Saga(saga) => {
+            format!("saga {}", scenario.patterns.saga.sagas[saga.index()].name)
+        }
     }
 }
 
@@ -313,7 +323,7 @@ enum JaegerValue {
     #[serde(rename = "int64")]
     Int(i64),
     #[serde(rename = "float64")]
-    Float(#[serde(serialize_with = "super::core::json::finite")] f64),
+    Float(#[serde(serialize_with = "crate::engine::core::json::finite")] f64),
     #[serde(rename = "bool")]
     Bool(bool),
 }
@@ -535,7 +545,7 @@ enum OtlpValue {
     #[serde(rename = "intValue")]
     Int(String),
     #[serde(rename = "doubleValue")]
-    Float(#[serde(serialize_with = "super::core::json::finite")] f64),
+    Float(#[serde(serialize_with = "crate::engine::core::json::finite")] f64),
     #[serde(rename = "boolValue")]
     Bool(bool),
 }

@@ -5,8 +5,8 @@
 //! holds at most `EXACT_SAMPLES` latencies and fall back to the histogram (≤ 0.8 % error) above that,
 //! so memory per second is bounded whatever the rate.
 
-use super::core::histogram::{Histogram, LatencySummary};
-use super::core::time::{MICROS_PER_SECOND, SimTime};
+use crate::engine::core::histogram::{Histogram, LatencySummary};
+use crate::engine::core::time::{MICROS_PER_SECOND, SimTime};
 use serde::Serialize;
 use std::collections::VecDeque;
 
