@@ -3,6 +3,9 @@
 //! for bit natively and in wasm32. This test reads the source of `src/engine` and fails on any
 //! forbidden use.
 
+mod common;
+
+use common::rust_files;
 use std::path::{Path, PathBuf};
 
 /// (pattern, why it is forbidden). Patterns are matched on code with comments removed.
@@ -92,22 +95,6 @@ fn findings(source: &str) -> Vec<String> {
         }
     }
     found
-}
-
-fn rust_files(dir: &Path, into: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .expect("readable")
-        .filter_map(Result::ok)
-        .collect();
-    entries.sort_by_key(|e| e.path());
-    for entry in entries {
-        let path = entry.path();
-        if path.is_dir() {
-            rust_files(&path, into);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            into.push(path);
-        }
-    }
 }
 
 #[test]

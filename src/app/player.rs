@@ -11,7 +11,7 @@
 //! density follows the rate while the number on screen stays bounded.
 
 use super::layout::{MapLayout, Polyline};
-use super::state::LiveView;
+use super::state::{LiveView, PlayerRequest};
 use crate::engine::CallRole;
 use crate::engine::ids::{CallId, EndpointId, RequestId, StationId};
 use crate::engine::resilience::Event as ResilienceEvent;
@@ -128,6 +128,9 @@ pub struct Player {
     /// Smoothed hop departures per display second, for the sampler.
     departures_per_s: f64,
     recent: VecDeque<FollowedRequest>,
+    /// The last user request carried out: a request is never carried out twice, even if the
+    /// list it came in is handed over again before the state has dropped it.
+    handled_through: u64,
 }
 
 /// Keeps `request` as a dot when its hash falls under `probability` (the same verdict for every
@@ -167,6 +170,7 @@ impl Player {
             flows: BTreeMap::new(),
             departures_per_s: 0.0,
             recent: VecDeque::new(),
+            handled_through: 0,
         }
     }
 
@@ -241,8 +245,9 @@ impl Player {
             .map(|dot| dot.request)
     }
 
-    /// The figures the panels show, read from the engine now.
-    pub fn live_view(&self) -> LiveView {
+    /// The figures the panels show, read from the engine now, with the request the inspector
+    /// follows and the trace the trace panel shows, if any.
+    pub fn live_view(&self, followed: Option<RequestId>, trace: Option<RequestId>) -> LiveView {
         let snapshot = self.engine.snapshot_without_hops();
         LiveView {
             now_us: snapshot.now_us,
@@ -266,6 +271,8 @@ impl Player {
                 .collect(),
             patterns: self.engine.pattern_views(),
             commands: self.engine.command_log_shared(),
+            selected_trace: trace.and_then(|request| self.engine.trace_of(request)),
+            followed: followed.and_then(|request| self.followed(request).cloned()),
             traces: Rc::new(self.engine.retained_traces()),
             trace_counters: self.engine.trace_counters(),
             open_traces: self.engine.open_traces(),
@@ -308,6 +315,29 @@ impl Player {
         // Let the step's hops be seen moving: show them from now for their minimum travel time.
         self.take_events(virtual_before, display_before);
         time
+    }
+
+    /// Carries out the user's requests in order; the reasons of those the engine refused.
+    pub fn handle(&mut self, requests: &[(u64, PlayerRequest)]) -> Vec<String> {
+        let mut refused = Vec::new();
+        for (id, request) in requests {
+            if *id <= self.handled_through {
+                continue;
+            }
+            self.handled_through = *id;
+            match request {
+                PlayerRequest::Apply(command) => {
+                    if let Err(error) = self.apply(command.clone()) {
+                        refused.push(error.0);
+                    }
+                }
+                PlayerRequest::Step => {
+                    self.set_playing(false);
+                    self.step_one();
+                }
+            }
+        }
+        refused
     }
 
     pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
@@ -623,5 +653,41 @@ mod tests {
                 })
                 .is_err()
         );
+    }
+
+    #[test]
+    fn requests_are_carried_out_once_in_order_and_refusals_are_reported() {
+        let mut player = player("flipkart", 1.0);
+        player.set_playing(false);
+        let payment = player
+            .engine()
+            .scenario()
+            .service_named("payment")
+            .expect("payment");
+        let crash = |instance| {
+            PlayerRequest::Apply(Command::Crash {
+                service: payment,
+                instance,
+                duration: None,
+            })
+        };
+        let requests = vec![(1, PlayerRequest::Step), (2, crash(0)), (3, crash(9))];
+        let refused = player.handle(&requests);
+        assert_eq!(refused.len(), 1, "instance 9 does not exist: {refused:?}");
+        assert_eq!(player.engine().command_log().len(), 1);
+        assert!(
+            player.engine().now() > SimTime::ZERO,
+            "the step ran an event"
+        );
+        // The same list again (the state had not dropped it yet) does nothing twice.
+        let now = player.engine().now();
+        assert!(player.handle(&requests).is_empty());
+        assert_eq!(player.engine().command_log().len(), 1);
+        assert_eq!(player.engine().now(), now);
+        // A newer request in the list is carried out.
+        let mut more = requests.clone();
+        more.push((4, PlayerRequest::Apply(Command::Heal)));
+        assert!(player.handle(&more).is_empty());
+        assert_eq!(player.engine().command_log().len(), 2);
     }
 }

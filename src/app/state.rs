@@ -3,14 +3,18 @@
 //! react to state changes in effects, outside the reducer.
 
 use super::i18n::{Lang, Msg};
+use super::player::FollowedRequest;
 use super::traces::TraceFilter;
 use crate::engine::builtin::load_builtin;
-use crate::engine::ids::{RequestId, ServiceId, StationId};
+use crate::engine::ids::{EdgeId, RequestId, ServiceId, StationId};
 use crate::engine::metrics::{Counters, SecondPoint};
+use crate::engine::resilience::PolicyChange;
 use crate::engine::rng::splitmix64;
 use crate::engine::snapshot::{FaultView, InstanceView, ServiceView};
 use crate::engine::traces::{Trace, TraceCounters};
-use crate::engine::{PatternViews, Problem, RecordedCommand, Scenario, parse_scenario};
+use crate::engine::{
+    Command, PatternViews, Problem, RecordedCommand, Scenario, SimDuration, parse_scenario,
+};
 use std::rc::Rc;
 use std::sync::Arc;
 use yew::Reducible;
@@ -103,6 +107,10 @@ pub struct LiveView {
     /// Every command applied at run time so far, with its virtual time (shared with the engine,
     /// not copied).
     pub commands: Arc<Vec<RecordedCommand>>,
+    /// The trace the trace panel shows (kept, or still in flight: what it has so far).
+    pub selected_trace: Option<Arc<Trace>>,
+    /// The request the inspector follows: its entry endpoint and outcome.
+    pub followed: Option<FollowedRequest>,
     /// The trace store: every retained trace, in completion order, and its totals.
     pub traces: Rc<Vec<Arc<Trace>>>,
     pub trace_counters: TraceCounters,
@@ -141,6 +149,65 @@ pub struct AppState {
     pub reduced_motion: bool,
     /// Crash on purpose once mounted (`?selftest=panic`), to show the crash panel.
     pub selftest_panic: bool,
+    /// What the user asked of the running engine, in order, not yet carried out: an effect
+    /// applies them to the player and answers with `Action::RequestsHandled`.
+    pub requests: Rc<Vec<(u64, PlayerRequest)>>,
+    next_request: u64,
+}
+
+/// Something the user asks of the running engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlayerRequest {
+    /// Apply a command now (a fault, a heal, a knob); it is recorded in the command log.
+    Apply(Command),
+    /// Process exactly one event (single-stepping while paused).
+    Step,
+}
+
+/// The faults the toolbar and the shortcuts offer for the selected service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    Crash,
+    Slow,
+    Fail,
+    Heal,
+}
+
+/// The command a fault button or shortcut means for the selected service, if one is selected.
+pub fn fault_for(state: &AppState, kind: FaultKind) -> Option<Command> {
+    if kind == FaultKind::Heal {
+        return Some(Command::Heal);
+    }
+    let service = state.selected_service?;
+    Some(match kind {
+        FaultKind::Crash => {
+            let up = state
+                .live
+                .instances
+                .iter()
+                .filter(|i| i.service == service && i.up)
+                .map(|i| i.ordinal)
+                .next();
+            Command::Crash {
+                service,
+                instance: up.unwrap_or(0),
+                duration: None,
+            }
+        }
+        FaultKind::Slow => Command::Slow {
+            service,
+            instance: None,
+            factor: 5.0,
+            duration: Some(SimDuration::from_secs(30)),
+        },
+        FaultKind::Fail => Command::Errors {
+            service,
+            instance: None,
+            probability: 0.5,
+            duration: Some(SimDuration::from_secs(30)),
+        },
+        FaultKind::Heal => Command::Heal,
+    })
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -180,6 +247,19 @@ pub enum Action {
     /// Escape: close overlays first, then clear the selection.
     Escape,
     SetReducedMotion(bool),
+    /// A fault button or shortcut for the selected service.
+    Fault(FaultKind),
+    /// A live knob on an edge's policies.
+    SetPolicy(EdgeId, PolicyChange),
+    /// Process one event and pause.
+    StepOnce,
+    /// The player carried out every request up to `through`; what it shows now, and what it
+    /// refused (each a message).
+    RequestsHandled {
+        through: u64,
+        live: Rc<LiveView>,
+        refused: Vec<String>,
+    },
 }
 
 /// Clamps a speed into the supported range; NaN becomes 1×.
@@ -226,7 +306,16 @@ impl AppState {
             show_critical_path: true,
             reduced_motion: false,
             selftest_panic: false,
+            requests: Rc::new(Vec::new()),
+            next_request: 1,
         }
+    }
+
+    /// Queues a request for the player (carried out by an effect, in order).
+    fn request(&mut self, request: PlayerRequest) {
+        let id = self.next_request;
+        self.next_request += 1;
+        Rc::make_mut(&mut self.requests).push((id, request));
     }
 
     /// The state a first visit starts in.
@@ -263,6 +352,8 @@ impl AppState {
 
     fn start_over(&mut self) {
         self.run += 1;
+        // Requests were for the run that ends; the new one starts clean.
+        self.requests = Rc::new(Vec::new());
         self.selected_request = None;
         self.selected_trace = None;
         self.selected_span = None;
@@ -425,6 +516,33 @@ impl Reducible for AppState {
                 }
             }
             Action::SetReducedMotion(reduced) => state.reduced_motion = reduced,
+            Action::Fault(kind) => {
+                if let Some(command) = fault_for(&state, kind) {
+                    state.request(PlayerRequest::Apply(command));
+                }
+            }
+            Action::SetPolicy(edge, change) => {
+                let command = crate::engine::resilience::Command::set_policy(edge, change);
+                state.request(PlayerRequest::Apply(command));
+            }
+            Action::StepOnce => {
+                state.playing = false;
+                state.request(PlayerRequest::Step);
+            }
+            Action::RequestsHandled {
+                through,
+                live,
+                refused,
+            } => {
+                Rc::make_mut(&mut state.requests).retain(|(id, _)| *id > through);
+                state.live = live;
+                for reason in refused {
+                    state.notify(
+                        Msg::NoticeBadParam,
+                        vec!["fault".into(), String::new(), reason],
+                    );
+                }
+            }
         }
         Rc::new(state)
     }
@@ -562,5 +680,76 @@ mod tests {
         let first = state.notices[0].id;
         let state = reduce(state, &[Action::Dismiss(first)]);
         assert_eq!(state.notices.len(), 4);
+    }
+
+    #[test]
+    fn faults_knobs_and_steps_are_queued_for_the_player_in_order() {
+        let state = AppState::initial(Lang::En);
+        let payment = state.scenario.service_named("payment").expect("payment");
+        // No service selected: a crash has nothing to aim at, a heal always has.
+        let state = reduce(state, &[Action::Fault(FaultKind::Crash)]);
+        assert!(state.requests.is_empty());
+        let state = reduce(
+            state,
+            &[
+                Action::SelectService(payment),
+                Action::Fault(FaultKind::Slow),
+                Action::TogglePlay,
+                Action::StepOnce,
+                Action::Fault(FaultKind::Heal),
+            ],
+        );
+        assert!(!state.playing, "stepping pauses");
+        let queued: Vec<&PlayerRequest> = state.requests.iter().map(|(_, r)| r).collect();
+        assert!(
+            matches!(queued[..], [
+                PlayerRequest::Apply(Command::Slow { service, .. }),
+                PlayerRequest::Step,
+                PlayerRequest::Apply(Command::Heal),
+            ] if *service == payment),
+            "{queued:?}"
+        );
+        let ids: Vec<u64> = state.requests.iter().map(|(id, _)| *id).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+
+        // The player answers for the first two; the third stays queued; refusals become notices.
+        let live = Rc::new(LiveView::default());
+        let state = reduce(
+            state,
+            &[Action::RequestsHandled {
+                through: ids[1],
+                live: Rc::clone(&live),
+                refused: vec!["no such instance".into()],
+            }],
+        );
+        assert_eq!(state.requests.len(), 1);
+        assert_eq!(state.requests[0].0, ids[2]);
+        assert!(Rc::ptr_eq(&state.live, &live));
+        assert_eq!(
+            state.notices.last().map(|n| n.msg),
+            Some(Msg::NoticeBadParam)
+        );
+
+        // A new run drops what was asked of the old one.
+        let state = reduce(state, &[Action::Restart]);
+        assert!(state.requests.is_empty());
+    }
+
+    #[test]
+    fn a_knob_becomes_a_recorded_set_policy_command() {
+        use crate::engine::resilience::PolicyChange;
+        let state = AppState::initial(Lang::En);
+        let edge = crate::engine::ids::EdgeId(0);
+        let change = PolicyChange::TimeoutUs(Some(250_000));
+        let state = reduce(state, &[Action::SetPolicy(edge, change.clone())]);
+        let expected = crate::engine::resilience::Command::set_policy(edge, change);
+        assert_eq!(
+            state
+                .requests
+                .iter()
+                .map(|(_, r)| r.clone())
+                .collect::<Vec<_>>(),
+            vec![PlayerRequest::Apply(expected)]
+        );
     }
 }

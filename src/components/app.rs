@@ -12,17 +12,15 @@ use super::map::{Legend, Map};
 use super::notices::Notices;
 use super::sagas::SagaPanel;
 use super::traces::TracePanel;
-use super::{Local, Shared, StateRef};
+use super::{Local, Shared};
 use crate::app::browser;
 use crate::app::i18n::{Msg, tr};
 use crate::app::layout::MapLayout;
 use crate::app::player::Player;
 use crate::app::settings::{StoredOutcome, StoredSession, parse_url, read_stored, starting_state};
-use crate::app::state::{Action, AppState};
+use crate::app::state::{Action, AppState, FaultKind, ScenarioSource};
 use crate::charts::{BreakerBand, band_segments};
-use crate::engine::Command;
-use crate::engine::ids::EdgeId;
-use crate::engine::resilience::PolicyChange;
+use crate::engine::ids::RequestId;
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{AnimationFrame, request_animation_frame};
 use std::cell::{Cell, RefCell};
@@ -55,12 +53,31 @@ fn initial_state() -> AppState {
     state
 }
 
+/// The part of the UI state the animation frames read (the rest reaches them through the player).
+#[derive(Clone, Copy)]
+struct FrameInputs {
+    selected_request: Option<RequestId>,
+    selected_trace: Option<RequestId>,
+    reduced_motion: bool,
+}
+
+impl FrameInputs {
+    fn of(state: &AppState) -> Self {
+        Self {
+            selected_request: state.selected_request,
+            selected_trace: state.selected_trace,
+            reduced_motion: state.reduced_motion,
+        }
+    }
+}
+
 /// Everything the animation-frame callback needs, shared between frames.
 struct FrameLoop {
     player: SharedPlayer,
     canvas: NodeRef,
     dispatch: UseReducerDispatcher<AppState>,
-    latest: Rc<RefCell<Rc<AppState>>>,
+    /// What the frames read from the UI state, updated at every render.
+    inputs: Rc<Cell<FrameInputs>>,
     last_frame_ms: Cell<Option<f64>>,
     last_live_ms: Cell<f64>,
     handle: RefCell<Option<AnimationFrame>>,
@@ -95,7 +112,7 @@ impl FrameLoop {
             .get()
             .map_or(0.0, |last| timestamp - last);
         self.last_frame_ms.set(Some(timestamp));
-        let state = Rc::clone(&self.latest.borrow());
+        let inputs = self.inputs.get();
         let mut refresh = None;
         if let Some(player) = self.player.borrow_mut().as_mut() {
             player.frame(dt);
@@ -103,13 +120,15 @@ impl FrameLoop {
                 draw_dots(
                     &canvas,
                     player,
-                    state.selected_request,
-                    state.reduced_motion,
+                    inputs.selected_request,
+                    inputs.reduced_motion,
                 );
             }
             if timestamp - self.last_live_ms.get() >= LIVE_REFRESH_MS {
                 self.last_live_ms.set(timestamp);
-                refresh = Some(Rc::new(player.live_view()));
+                refresh = Some(Rc::new(
+                    player.live_view(inputs.selected_request, inputs.selected_trace),
+                ));
             }
         }
         if let Some(live) = refresh {
@@ -171,86 +190,7 @@ fn breaker_band(state: &AppState) -> Option<Rc<BreakerBand>> {
     }))
 }
 
-/// Applies a fault command from the toolbar or a shortcut to the selected service.
-pub fn apply_fault(
-    player: &SharedPlayer,
-    dispatch: &UseReducerDispatcher<AppState>,
-    command: Command,
-) {
-    let result = match player.borrow_mut().as_mut() {
-        Some(player) => player.apply(command).map(|_| player.live_view()),
-        None => return,
-    };
-    match result {
-        Ok(live) => dispatch.dispatch(Action::Live(Rc::new(live))),
-        Err(error) => dispatch.dispatch(Action::Notify(
-            Msg::NoticeBadParam,
-            vec!["fault".into(), String::new(), error.0],
-        )),
-    }
-}
-
-/// The fault a shortcut or button means for the selected service, if one is selected.
-pub fn fault_for(state: &AppState, kind: FaultKind) -> Option<Command> {
-    let service = state.selected_service?;
-    Some(match kind {
-        FaultKind::Crash => {
-            let up = state
-                .live
-                .instances
-                .iter()
-                .filter(|i| i.service == service && i.up)
-                .map(|i| i.ordinal)
-                .next();
-            Command::Crash {
-                service,
-                instance: up.unwrap_or(0),
-                duration: None,
-            }
-        }
-        FaultKind::Slow => Command::Slow {
-            service,
-            instance: None,
-            factor: 5.0,
-            duration: Some(crate::engine::SimDuration::from_secs(30)),
-        },
-        FaultKind::Fail => Command::Errors {
-            service,
-            instance: None,
-            probability: 0.5,
-            duration: Some(crate::engine::SimDuration::from_secs(30)),
-        },
-        FaultKind::Heal => Command::Heal,
-    })
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FaultKind {
-    Crash,
-    Slow,
-    Fail,
-    Heal,
-}
-
-/// Steps the paused engine to its next event and refreshes the panels.
-pub fn step_once(player: &SharedPlayer, dispatch: &UseReducerDispatcher<AppState>) {
-    let live = match player.borrow_mut().as_mut() {
-        Some(player) => {
-            player.step_one();
-            player.live_view()
-        }
-        None => return,
-    };
-    dispatch.dispatch(Action::SetPlaying(false));
-    dispatch.dispatch(Action::Live(Rc::new(live)));
-}
-
-fn on_key(
-    event: &KeyboardEvent,
-    state: &AppState,
-    player: &SharedPlayer,
-    dispatch: &UseReducerDispatcher<AppState>,
-) {
+fn on_key(event: &KeyboardEvent, player: &SharedPlayer, dispatch: &UseReducerDispatcher<AppState>) {
     if event.ctrl_key() || event.meta_key() || event.alt_key() {
         return;
     }
@@ -264,10 +204,7 @@ fn on_key(
     }
     let action = match event.key().as_str() {
         " " | "k" => Some(Action::TogglePlay),
-        "." | "n" => {
-            step_once(player, dispatch);
-            None
-        }
+        "." | "n" => Some(Action::StepOnce),
         "+" | "=" | "]" => Some(Action::Faster),
         "-" | "[" => Some(Action::Slower),
         "r" => Some(Action::Restart),
@@ -296,18 +233,10 @@ fn on_key(
                 .and_then(|p| p.latest_moving_request(p.display_ms()));
             Some(Action::SelectRequest(request))
         }
-        "c" | "w" | "f" | "x" => {
-            let kind = match event.key().as_str() {
-                "c" => FaultKind::Crash,
-                "w" => FaultKind::Slow,
-                "f" => FaultKind::Fail,
-                _ => FaultKind::Heal,
-            };
-            if let Some(command) = fault_for(state, kind) {
-                apply_fault(player, dispatch, command);
-            }
-            None
-        }
+        "c" => Some(Action::Fault(FaultKind::Crash)),
+        "w" => Some(Action::Fault(FaultKind::Slow)),
+        "f" => Some(Action::Fault(FaultKind::Fail)),
+        "x" => Some(Action::Fault(FaultKind::Heal)),
         _ => return,
     };
     event.prevent_default();
@@ -321,9 +250,8 @@ pub fn App() -> Html {
     let state = use_reducer(initial_state);
     let player: SharedPlayer = use_mut_ref(|| None);
     let canvas = use_node_ref();
-    let latest = use_mut_ref(|| Rc::new(AppState::initial(state.lang)));
-    let state_rc = Rc::new((*state).clone());
-    *latest.borrow_mut() = Rc::clone(&state_rc);
+    let inputs = use_mut_ref(|| Rc::new(Cell::new(FrameInputs::of(&state))));
+    inputs.borrow().set(FrameInputs::of(&state));
 
     let layout = {
         let scenario = Arc::clone(&state.scenario);
@@ -342,10 +270,53 @@ pub fn App() -> Html {
         use_effect_with(state.run, move |_| {
             let mut fresh = Player::with_layout(scenario, layout, seed, speed);
             fresh.set_playing(playing);
-            let live = Rc::new(fresh.live_view());
+            let live = Rc::new(fresh.live_view(None, None));
             *player.borrow_mut() = Some(fresh);
             dispatch.dispatch(Action::Live(live));
         });
+    }
+
+    // What the user asked of the engine (faults, knobs, a step), carried out in order; the
+    // reducer only queues them, so it stays free of effects.
+    {
+        let player = Rc::clone(&player);
+        let dispatch = state.dispatcher();
+        let requests = Rc::clone(&state.requests);
+        let selections = (state.selected_request, state.selected_trace);
+        use_effect_with(requests.last().map(|(id, _)| *id), move |_| {
+            let Some(&(through, _)) = requests.last() else {
+                return;
+            };
+            let handled = player.borrow_mut().as_mut().map(|player| {
+                let refused = player.handle(&requests);
+                (refused, player.live_view(selections.0, selections.1))
+            });
+            if let Some((refused, live)) = handled {
+                dispatch.dispatch(Action::RequestsHandled {
+                    through,
+                    live: Rc::new(live),
+                    refused,
+                });
+            }
+        });
+    }
+
+    // A new selection shows at once (not at the next refresh).
+    {
+        let player = Rc::clone(&player);
+        let dispatch = state.dispatcher();
+        use_effect_with(
+            (state.selected_request, state.selected_trace),
+            move |&(request, trace)| {
+                let live = player
+                    .borrow()
+                    .as_ref()
+                    .map(|player| player.live_view(request, trace));
+                if let Some(live) = live {
+                    dispatch.dispatch(Action::Live(Rc::new(live)));
+                }
+            },
+        );
     }
 
     // Speed and play/pause follow the state.
@@ -388,7 +359,7 @@ pub fn App() -> Html {
             player: Rc::clone(&player),
             canvas: canvas.clone(),
             dispatch: state.dispatcher(),
-            latest: Rc::clone(&latest),
+            inputs: Rc::clone(&inputs.borrow()),
             last_frame_ms: Cell::new(None),
             last_live_ms: Cell::new(f64::NEG_INFINITY),
             handle: RefCell::new(None),
@@ -418,7 +389,6 @@ pub fn App() -> Html {
     // Keyboard shortcuts and the reduced-motion preference.
     {
         let player = Rc::clone(&player);
-        let latest = Rc::clone(&latest);
         let dispatch = state.dispatcher();
         use_effect_with((), move |_| {
             let document = gloo::utils::document();
@@ -430,8 +400,7 @@ pub fn App() -> Html {
                     EventListenerOptions::enable_prevent_default(),
                     move |event| {
                         if let Some(event) = event.dyn_ref::<KeyboardEvent>() {
-                            let state = Rc::clone(&latest.borrow());
-                            on_key(event, &state, &player, &dispatch);
+                            on_key(event, &player, &dispatch);
                         }
                     },
                 )
@@ -454,30 +423,6 @@ pub fn App() -> Html {
     let dispatch_action = {
         let dispatch = state.dispatcher();
         use_callback((), move |action: Action, _| dispatch.dispatch(action))
-    };
-    let on_fault = {
-        let player = Rc::clone(&player);
-        let dispatch = state.dispatcher();
-        let latest = Rc::clone(&latest);
-        Callback::from(move |kind: FaultKind| {
-            let state = Rc::clone(&latest.borrow());
-            if let Some(command) = fault_for(&state, kind) {
-                apply_fault(&player, &dispatch, command);
-            }
-        })
-    };
-    let on_policy = {
-        let player = Rc::clone(&player);
-        let dispatch = state.dispatcher();
-        use_callback((), move |(edge, change): (EdgeId, PolicyChange), _| {
-            let command = crate::engine::resilience::Command::set_policy(edge, change);
-            apply_fault(&player, &dispatch, command);
-        })
-    };
-    let on_step = {
-        let player = Rc::clone(&player);
-        let dispatch = state.dispatcher();
-        Callback::from(move |_| step_once(&player, &dispatch))
     };
     // A click on the map first looks for a moving dot under the pointer.
     let on_map_click = {
@@ -502,22 +447,17 @@ pub fn App() -> Html {
     };
 
     let lang = state.lang;
-    let trace = state.selected_request.and_then(|request| {
-        player
-            .borrow()
-            .as_ref()
-            .and_then(|p| p.followed(request).cloned())
-    });
-    // The trace panel's trace: kept, or still in flight (then re-read at every refresh).
-    let span_trace = state.selected_trace.and_then(|request| {
-        player
-            .borrow()
-            .as_ref()
-            .and_then(|p| p.engine().trace_of(request))
-    });
-    let trace_path = span_trace
+    let scenario = Shared(Arc::clone(&state.scenario));
+    let live = Local(Rc::clone(&state.live));
+    let trace_path = state
+        .live
+        .selected_trace
         .as_ref()
         .map(|t| Rc::new(crate::app::traces::trace_path(t)));
+    let builtin = match &state.source {
+        ScenarioSource::Builtin(id) => Some(id.clone()),
+        ScenarioSource::Custom(_) => None,
+    };
     html! {
         <div class={classes!("app", state.reduced_motion.then_some("reduced-motion"))} lang={lang.code()}>
             <a class="skip-link" href="#lokal-controls">{ tr(lang, Msg::Scenario) }</a>
@@ -533,7 +473,9 @@ pub fn App() -> Html {
                         <p class="tagline">{ tr(lang, Msg::Tagline) }</p>
                     </div>
                 </div>
-                <Controls state={StateRef(Rc::clone(&state_rc))} on_action={dispatch_action.clone()} on_step={on_step} />
+                <Controls lang={lang} scenario={scenario.clone()} builtin={builtin} seed={state.seed} speed={state.speed}
+                          playing={state.playing} editor_open={state.editor_open} traces_open={state.traces_open}
+                          help_open={state.help_open} live={live.clone()} on_action={dispatch_action.clone()} />
             </header>
             <Notices lang={lang} notices={state.notices.clone()} on_action={dispatch_action.clone()} />
             <main class="workspace">
@@ -547,10 +489,10 @@ pub fn App() -> Html {
                     <div class="map-stage" onclick={on_map_click}
                          style={format!("aspect-ratio: {:.0} / {:.0}", layout.width.max(1.0), layout.height.max(1.0))}>
                         <Map
-                            scenario={Shared(Arc::clone(&state.scenario))}
+                            scenario={scenario.clone()}
                             layout={Local(Rc::clone(&layout))}
                             lang={lang}
-                            live={Local(Rc::clone(&state.live))}
+                            live={live.clone()}
                             selected_station={state.selected_station}
                             trace_path={trace_path}
                             reduced_motion={state.reduced_motion}
@@ -558,25 +500,30 @@ pub fn App() -> Html {
                         />
                         <canvas ref={canvas} class="dots" aria-hidden="true"></canvas>
                     </div>
-                    <Legend scenario={Shared(Arc::clone(&state.scenario))} lang={lang} />
+                    <Legend scenario={scenario.clone()} lang={lang} />
                     if state.traces_open {
-                        <TracePanel state={StateRef(Rc::clone(&state_rc))} trace={span_trace.clone().map(Shared)} on_action={dispatch_action.clone()} />
+                        <TracePanel lang={lang} scenario={scenario.clone()} seed={state.seed} live={live.clone()}
+                                    selected_trace={state.selected_trace} selected_span={state.selected_span}
+                                    filter={state.trace_filter} show_critical_path={state.show_critical_path}
+                                    on_action={dispatch_action.clone()} />
                     }
                 </section>
                 <aside class="side-panel">
-                    <Inspector state={StateRef(Rc::clone(&state_rc))} trace={trace} on_action={dispatch_action.clone()} on_fault={on_fault} on_policy={on_policy} />
-                    <SagaPanel state={StateRef(Rc::clone(&state_rc))} on_action={dispatch_action.clone()} />
-                    <Charts lang={lang} series={Rc::new(state.live.series.clone())} band={breaker_band(&state_rc)} />
+                    <Inspector lang={lang} scenario={scenario.clone()} seed={state.seed} live={live.clone()}
+                               selected_station={state.selected_station} selected_service={state.selected_service}
+                               selected_request={state.selected_request} on_action={dispatch_action.clone()} />
+                    <SagaPanel lang={lang} scenario={scenario.clone()} live={live.clone()} on_action={dispatch_action.clone()} />
+                    <Charts lang={lang} series={Rc::new(state.live.series.clone())} band={breaker_band(&state)} />
                 </aside>
             </main>
             if state.editor_open {
-                <Editor state={StateRef(Rc::clone(&state_rc))} on_action={dispatch_action.clone()} />
+                <Editor lang={lang} source={state.source.clone()} problems={Rc::new(state.problems.clone())} on_action={dispatch_action.clone()} />
             }
             if state.help_open {
                 <Help lang={lang} on_action={dispatch_action.clone()} />
             }
             if state.compare_open {
-                <Compare state={StateRef(Rc::clone(&state_rc))} on_action={dispatch_action} />
+                <Compare lang={lang} scenario={scenario.clone()} seed={state.seed} on_action={dispatch_action} />
             }
             <footer class="footer">
                 <p>{ tr(lang, Msg::About) }</p>

@@ -2,17 +2,20 @@
 //! difference in errors and p99.
 
 use super::charts::Charts;
-use super::{StateRef, format_ms};
+use super::{Shared, format_ms};
 use crate::app::compare::{Side, errors, run_pair};
-use crate::app::i18n::{Msg, group_indian, tr};
+use crate::app::i18n::{Lang, Msg, group_indian, tr};
 use crate::app::state::Action;
+use crate::engine::Scenario;
 use std::rc::Rc;
 use std::sync::Arc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct CompareProps {
-    pub state: StateRef,
+    pub lang: Lang,
+    pub scenario: Shared<Scenario>,
+    pub seed: u64,
     pub on_action: Callback<Action>,
 }
 
@@ -27,13 +30,12 @@ fn signed(after: u64, before: u64, format: fn(u64) -> String) -> String {
 
 #[component]
 pub fn Compare(props: &CompareProps) -> Html {
-    let state = &props.state.0;
-    let lang = state.lang;
+    let lang = props.lang;
     let result = use_state(|| None::<Result<Rc<(Side, Side)>, String>>);
     {
         let result = result.clone();
-        let scenario = Arc::clone(&state.scenario);
-        let seed = state.seed;
+        let scenario = Arc::clone(&props.scenario.0);
+        let seed = props.seed;
         use_effect_with((), move |_| {
             // Let "running both…" paint first; the runs take a moment.
             let timer = gloo::timers::callback::Timeout::new(30, move || {
@@ -94,7 +96,7 @@ pub fn Compare(props: &CompareProps) -> Html {
             <div class="dialog compare" data-testid="compare">
                 <h2 id="compare-title">{ tr(lang, Msg::CompareTitle) }</h2>
                 <p class="hint">{ tr(lang, Msg::CompareHint) }</p>
-                if state.scenario.has_protections() {
+                if props.scenario.0.has_protections() {
                     { body }
                 } else {
                     <p class="hint">{ tr(lang, Msg::CompareNothing) }</p>

@@ -1,23 +1,33 @@
 //! The toolbar: scenario picker, play/pause, step, restart, speed, seed, language, editor, help.
 //! Every control has an accessible name and a keyboard shortcut (listed in the help overlay).
 
-use super::{StateRef, format_clock};
+use super::{Local, Shared, format_clock};
+use crate::app::i18n::Lang;
 use crate::app::i18n::{Msg, fill, group_indian, tr};
-use crate::app::state::{Action, SPEEDS, ScenarioSource, picker_entries};
+use crate::app::state::{Action, LiveView, SPEEDS, picker_entries};
+use crate::engine::Scenario;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
-    pub state: StateRef,
+    pub lang: Lang,
+    pub scenario: Shared<Scenario>,
+    /// The built-in scenario shown, or `None` for the user's own.
+    pub builtin: Option<String>,
+    pub seed: u64,
+    pub speed: f64,
+    pub playing: bool,
+    pub editor_open: bool,
+    pub traces_open: bool,
+    pub help_open: bool,
+    pub live: Local<LiveView>,
     pub on_action: Callback<Action>,
-    pub on_step: Callback<()>,
 }
 
 #[component]
 pub fn Controls(props: &ControlsProps) -> Html {
-    let state = &props.state.0;
-    let lang = state.lang;
+    let lang = props.lang;
     let action = |a: Action| {
         let on_action = props.on_action.clone();
         Callback::from(move |_: MouseEvent| on_action.emit(a.clone()))
@@ -41,20 +51,17 @@ pub fn Controls(props: &ControlsProps) -> Html {
             }
         })
     };
-    let on_step = {
-        let on_step = props.on_step.clone();
-        Callback::from(move |_: MouseEvent| on_step.emit(()))
-    };
+    let on_step = action(Action::StepOnce);
     let speed_index = SPEEDS
         .iter()
-        .position(|&s| (s - state.speed).abs() < 1e-9)
+        .position(|&s| (s - props.speed).abs() < 1e-9)
         .unwrap_or(3);
-    let selected_id = match &state.source {
-        ScenarioSource::Builtin(id) => id.clone(),
-        ScenarioSource::Custom(_) => "custom".to_string(),
-    };
-    let live = &state.live;
-    let play_label = if state.playing {
+    let selected_id = props
+        .builtin
+        .clone()
+        .unwrap_or_else(|| "custom".to_string());
+    let live = &props.live.0;
+    let play_label = if props.playing {
         tr(lang, Msg::Pause)
     } else {
         tr(lang, Msg::Play)
@@ -68,14 +75,14 @@ pub fn Controls(props: &ControlsProps) -> Html {
                         html! { <option value={*id} selected={selected_id == *id}>{ title.in_language(lang.code()).to_string() }</option> }
                     }) }
                     if selected_id == "custom" {
-                        <option value="custom" selected=true>{ format!("{} — {}", tr(lang, Msg::CustomScenario), state.scenario.title.in_language(lang.code())) }</option>
+                        <option value="custom" selected=true>{ format!("{} — {}", tr(lang, Msg::CustomScenario), props.scenario.0.title.in_language(lang.code())) }</option>
                     }
                 </select>
             </label>
             <div class="control-group" role="group" aria-label={tr(lang, Msg::Play)}>
-                <button class={classes!("primary", state.playing.then_some("playing"))} onclick={action(Action::TogglePlay)}
+                <button class={classes!("primary", props.playing.then_some("playing"))} onclick={action(Action::TogglePlay)}
                         aria-keyshortcuts="Space" title={format!("{play_label} (Space)")}>
-                    <span aria-hidden="true" class="icon">{ if state.playing { "❚❚" } else { "▶" } }</span>
+                    <span aria-hidden="true" class="icon">{ if props.playing { "❚❚" } else { "▶" } }</span>
                     <span class="button-text">{ play_label }</span>
                 </button>
                 <button onclick={on_step} aria-keyshortcuts="." title={format!("{} (.)", tr(lang, Msg::Step))}>
@@ -93,21 +100,21 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     <span class="control-label">{ tr(lang, Msg::Speed) }</span>
                     <input type="range" min="0" max={(SPEEDS.len() - 1).to_string()} step="1"
                         value={speed_index.to_string()} oninput={on_speed}
-                        aria-label={tr(lang, Msg::Speed)} aria-valuetext={format!("{}×", state.speed)} />
+                        aria-label={tr(lang, Msg::Speed)} aria-valuetext={format!("{}×", props.speed)} />
                 </label>
-                <output class="speed-value" aria-live="polite">{ format!("{}×", state.speed) }</output>
+                <output class="speed-value" aria-live="polite">{ format!("{}×", props.speed) }</output>
                 <button onclick={action(Action::Faster)} aria-label={tr(lang, Msg::Faster)} aria-keyshortcuts="+" title={format!("{} (+)", tr(lang, Msg::Faster))}><span aria-hidden="true">{ "+" }</span></button>
             </div>
-            <SeedField seed={state.seed} lang={lang} on_action={props.on_action.clone()} />
+            <SeedField seed={props.seed} lang={lang} on_action={props.on_action.clone()} />
             <div class="control-group misc">
                 <button onclick={action(Action::ToggleLang)} title={tr(lang, Msg::LanguageName)} aria-keyshortcuts="L" lang={lang.other().code()}>{ tr(lang, Msg::Language) }</button>
-                <button onclick={action(Action::ToggleEditor)} title={tr(lang, Msg::Editor)} aria-keyshortcuts="E" aria-expanded={state.editor_open.to_string()}>{ tr(lang, Msg::EditorShort) }</button>
+                <button onclick={action(Action::ToggleEditor)} title={tr(lang, Msg::Editor)} aria-keyshortcuts="E" aria-expanded={props.editor_open.to_string()}>{ tr(lang, Msg::EditorShort) }</button>
                 <button onclick={action(Action::ToggleTraces)} title={format!("{} (T)", tr(lang, Msg::ShortcutTraces))} aria-keyshortcuts="T"
-                        aria-expanded={state.traces_open.to_string()} aria-controls="trace-panel" data-testid="traces-button">{ tr(lang, Msg::Traces) }</button>
-                if state.scenario.has_protections() {
+                        aria-expanded={props.traces_open.to_string()} aria-controls="trace-panel" data-testid="traces-button">{ tr(lang, Msg::Traces) }</button>
+                if props.scenario.0.has_protections() {
                     <button onclick={action(Action::ToggleCompare)} title={tr(lang, Msg::CompareTitle)} aria-keyshortcuts="V" data-testid="compare-button">{ tr(lang, Msg::Compare) }</button>
                 }
-                <button onclick={action(Action::ToggleHelp)} aria-label={tr(lang, Msg::Help)} title={tr(lang, Msg::Help)} aria-keyshortcuts="?" aria-expanded={state.help_open.to_string()}><span aria-hidden="true">{ "?" }</span></button>
+                <button onclick={action(Action::ToggleHelp)} aria-label={tr(lang, Msg::Help)} title={tr(lang, Msg::Help)} aria-keyshortcuts="?" aria-expanded={props.help_open.to_string()}><span aria-hidden="true">{ "?" }</span></button>
             </div>
             <div class="status" role="status" aria-live="off">
                 <span class="clock" title={tr(lang, Msg::VirtualTime)}>

@@ -3,9 +3,10 @@
 //! error rate, the breaker's state (colour, icon and word), rolling counters, latency
 //! percentiles and a two-minute sparkline — and the live knobs that change its protections.
 
-use super::{StateRef, format_ms};
+use super::{Local, Shared, format_ms};
 use crate::app::i18n::{Lang, Msg, tr};
-use crate::app::state::LiveView;
+use crate::app::state::{Action, LiveView};
+use crate::engine::Scenario;
 use crate::engine::ids::{EdgeId, ServiceId};
 use crate::engine::resilience::{BreakerState, Fallback, PolicyChange};
 use crate::engine::resilience::{BulkheadConfig, EdgePolicy};
@@ -95,7 +96,7 @@ pub struct KnobsProps {
     pub lang: Lang,
     pub edge: EdgeId,
     pub policy: EdgePolicy,
-    pub on_policy: Callback<(EdgeId, PolicyChange)>,
+    pub on_action: Callback<Action>,
 }
 
 /// Live knobs for one edge. Numbers apply when the field is left (or Enter is pressed).
@@ -105,11 +106,11 @@ pub fn Knobs(props: &KnobsProps) -> Html {
     let edge = props.edge;
     let policy = &props.policy;
     let send = |make: fn(&str) -> Option<PolicyChange>| {
-        let on_policy = props.on_policy.clone();
+        let on_action = props.on_action.clone();
         Callback::from(move |event: Event| {
             let input: HtmlInputElement = event.target_unchecked_into();
             if let Some(change) = make(input.value().trim()) {
-                on_policy.emit((edge, change));
+                on_action.emit(Action::SetPolicy(edge, change));
             }
         })
     };
@@ -153,14 +154,17 @@ pub fn Knobs(props: &KnobsProps) -> Html {
             .map(|n| PolicyChange::RateLimitPerPeriod(Some(n))),
     });
     let breaker_toggle = {
-        let on_policy = props.on_policy.clone();
+        let on_action = props.on_action.clone();
         Callback::from(move |event: Event| {
             let input: HtmlInputElement = event.target_unchecked_into();
-            on_policy.emit((edge, PolicyChange::BreakerEnabled(input.checked())));
+            on_action.emit(Action::SetPolicy(
+                edge,
+                PolicyChange::BreakerEnabled(input.checked()),
+            ));
         })
     };
     let breaker_state = {
-        let on_policy = props.on_policy.clone();
+        let on_action = props.on_action.clone();
         Callback::from(move |event: Event| {
             let select: HtmlSelectElement = event.target_unchecked_into();
             let state = match select.value().as_str() {
@@ -169,11 +173,11 @@ pub fn Knobs(props: &KnobsProps) -> Html {
                 "metrics_only" => BreakerState::MetricsOnly,
                 _ => BreakerState::Closed,
             };
-            on_policy.emit((edge, PolicyChange::BreakerState(state)));
+            on_action.emit(Action::SetPolicy(edge, PolicyChange::BreakerState(state)));
         })
     };
     let fallback = {
-        let on_policy = props.on_policy.clone();
+        let on_action = props.on_action.clone();
         Callback::from(move |event: Event| {
             let select: HtmlSelectElement = event.target_unchecked_into();
             let fallback = match select.value().as_str() {
@@ -181,7 +185,7 @@ pub fn Knobs(props: &KnobsProps) -> Html {
                 "cached" => Some(Fallback::Cached),
                 _ => None,
             };
-            on_policy.emit((edge, PolicyChange::Fallback(fallback)));
+            on_action.emit(Action::SetPolicy(edge, PolicyChange::Fallback(fallback)));
         })
     };
     let breaker = policy.circuit_breaker.as_ref();
@@ -241,17 +245,18 @@ pub fn Knobs(props: &KnobsProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct DependenciesProps {
-    pub state: StateRef,
+    pub lang: Lang,
+    pub scenario: Shared<Scenario>,
+    pub live: Local<LiveView>,
     pub service: ServiceId,
-    pub on_policy: Callback<(EdgeId, PolicyChange)>,
+    pub on_action: Callback<Action>,
 }
 
 #[component]
 pub fn Dependencies(props: &DependenciesProps) -> Html {
-    let state = &props.state.0;
-    let lang = state.lang;
-    let scenario = &state.scenario;
-    let live: &LiveView = &state.live;
+    let lang = props.lang;
+    let scenario = &props.scenario.0;
+    let live: &LiveView = &props.live.0;
     let edges: Vec<EdgeId> = scenario
         .edges
         .iter()
@@ -324,7 +329,7 @@ pub fn Dependencies(props: &DependenciesProps) -> Html {
                     { sparkline(&sparkline_points) }
                     <span class="hint">{ tr(lang, Msg::Sparkline) }</span>
                 </div>
-                <Knobs lang={lang} edge={edge} policy={live_policy} on_policy={props.on_policy.clone()} />
+                <Knobs lang={lang} edge={edge} policy={live_policy} on_action={props.on_action.clone()} />
             </section>
         }
     });

@@ -2,11 +2,12 @@
 //! Every problem validation finds is listed beside the editor with its field path; an invalid
 //! scenario replaces nothing.
 
-use super::StateRef;
-use crate::app::i18n::{Msg, fill, tr};
+use crate::app::i18n::{Lang, Msg, fill, tr};
 use crate::app::state::{Action, ScenarioSource};
+use crate::engine::Problem;
 use crate::engine::builtin::builtin_source;
 use gloo::file::callbacks::FileReader;
+use std::rc::Rc;
 use web_sys::{DragEvent, HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -15,15 +16,18 @@ const MAX_FILE_BYTES: f64 = 1_000_000.0;
 
 #[derive(Properties, PartialEq)]
 pub struct EditorProps {
-    pub state: StateRef,
+    pub lang: Lang,
+    /// What the editor opens with: the scenario running now.
+    pub source: ScenarioSource,
+    /// The problems of the last scenario the user tried to load.
+    pub problems: Rc<Vec<Problem>>,
     pub on_action: Callback<Action>,
 }
 
 #[component]
 pub fn Editor(props: &EditorProps) -> Html {
-    let state = &props.state.0;
-    let lang = state.lang;
-    let initial = match &state.source {
+    let lang = props.lang;
+    let initial = match &props.source {
         ScenarioSource::Builtin(id) => builtin_source(id).unwrap_or_default().to_string(),
         ScenarioSource::Custom(text) => text.to_string(),
     };
@@ -123,10 +127,10 @@ pub fn Editor(props: &EditorProps) -> Html {
                     <textarea ref={textarea} spellcheck="false" value={(*text).clone()} oninput={on_input}
                               aria-label={tr(lang, Msg::Editor)} data-testid="editor-text" />
                     <div class="problems" role="region" aria-label={tr(lang, Msg::Problems)} aria-live="polite" data-testid="problems">
-                        if !state.problems.is_empty() {
-                            <h3>{ fill(lang, Msg::ProblemsCount, &[&state.problems.len().to_string()]) }</h3>
+                        if !props.problems.is_empty() {
+                            <h3>{ fill(lang, Msg::ProblemsCount, &[&props.problems.len().to_string()]) }</h3>
                             <ul>
-                                { for state.problems.iter().map(|problem| html! {
+                                { for props.problems.iter().map(|problem| html! {
                                     <li>
                                         if let Some(at) = problem.at {
                                             <span class="where">{ fill(lang, Msg::ProblemAt, &[&at.line.to_string(), &at.column.to_string()]) }</span>{ " " }

@@ -1,16 +1,15 @@
 //! The inspector: live figures of the selected station's services, the fault toolbar, the faults
 //! in force, and the path and timings of a followed request.
 
-use super::app::FaultKind;
 use super::dependencies::Dependencies;
-use super::{StateRef, format_ms};
+use super::{Local, Shared, format_ms};
 use crate::app::i18n::{Lang, Msg, fill, group_indian, tr};
-use crate::app::player::{FollowedRequest, RequestOutcome};
-use crate::app::state::Action;
+use crate::app::player::RequestOutcome;
+use crate::app::state::{Action, FaultKind, LiveView};
+use crate::engine::Scenario;
 use crate::engine::Status;
 use crate::engine::command::{CommandSpec, KernelCommandSpec};
-use crate::engine::ids::EdgeId;
-use crate::engine::resilience::PolicyChange;
+use crate::engine::ids::{RequestId, ServiceId, StationId};
 use crate::engine::scenario::registry::PatternCommandSpec;
 use yew::prelude::*;
 
@@ -75,36 +74,46 @@ fn describe_fault(lang: Lang, spec: &CommandSpec) -> String {
 
 #[derive(Properties, PartialEq)]
 pub struct InspectorProps {
-    pub state: StateRef,
-    pub trace: Option<FollowedRequest>,
+    pub lang: Lang,
+    pub scenario: Shared<Scenario>,
+    pub seed: u64,
+    pub live: Local<LiveView>,
+    pub selected_station: Option<StationId>,
+    pub selected_service: Option<ServiceId>,
+    pub selected_request: Option<RequestId>,
     pub on_action: Callback<Action>,
-    pub on_fault: Callback<FaultKind>,
-    pub on_policy: Callback<(EdgeId, PolicyChange)>,
 }
 
 #[component]
 pub fn Inspector(props: &InspectorProps) -> Html {
-    let state = &props.state.0;
-    let lang = state.lang;
-    let scenario = &state.scenario;
-    let live = &state.live;
-    let fault_button =
-        |kind: FaultKind, label: Msg, key: &'static str, class: &'static str, enabled: bool| {
-            let on_fault = props.on_fault.clone();
-            html! {
-                <button class={classes!("fault", class)} disabled={!enabled} aria-keyshortcuts={key}
-                        title={format!("{} ({key})", tr(lang, label))}
-                        onclick={Callback::from(move |_: MouseEvent| on_fault.emit(kind))}>
-                    { tr(lang, label) }
-                </button>
-            }
-        };
+    let lang = props.lang;
+    let scenario = &props.scenario.0;
+    let live = &props.live.0;
+    let fault_button = |kind: FaultKind,
+                        label: Msg,
+                        key: &'static str,
+                        class: &'static str,
+                        enabled: bool| {
+        let on_action = props.on_action.clone();
+        html! {
+            <button class={classes!("fault", class)} disabled={!enabled} aria-keyshortcuts={key}
+                    title={format!("{} ({key})", tr(lang, label))}
+                    onclick={Callback::from(move |_: MouseEvent| on_action.emit(Action::Fault(kind)))}>
+                { tr(lang, label) }
+            </button>
+        }
+    };
 
-    let station_panel = match state.selected_station {
+    let station_panel = match props.selected_station {
         None => html! { <p class="hint">{ tr(lang, Msg::InspectHint) }</p> },
         Some(station_id) => {
             let station = scenario.station(station_id);
-            let services = state.services_at_selection();
+            let services: Vec<ServiceId> = scenario
+                .services
+                .iter()
+                .filter(|s| s.station == station_id)
+                .map(|s| s.id)
+                .collect();
             let service_rows = services.iter().map(|&service_id| {
                 let service = scenario.service(service_id);
                 let view = live.services.iter().find(|s| s.service == service_id);
@@ -117,7 +126,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                 let rate = last.map_or(0, |p| p.arrived);
                 let error = last.map_or(0.0, |p| p.error_ratio() * 100.0);
                 let p99 = last.map_or(0, |p| p.latency_p99_us);
-                let selected = state.selected_service == Some(service_id);
+                let selected = props.selected_service == Some(service_id);
                 let on_select = {
                     let on_action = props.on_action.clone();
                     Callback::from(move |_: Event| on_action.emit(Action::SelectService(service_id)))
@@ -142,10 +151,10 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                     </section>
                 }
             });
-            let can_crash = state
+            let can_crash = props
                 .selected_service
                 .is_some_and(|service| live.instances.iter().any(|i| i.service == service && i.up));
-            let has_service = state.selected_service.is_some();
+            let has_service = props.selected_service.is_some();
             html! {
                 <>
                     <h3>{ format!("{} · {}", tr(lang, Msg::Station), station.label.in_language(lang.code())) }</h3>
@@ -166,8 +175,9 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                                 <p class="hint">{ tr(lang, Msg::NothingToCrash) }</p>
                             }
                         </div>
-                        if let Some(service) = state.selected_service {
-                            <Dependencies state={props.state.clone()} service={service} on_policy={props.on_policy.clone()} />
+                        if let Some(service) = props.selected_service {
+                            <Dependencies lang={lang} scenario={props.scenario.clone()} live={props.live.clone()}
+                                          service={service} on_action={props.on_action.clone()} />
                         }
                     }
                 </>
@@ -204,14 +214,14 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                 <p class="command-log" data-testid="command-log">
                     { fill(lang, Msg::CommandsRecorded, &[&live.commands.len().to_string()]) }
                     { " " }
-                    <a href={href} download={format!("{}-seed-{}-commands.json", state.scenario.id, state.seed)}>{ tr(lang, Msg::DownloadCommands) }</a>
+                    <a href={href} download={format!("{}-seed-{}-commands.json", scenario.id, props.seed)}>{ tr(lang, Msg::DownloadCommands) }</a>
                 </p>
             }
         }
         _ => Html::default(),
     };
 
-    let request_panel = match (&state.selected_request, &props.trace) {
+    let request_panel = match (&props.selected_request, &live.followed) {
         (None, _) => html! { <p class="hint">{ tr(lang, Msg::RequestHint) }</p> },
         (Some(_), None) => html! { <p class="hint">{ tr(lang, Msg::RequestGone) }</p> },
         (Some(request), Some(trace)) => {

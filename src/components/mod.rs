@@ -1,5 +1,8 @@
-//! Yew function components. They read state, render, and send `Action`s; the logic they need
-//! lives in `crate::app` where it is tested without a browser.
+//! Yew function components. The root (`app`) owns the UI state and the player; every other
+//! component gets only what it shows, as narrow props (the language, the scenario, the live
+//! figures, its selections) and sends `Action`s back. None of them touches the engine: the
+//! player is the one door to it. The logic they need lives in `crate::app`, tested without a
+//! browser.
 
 pub mod app;
 pub mod charts;
@@ -15,7 +18,6 @@ pub mod notices;
 pub mod sagas;
 pub mod traces;
 
-use crate::app::state::AppState;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -34,16 +36,6 @@ impl<T> PartialEq for Shared<T> {
 pub struct Local<T>(pub Rc<T>);
 
 impl<T> PartialEq for Local<T> {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-/// The whole UI state as a prop, compared by identity (every action makes a new one).
-#[derive(Clone, Debug)]
-pub struct StateRef(pub Rc<AppState>);
-
-impl PartialEq for StateRef {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
     }

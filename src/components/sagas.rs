@@ -3,9 +3,10 @@
 //! with the outcome written out. A run opens its request's trace.
 
 use super::inspector::status_text;
-use super::{Shared, StateRef, format_ms};
-use crate::app::i18n::{Msg, fill, tr};
-use crate::app::state::Action;
+use super::{Local, Shared, format_ms};
+use crate::app::i18n::{Lang, Msg, fill, tr};
+use crate::app::state::{Action, LiveView};
+use crate::engine::Scenario;
 use crate::engine::saga::SagaMode;
 use crate::engine::saga::{SagaPhase, SagaView};
 use yew::prelude::*;
@@ -15,7 +16,9 @@ const RUNS_SHOWN: usize = 6;
 
 #[derive(Properties, PartialEq)]
 pub struct SagaPanelProps {
-    pub state: StateRef,
+    pub lang: Lang,
+    pub scenario: Shared<Scenario>,
+    pub live: Local<LiveView>,
     pub on_action: Callback<Action>,
 }
 
@@ -25,10 +28,9 @@ fn share(t: u64, start: u64, total: u64) -> f64 {
 
 #[component]
 pub fn SagaPanel(props: &SagaPanelProps) -> Html {
-    let state = &props.state.0;
-    let lang = state.lang;
-    let scenario = &state.scenario;
-    let live = &state.live;
+    let lang = props.lang;
+    let scenario = &props.scenario.0;
+    let live = &props.live.0;
     if scenario.sagas().is_empty() {
         return Html::default();
     }

@@ -4,10 +4,10 @@
 //! attributes and events, and downloads as Jaeger JSON or OTLP/JSON.
 
 use super::inspector::status_text;
-use super::{Shared, StateRef, class_list, figure, figure_marked, format_clock, format_ms};
+use super::{Local, Shared, class_list, figure, figure_marked, format_clock, format_ms};
 use crate::app::browser;
 use crate::app::i18n::{Lang, Msg, fill, tr};
-use crate::app::state::Action;
+use crate::app::state::{Action, LiveView};
 use crate::app::traces::{
     Segment, StatusFilter, TraceFilter, parse_bound_ms, ruler_ticks, service_count, waterfall,
 };
@@ -156,24 +156,29 @@ fn download(scenario: &Scenario, seed: u64, traces: &[&Trace], format: TraceForm
 
 #[derive(Properties, PartialEq)]
 pub struct TracePanelProps {
-    pub state: StateRef,
-    /// The selected request's trace, if it has one (kept, or still in flight).
-    pub trace: Option<Shared<Trace>>,
+    pub lang: Lang,
+    pub scenario: Shared<Scenario>,
+    pub seed: u64,
+    /// The figures, the kept traces and the selected request's trace (kept, or in flight).
+    pub live: Local<LiveView>,
+    pub selected_trace: Option<RequestId>,
+    pub selected_span: Option<usize>,
+    pub filter: TraceFilter,
+    pub show_critical_path: bool,
     pub on_action: Callback<Action>,
 }
 
 #[component]
 pub fn TracePanel(props: &TracePanelProps) -> Html {
-    let state = &props.state.0;
-    let lang = state.lang;
-    let scenario = &state.scenario;
-    let live = &state.live;
+    let lang = props.lang;
+    let scenario = &props.scenario.0;
+    let live = &props.live.0;
     let now = live.now_us;
     let settings = &scenario.tracing;
     // The duration fields keep what the user typed, valid or not, so a typo can be shown.
     let min_text = use_state(String::new);
     let max_text = use_state(String::new);
-    let filter = state.trace_filter;
+    let filter = props.filter;
 
     let set_filter = {
         let on_action = props.on_action.clone();
@@ -239,16 +244,16 @@ pub fn TracePanel(props: &TracePanelProps) -> Html {
     let list_items = shown.iter().take(LIST_LIMIT).map(|trace| {
         html! {
             <TraceItem key={trace.request.0} scenario={Shared(Arc::clone(scenario))} lang={lang}
-                       trace={Shared(Arc::clone(trace))} selected={state.selected_trace == Some(trace.request)}
+                       trace={Shared(Arc::clone(trace))} selected={props.selected_trace == Some(trace.request)}
                        on_action={props.on_action.clone()} />
         }
     });
 
     let all_downloads = {
         let button = |format: TraceFormat, label: Msg| {
-            let scenario = Arc::clone(&props.state.0.scenario);
+            let scenario = Arc::clone(&props.scenario.0);
             let kept = std::rc::Rc::clone(&live.traces);
-            let seed = state.seed;
+            let seed = props.seed;
             let onclick = Callback::from(move |_: MouseEvent| {
                 let list: Vec<&Trace> = kept.iter().map(|t| t.as_ref()).collect();
                 download(&scenario, seed, &list, format, "traces");
@@ -265,13 +270,13 @@ pub fn TracePanel(props: &TracePanelProps) -> Html {
         }
     };
 
-    let detail = match (&props.trace, state.selected_trace) {
+    let detail = match (&live.selected_trace, props.selected_trace) {
         (_, None) => html! { <p class="hint">{ tr(lang, Msg::TracePick) }</p> },
-        (None, Some(request)) => trace_missing(state, request),
-        (Some(Shared(trace)), Some(_)) => html! {
-            <TraceView scenario={Shared(Arc::clone(&state.scenario))} lang={lang} seed={state.seed}
+        (None, Some(request)) => trace_missing(lang, scenario, props.seed, request),
+        (Some(trace), Some(_)) => html! {
+            <TraceView scenario={props.scenario.clone()} lang={lang} seed={props.seed}
                        trace={Shared(Arc::clone(trace))} now_us={if trace.complete { 0 } else { now }}
-                       show_critical={state.show_critical_path} selected_span={state.selected_span}
+                       show_critical={props.show_critical_path} selected_span={props.selected_span}
                        on_action={props.on_action.clone()} />
         },
     };
@@ -401,11 +406,10 @@ fn TraceItem(props: &TraceItemProps) -> Html {
 }
 
 /// Why the selected request has no trace to show.
-fn trace_missing(state: &crate::app::state::AppState, request: RequestId) -> Html {
-    let lang = state.lang;
-    let settings = &state.scenario.tracing;
+fn trace_missing(lang: Lang, scenario: &Scenario, seed: u64, request: RequestId) -> Html {
+    let settings = &scenario.tracing;
     let sampled = crate::engine::traces::head_sampled(
-        crate::engine::traces::trace_id_for(state.seed, request),
+        crate::engine::traces::trace_id_for(seed, request),
         settings.head_sampling,
     );
     let text = if sampled {

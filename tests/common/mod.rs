@@ -7,6 +7,7 @@ use lokal::engine::builtin::load_builtin;
 use lokal::engine::ids::StationId;
 use lokal::engine::rng::SimRng;
 use lokal::engine::{Command, Engine, Scenario, SimDuration, SimTime};
+use std::path::{Path, PathBuf};
 
 /// A built-in scenario, parsed and validated.
 pub fn builtin(id: &str) -> Scenario {
@@ -160,4 +161,21 @@ pub fn random_commands(scenario: &Scenario, seed: u64, horizon_us: u64) -> Vec<(
     }
     commands.sort_by_key(|(at, _)| *at);
     commands
+}
+
+/// Every `.rs` file under `dir`, in path order (the source-reading tests walk the tree).
+pub fn rust_files(dir: &Path, into: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("readable")
+        .filter_map(Result::ok)
+        .collect();
+    entries.sort_by_key(|e| e.path());
+    for entry in entries {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, into);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            into.push(path);
+        }
+    }
 }
