@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever is missing, then runs every check: formatting, lints for both targets,
-# native tests (release mode: the statistical ones simulate millions of requests), wasm tests in
+# native tests (the `checked` profile: release speed, for the statistical tests that simulate
+# millions of requests, with the kernel's debug_assert!s and overflow checks on), wasm tests in
 # headless Chromium, the release bundle, and the browser end-to-end suite. CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,11 +21,11 @@ cargo clippy --locked --release --all-targets -- -D warnings
 step "clippy, wasm32"
 cargo clippy --locked --target wasm32-unknown-unknown --lib --bins --test web -- -D warnings
 
-step "native tests"
-cargo test --locked --release
+step "native tests (release speed, debug assertions on)"
+cargo test --locked --profile checked
 
 step "wasm tests in headless Chromium"
-reference=$(target/release/lokal-cli run builtin:flipkart --duration 30s --seed 7 --json)
+reference=$(target/checked/lokal-cli run builtin:flipkart --duration 30s --seed 7 --json)
 LOKAL_NATIVE_TRACE_HASH=$(printf '%s' "$reference" | grep -o '"trace_hash":"[0-9a-f]*"' | cut -d'"' -f4)
 [[ -n $LOKAL_NATIVE_TRACE_HASH ]] || { echo "could not read the native trace hash" >&2; exit 1; }
 export LOKAL_NATIVE_TRACE_HASH

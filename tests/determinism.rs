@@ -240,3 +240,118 @@ fn sweep_seeds_with_random_faults_checking_invariants_after_every_event() {
         seeds.len()
     );
 }
+
+/// Applies each command due at or after `engine.now()` at its time and runs to the end, giving
+/// every event recorded on the way.
+fn run_on_recording(
+    engine: &mut Engine,
+    commands: &[(u64, Command)],
+) -> Vec<lokal::engine::EngineEvent> {
+    let mut events = Vec::new();
+    let start_us = engine.now().0;
+    for (at, command) in commands.iter().filter(|(at, _)| *at >= start_us) {
+        engine
+            .advance_until(SimTime(*at), u64::MAX)
+            .expect("finite");
+        events.extend(engine.drain_events());
+        // A fault on an instance a partition made unreachable can be refused: the same for both.
+        let _ = engine.apply(command.clone());
+    }
+    engine.run_until_idle(u64::MAX).expect("finite");
+    events.extend(engine.drain_events());
+    events
+}
+
+#[test]
+fn a_clone_taken_midway_runs_on_exactly_like_the_original() {
+    for id in builtin_ids() {
+        let scenario = builtin(id);
+        for seed in [3, 2026] {
+            let midway = SimTime(scenario.duration.0 / 2);
+            let commands = random_commands(&scenario, seed, scenario.duration.0);
+            let mut original = Engine::new(Arc::clone(&scenario), seed);
+            original.set_recording(true);
+            for (at, command) in commands.iter().filter(|(at, _)| *at < midway.0) {
+                original
+                    .advance_until(SimTime(*at), u64::MAX)
+                    .expect("finite");
+                let _ = original.apply(command.clone());
+            }
+            original.advance_until(midway, u64::MAX).expect("finite");
+            original.drain_events();
+            assert!(
+                original.events_processed() > 0,
+                "{id}: nothing ran by {midway}"
+            );
+
+            let mut copy = original.clone();
+            assert!(
+                format!("{copy:?}").contains("now"),
+                "{id}: Debug shows the position"
+            );
+            if seed == 3 {
+                let whole = format!("{copy:#?}");
+                assert!(
+                    whole.contains("queue") && whole.contains("patterns"),
+                    "{id}"
+                );
+            }
+            let later = |(at, _): &&(u64, Command)| *at >= midway.0;
+            let rest: Vec<(u64, Command)> = commands.iter().filter(later).cloned().collect();
+            let from_original = run_on_recording(&mut original, &rest);
+            let from_copy = run_on_recording(&mut copy, &rest);
+            assert!(
+                !from_original.is_empty(),
+                "{id}/{seed}: nothing after {midway}"
+            );
+            assert_eq!(
+                from_copy.len(),
+                from_original.len(),
+                "{id}/{seed}: the clone ran a different number of events"
+            );
+            if let Some(at) = from_copy
+                .iter()
+                .zip(&from_original)
+                .position(|(a, b)| a != b)
+            {
+                panic!(
+                    "{id}/{seed}: event {at} after the clone differs: {:?} vs {:?}",
+                    from_copy[at], from_original[at]
+                );
+            }
+            assert_eq!(copy.trace_hash(), original.trace_hash(), "{id}/{seed}");
+            assert_eq!(copy.report(), original.report(), "{id}/{seed}");
+            assert_eq!(copy.command_log(), original.command_log(), "{id}/{seed}");
+        }
+    }
+}
+
+#[test]
+fn a_clone_goes_its_own_way_without_touching_the_original() {
+    let scenario = builtin("flipkart");
+    let payment = scenario.service_named("payment").expect("payment");
+    let midway = SimTime(scenario.duration.0 / 2);
+    let mut original = Engine::new(Arc::clone(&scenario), 8);
+    original.advance_until(midway, u64::MAX).expect("finite");
+    let mut copy = original.clone();
+    copy.apply(Command::Crash {
+        service: payment,
+        instance: 0,
+        duration: None,
+    })
+    .expect("valid");
+    copy.run_until_idle(u64::MAX).expect("finite");
+    original.run_until_idle(u64::MAX).expect("finite");
+    assert_eq!(
+        original.command_log().len(),
+        0,
+        "the clone's command is its own"
+    );
+    assert_eq!(copy.command_log().len(), 1);
+    assert_eq!(
+        (original.trace_hash(), original.events_processed()),
+        run_hash(&scenario, 8),
+        "the original runs as if never cloned"
+    );
+    assert_ne!(copy.trace_hash(), original.trace_hash());
+}

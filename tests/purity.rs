@@ -6,7 +6,7 @@
 mod common;
 
 use common::rust_files;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// (pattern, why it is forbidden). Patterns are matched on code with comments removed.
 const FORBIDDEN: &[(&str, &str)] = &[

@@ -87,7 +87,10 @@ impl<H: Hooks> Kernel<H> {
         let fault = self.active_faults.remove(position);
         self.emit(EventKind::FaultEnded { id });
         match fault.command {
-            Command::Partition { .. } => self.partitions_active -= 1,
+            Command::Partition { .. } => {
+                debug_assert!(self.partitions_active > 0, "a partition ended twice");
+                self.partitions_active -= 1;
+            }
             Command::Crash {
                 service, instance, ..
             } => {

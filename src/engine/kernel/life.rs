@@ -305,6 +305,18 @@ impl<H: Hooks> Kernel<H> {
             (call.id, call.endpoint)
         };
         let service = self.scenario.endpoint(endpoint).service;
+        debug_assert!(
+            matches!(
+                self.calls[call_ref].state,
+                CallState::ToCallee | CallState::Queued
+            ),
+            "work starts on a call that arrived or waited, not one in {:?}",
+            self.calls[call_ref].state
+        );
+        debug_assert!(
+            self.instances[instance.index()].busy < self.scenario.service(service).workers,
+            "more calls working than the instance has workers"
+        );
         self.instances[instance.index()].busy += 1;
         self.metrics.services[service.index()].busy.add(self.now, 1);
         self.call_mut(call_ref).state = CallState::Working;
@@ -501,6 +513,14 @@ impl<H: Hooks> Kernel<H> {
             (call.id, call.endpoint, call.instance)
         };
         let service = self.scenario.endpoint(endpoint).service;
+        debug_assert!(
+            matches!(
+                self.calls[call_ref].state,
+                CallState::Working | CallState::Calling
+            ),
+            "a handler finishes only while it works or calls, not in {:?}",
+            self.calls[call_ref].state
+        );
         if let Some(instance) = instance {
             self.emit(EventKind::CallFinished {
                 call: id,
@@ -522,6 +542,11 @@ impl<H: Hooks> Kernel<H> {
             .busy
             .add(self.now, -1);
         if let Some(next) = next {
+            debug_assert_eq!(
+                self.calls[next].state,
+                CallState::Queued,
+                "a queued call waits"
+            );
             self.metrics.services[service.index()]
                 .queued
                 .add(self.now, -1);
@@ -532,6 +557,10 @@ impl<H: Hooks> Kernel<H> {
     /// Sends the answer hop back to where the request came from.
     pub(super) fn send_answer(&mut self, call_ref: CallRef, status: Status) {
         let call = &self.calls[call_ref];
+        debug_assert!(
+            !matches!(call.state, CallState::ToCaller | CallState::Lost),
+            "a call answered twice, or one that never arrived"
+        );
         if let Some(trace) = call.trace {
             self.traces
                 .close_span(trace, call.server_span, self.now.0, status);

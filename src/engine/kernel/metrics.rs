@@ -90,6 +90,11 @@ impl Gauge {
     }
 
     pub fn add(&mut self, now: SimTime, delta: i64) {
+        debug_assert!(
+            delta >= 0 || self.current >= delta.unsigned_abs(),
+            "a gauge below zero: {} {delta}",
+            self.current
+        );
         let value = self.current.saturating_add_signed(delta);
         self.set(now, value);
     }

@@ -545,9 +545,12 @@ impl TraceStore {
         let Some(span) = self.span(trace, index) else {
             return;
         };
+        debug_assert!(span.end_us.is_none(), "a span closed twice");
+        debug_assert!(t_us >= span.start_us, "a span ends before it starts");
         span.end_us = Some(t_us);
         span.status = Some(status);
         let entry = &mut self.open[trace];
+        debug_assert!(entry.open_spans > 0, "a trace with no open span");
         entry.open_spans -= 1;
         if entry.open_spans == 0 {
             self.complete(trace);

@@ -246,20 +246,50 @@ impl<H> Clone for Kernel<H> {
 }
 
 impl<H> fmt::Debug for Kernel<H> {
-    /// The run's position and sizes; the full state is large (`{:#?}` of its parts if needed).
+    /// `{:?}`: the run's position and sizes. `{:#?}`: every part of the state (large: the
+    /// queue, every live call, the trace store, every pattern's state).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !f.alternate() {
+            return f
+                .debug_struct("Kernel")
+                .field("scenario", &self.scenario.id)
+                .field("seed", &self.seed)
+                .field("now", &self.now)
+                .field("events_processed", &self.hasher.events())
+                .field("queued_events", &self.queue.len())
+                .field("live_calls", &self.calls.len())
+                .field("instances", &self.instances)
+                .field("active_faults", &self.active_faults)
+                .field("commands", &self.command_log.len())
+                .field("patterns", &self.patterns)
+                .finish_non_exhaustive();
+        }
         f.debug_struct("Kernel")
             .field("scenario", &self.scenario.id)
             .field("seed", &self.seed)
             .field("now", &self.now)
-            .field("events_processed", &self.hasher.events())
-            .field("queued_events", &self.queue.len())
-            .field("live_calls", &self.calls.len())
+            .field("queue", &self.queue)
+            .field("calls", &self.calls)
             .field("instances", &self.instances)
+            .field("balancers", &self.balancers)
+            .field("endpoint_streams", &self.endpoint_streams)
+            .field("network_streams", &self.network_streams)
+            .field("workload", &self.workload)
             .field("active_faults", &self.active_faults)
-            .field("commands", &self.command_log.len())
+            .field("partitions_active", &self.partitions_active)
+            .field("next_command_id", &self.next_command_id)
+            .field("metrics", &self.metrics)
+            .field("edges", &self.edges)
+            .field("traces", &self.traces)
+            .field("hasher", &self.hasher)
+            .field("recording", &self.recording)
+            .field("recorded", &self.recorded)
+            .field("command_log", &self.command_log)
+            .field("next_call_id", &self.next_call_id)
+            .field("last_event_time", &self.last_event_time)
+            .field("arrivals_end", &self.arrivals_end)
             .field("patterns", &self.patterns)
-            .finish_non_exhaustive()
+            .finish()
     }
 }
 
