@@ -527,3 +527,86 @@ fn removing_protections_from_a_run_equals_running_the_stripped_scenario() {
         }
     }
 }
+
+#[test]
+fn jittered_and_exponential_retry_waits_are_whole_milliseconds_on_the_call_path() {
+    // 5.5 ms × 1.5, Resilience4j style: 5, 7, 10 ms (toMillis, then (long) (x × 1.5) each step);
+    // with jitter, each wait is still a whole number of milliseconds.
+    for (policy, exact) in [
+        (
+            "[policies.retry]\nmax_attempts = 4\nwait = \"5500us\"\nbackoff = \"exponential\"\nmultiplier = 1.5",
+            Some([5_000, 7_000, 10_000]),
+        ),
+        (
+            "[policies.retry]\nmax_attempts = 4\nwait = \"5500us\"\nbackoff = \"exponential\"\nmultiplier = 1.5\njitter = 0.5",
+            None,
+        ),
+    ] {
+        let (_, events) = one_request(two_services(1, "1ms", 1.0, policy, "", "1/s"));
+        let waits: Vec<u64> = events
+            .iter()
+            .filter_map(|e| match e.kind.resilience() {
+                Some(ResilienceEvent::RetryScheduled { wait_us, .. }) => Some(*wait_us),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(waits.len(), 3, "{policy}");
+        assert!(waits.iter().all(|w| w % 1_000 == 0), "{policy}: {waits:?}");
+        if let Some(exact) = exact {
+            assert_eq!(waits, exact, "{policy}");
+        }
+    }
+}
+
+#[test]
+fn an_illegal_manual_breaker_move_is_refused_and_changes_nothing() {
+    let scenario = Arc::new(two_services(
+        1,
+        "1ms",
+        0.0,
+        "[policies.circuit_breaker]\nwindow_size = 10\nminimum_calls = 5",
+        "",
+        "100/s",
+    ));
+    let edge = EdgeId(0);
+    let mut engine = Engine::new(Arc::clone(&scenario), 3);
+    engine
+        .advance_until(SimTime(200_000), u64::MAX)
+        .expect("finite");
+    let before = edge_ab(&engine);
+    let refused = engine.apply(lokal::engine::resilience::Command::set_policy(
+        edge,
+        PolicyChange::BreakerState(BreakerState::HalfOpen),
+    ));
+    let message = refused
+        .expect_err("CLOSED → HALF_OPEN is not in Resilience4j's table")
+        .0;
+    assert!(
+        message.contains("closed") && message.contains("half_open"),
+        "{message}"
+    );
+    assert_eq!(edge_ab(&engine), before, "nothing changed");
+    assert!(
+        engine.command_log().is_empty(),
+        "a refused command is not recorded"
+    );
+
+    // Moving to the current state is legal: the breaker is rebuilt (fresh window), no event.
+    engine.set_recording(true);
+    engine
+        .apply(lokal::engine::resilience::Command::set_policy(
+            edge,
+            PolicyChange::BreakerState(BreakerState::Closed),
+        ))
+        .expect("CLOSED → CLOSED is legal");
+    let after = edge_ab(&engine).breaker.expect("breaker");
+    assert!(before.breaker.expect("breaker").calls_in_window > 0);
+    assert_eq!(after.calls_in_window, 0, "fresh metrics");
+    assert!(
+        !engine.drain_events().iter().any(|e| matches!(
+            e.kind.resilience(),
+            Some(ResilienceEvent::BreakerTransition { .. })
+        )),
+        "no transition is published"
+    );
+}

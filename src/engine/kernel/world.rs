@@ -93,6 +93,9 @@ pub trait Hooks: Sized + 'static {
     fn on_handler(k: &mut Kernel<Self>, pattern: PatternId, handler: CallRef);
     /// A request reached a live instance of an endpoint `pattern` watches.
     fn on_arrival(k: &mut Kernel<Self>, pattern: PatternId, arrival: Arrival) -> ArrivalVerdict;
+    /// Whether a pattern's command may apply now, given the run's state (a refused command
+    /// changes nothing and is not recorded).
+    fn admit_command(k: &Kernel<Self>, command: &PatternCommand) -> Result<(), CommandError>;
     /// A pattern's command (a live knob) applies now.
     fn on_command(k: &mut Kernel<Self>, command: &PatternCommand);
 }
@@ -119,6 +122,15 @@ pub trait Pattern {
 
     fn on_arrival<H: Hooks>(_k: &mut Kernel<H>, _arrival: Arrival) -> ArrivalVerdict {
         ArrivalVerdict::Admit
+    }
+
+    /// Refuses a command the run's current state does not allow (the scenario-level checks
+    /// are the command's own `check`).
+    fn admit_command<H: Hooks>(
+        _k: &Kernel<H>,
+        _command: &Self::Command,
+    ) -> Result<(), CommandError> {
+        Ok(())
     }
 
     fn on_command<H: Hooks>(_k: &mut Kernel<H>, _command: &Self::Command) {}
@@ -507,6 +519,9 @@ impl<H: Hooks> Kernel<H> {
     /// Applies a command now (at the current virtual time) and records it in the command log.
     pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
         command.check(&self.scenario)?;
+        if let Command::Pattern(command) = &command {
+            H::admit_command(self, command)?;
+        }
         if self.command_log.len() >= MAX_COMMANDS {
             return Err(CommandError(format!(
                 "this run already holds {MAX_COMMANDS} commands, the most one run can record; restart to go on"

@@ -24,6 +24,7 @@ use crate::engine::core::ids::CallRef;
 use crate::engine::kernel::call::{Answer, Arrival, ArrivalVerdict, HandlerCall};
 use crate::engine::kernel::registry::{PatternOwner, PatternStates, PatternTimer};
 use crate::engine::kernel::world::{Hooks, Kernel, Pattern};
+use crate::engine::scenario::command::CommandError;
 use crate::engine::scenario::model::Scenario;
 use crate::engine::scenario::registry::{PatternCommand, PatternId};
 use serde::Serialize;
@@ -76,6 +77,14 @@ macro_rules! declare_patterns {
             ) -> ArrivalVerdict {
                 match pattern {
                     $(PatternId::$Name => <$module::$Name as Pattern>::on_arrival(k, arrival),)*
+                }
+            }
+
+            fn admit_command(k: &Kernel<Self>, command: &PatternCommand) -> Result<(), CommandError> {
+                match command {
+                    $(PatternCommand::$Name(command) => {
+                        <$module::$Name as Pattern>::admit_command(k, command)
+                    })*
                 }
             }
 

@@ -26,7 +26,7 @@ use crate::engine::scenario::model::Scenario;
 use crate::engine::scenario::registry::PatternId;
 use model::state::TRANSITION_MEMORY;
 use model::{
-    Admission, Bulkhead, CircuitBreaker, ClientLimiter, Command, EdgeRuntime, Event, Fallback,
+    Admission, BreakerConfig, Bulkhead, CircuitBreaker, ClientLimiter, Command, EdgeRuntime, Event, Fallback,
     InvRef, Invocation, Permit, PolicyChange, ServerLimiter, Stage, State, Timer,
 };
 use view::{EdgeView, ResilienceView};
@@ -95,13 +95,30 @@ impl Pattern for Resilience {
         }
     }
 
+    /// A manual breaker move must be in Resilience4j's `StateTransition` table from the
+    /// breaker's current state (a breaker the move itself switches on starts closed).
+    fn admit_command<H: Hooks>(k: &Kernel<H>, command: &Command) -> Result<(), CommandError> {
+        let Command::SetPolicy { edge, change } = command;
+        if let PolicyChange::BreakerState(to) = change {
+            let from = k.patterns.resilience.edges[edge.index()]
+                .breaker
+                .as_ref()
+                .map_or_else(|| BreakerConfig::default().initial_state, CircuitBreaker::state);
+            if !from.may_become(*to) {
+                return Err(CommandError(format!(
+                    "the breaker cannot go from {} to {} (Resilience4j allows no such transition)",
+                    from.key(),
+                    to.key()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     fn on_command<H: Hooks>(k: &mut Kernel<H>, command: &Command) {
         match command {
-            Command::SetPolicy { edge, change } => {
-                // Checked by `Command::check`; a refusal here (an illegal breaker move) changes
-                // nothing.
-                let _ = change_policy(k, *edge, change);
-            }
+            // Checked by `Command::check` and admitted by `admit_command` before it was recorded.
+            Command::SetPolicy { edge, change } => change_policy(k, *edge, change),
         }
     }
 
@@ -544,11 +561,7 @@ fn finish_invocation<H: Hooks>(k: &mut Kernel<H>, inv: InvRef, status: Status, f
 }
 
 /// A live change to an edge's policies.
-fn change_policy<H: Hooks>(k: &mut Kernel<H>,
-    edge: EdgeId,
-    change: &PolicyChange,
-) -> Result<(), CommandError> {
-    change.check().map_err(CommandError)?;
+fn change_policy<H: Hooks>(k: &mut Kernel<H>, edge: EdgeId, change: &PolicyChange) {
     let now = k.now();
     let runtime = &mut k.patterns.resilience.edges[edge.index()];
     change.apply_to(&mut runtime.policy);
@@ -565,13 +578,9 @@ fn change_policy<H: Hooks>(k: &mut Kernel<H>,
     }
     if let PolicyChange::BreakerState(state) = change
         && let Some(breaker) = runtime.breaker.as_mut()
-        && !breaker.force(now, *state)
     {
-        return Err(CommandError(format!(
-            "the breaker cannot go from {} to {}",
-            breaker.state().key(),
-            state.key()
-        )));
+        let moved = breaker.force(now, *state);
+        debug_assert!(moved, "legality was checked before the change");
     }
     // Rate limiter.
     match (&policy.rate_limiter, runtime.limiter.as_mut()) {
@@ -620,7 +629,6 @@ fn change_policy<H: Hooks>(k: &mut Kernel<H>,
             invocation.bulkhead_held = false;
         }
     }
-    Ok(())
 }
 
 /// Calls on `edge` still in progress: live invocations, and plain calls still awaited.

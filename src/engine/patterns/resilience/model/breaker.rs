@@ -12,6 +12,7 @@
 
 use crate::engine::core::event::{Fold, ToJson, TraceHasher, serde_json_value};
 use crate::engine::core::time::{SimDuration, SimTime};
+use super::interval;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -47,14 +48,17 @@ impl BreakerState {
         }
     }
 
-    /// Resilience4j's legal transitions: METRICS_ONLY may go only to CLOSED, FORCED_OPEN or
-    /// DISABLED; every other state may go to every state.
+    /// Resilience4j's `CircuitBreaker.StateTransition` table: CLOSED may go anywhere but to
+    /// HALF_OPEN (only OPEN leads there); METRICS_ONLY only to itself, CLOSED, FORCED_OPEN or
+    /// DISABLED; OPEN, HALF_OPEN, FORCED_OPEN and DISABLED anywhere. Every state may "go" to
+    /// itself, which rebuilds it.
     pub fn may_become(self, next: BreakerState) -> bool {
-        self != BreakerState::MetricsOnly
-            || matches!(
-                next,
-                BreakerState::Closed | BreakerState::ForcedOpen | BreakerState::Disabled
-            )
+        use BreakerState::*;
+        match self {
+            Closed => next != HalfOpen,
+            MetricsOnly => matches!(next, MetricsOnly | Closed | ForcedOpen | Disabled),
+            Open | HalfOpen | ForcedOpen | Disabled => true,
+        }
     }
 }
 
@@ -327,10 +331,12 @@ pub struct CircuitBreaker {
     config: BreakerConfig,
     state: BreakerState,
     window: Window,
-    /// OPEN: when calls may be tried again.
+    /// OPEN: calls may be tried again strictly after this instant.
     open_until: SimTime,
-    /// How many times the breaker has opened since it last closed (for a backing-off wait).
-    open_attempts: u32,
+    /// Resilience4j's `attempts()` of the current state, which the OPEN wait backs off on: 0 in
+    /// CLOSED, METRICS_ONLY and DISABLED; entering OPEN or FORCED_OPEN adds 1; HALF_OPEN keeps
+    /// the count of the OPEN it came from.
+    attempts: u32,
     /// HALF_OPEN: trial calls still permitted, and when the state began.
     permits_left: u32,
     half_open_since: SimTime,
@@ -354,12 +360,14 @@ pub struct BreakerView {
 impl CircuitBreaker {
     pub fn new(config: BreakerConfig) -> CircuitBreaker {
         let window = Window::new(config.window, config.window_size, config.minimum_calls);
+        // Resilience4j's initial FORCED_OPEN state starts at 1 attempt, every other at 0.
+        let attempts = u32::from(config.initial_state == BreakerState::ForcedOpen);
         CircuitBreaker {
             state: config.initial_state,
             config,
             window,
             open_until: SimTime::ZERO,
-            open_attempts: 0,
+            attempts,
             permits_left: 0,
             half_open_since: SimTime::ZERO,
             reported: false,
@@ -401,48 +409,64 @@ impl CircuitBreaker {
     pub fn next_timer(&self) -> Option<SimTime> {
         match self.state {
             BreakerState::Open if self.config.automatic_transition => Some(self.open_until),
-            BreakerState::HalfOpen if self.config.max_wait_in_half_open.0 >= 1_000 => {
-                Some(self.half_open_since + self.config.max_wait_in_half_open)
-            }
+            BreakerState::HalfOpen => self
+                .max_wait_in_half_open()
+                .map(|wait| self.half_open_since + wait),
             _ => None,
         }
     }
 
-    fn transition(&mut self, now: SimTime, to: BreakerState, reason: TransitionReason) {
-        let from = self.state;
+    /// The OPEN wait for the current attempt count: `waitIntervalFunctionInOpenState`, in
+    /// whole milliseconds (a fixed wait, or exponential backoff iterated with truncation).
+    fn wait_in_open(&self) -> SimDuration {
+        interval::from_millis(interval::exponential_ms(
+            interval::to_millis(self.config.wait_in_open),
+            self.config.wait_multiplier.max(1.0),
+            self.attempts,
+        ))
+    }
+
+    /// Builds state `to` afresh, as Resilience4j's state constructors do; any timer of the old
+    /// state is cancelled. Publishes nothing: `transition` does.
+    fn enter(&mut self, now: SimTime, to: BreakerState) {
         self.state = to;
         self.timer_generation = self.timer_generation.wrapping_add(1);
+        let fresh_window = |config: &BreakerConfig| {
+            Window::new(config.window, config.window_size, config.minimum_calls)
+        };
         match to {
-            BreakerState::Closed | BreakerState::MetricsOnly => {
-                self.window = Window::new(
-                    self.config.window,
-                    self.config.window_size,
-                    self.config.minimum_calls,
-                );
-                self.open_attempts = 0;
+            BreakerState::Closed | BreakerState::MetricsOnly | BreakerState::Disabled => {
+                self.window = fresh_window(&self.config);
+                self.attempts = 0;
                 self.reported = false;
             }
             BreakerState::Open => {
-                let factor = libm::pow(
-                    self.config.wait_multiplier.max(1.0),
-                    f64::from(self.open_attempts),
-                );
-                let wait = (self.config.wait_in_open.0 as f64 * factor).min(1e15) as u64;
-                self.open_until = now + SimDuration(wait);
-                self.open_attempts += 1;
+                // The metrics of the state it came from stay (calls permitted before may still
+                // end and be recorded); the wait backs off on one more attempt.
+                self.attempts += 1;
+                self.open_until = now + self.wait_in_open();
+            }
+            BreakerState::ForcedOpen => {
+                self.window = fresh_window(&self.config);
+                self.attempts += 1;
             }
             BreakerState::HalfOpen => {
-                self.permits_left = self.config.permitted_in_half_open.max(1);
-                self.half_open_since = now;
                 let permitted = self.config.permitted_in_half_open.max(1);
+                self.permits_left = permitted;
+                self.half_open_since = now;
                 self.window = Window::new(
                     WindowKind::Count,
                     permitted,
                     self.config.minimum_calls.min(permitted),
                 );
             }
-            BreakerState::Disabled | BreakerState::ForcedOpen => {}
         }
+    }
+
+    fn transition(&mut self, now: SimTime, to: BreakerState, reason: TransitionReason) {
+        let from = self.state;
+        debug_assert!(from.may_become(to), "{from:?} → {to:?} is not a legal transition");
+        self.enter(now, to);
         self.transitions.push(Transition {
             at_us: now.0,
             from,
@@ -451,13 +475,22 @@ impl CircuitBreaker {
         });
     }
 
-    /// May a call go ahead now? OPEN moves lazily to HALF_OPEN once its wait has passed.
+    /// HALF_OPEN's maximum wait as Resilience4j schedules it: whole milliseconds, and only
+    /// when at least 1 ms.
+    fn max_wait_in_half_open(&self) -> Option<SimDuration> {
+        let ms = interval::to_millis(self.config.max_wait_in_half_open);
+        (ms >= 1).then(|| interval::from_millis(ms))
+    }
+
+    /// May a call go ahead now? OPEN moves lazily to HALF_OPEN on the first call strictly
+    /// after its deadline (`clock.instant().isAfter(retryAfterWaitDuration)`): a call at the
+    /// deadline itself is not permitted.
     pub fn try_acquire(&mut self, now: SimTime) -> bool {
         match self.state {
             BreakerState::Closed | BreakerState::Disabled | BreakerState::MetricsOnly => true,
             BreakerState::ForcedOpen => false,
             BreakerState::Open => {
-                if now >= self.open_until {
+                if now > self.open_until {
                     self.transition(
                         now,
                         BreakerState::HalfOpen,
@@ -569,8 +602,9 @@ impl CircuitBreaker {
                 );
             }
             BreakerState::HalfOpen
-                if self.config.max_wait_in_half_open.0 >= 1_000
-                    && now >= self.half_open_since + self.config.max_wait_in_half_open =>
+                if self
+                    .max_wait_in_half_open()
+                    .is_some_and(|wait| now >= self.half_open_since + wait) =>
             {
                 let to = self.config.after_max_wait;
                 self.transition(now, to, TransitionReason::MaxWaitInHalfOpenElapsed);
@@ -579,13 +613,18 @@ impl CircuitBreaker {
         }
     }
 
-    /// A manual transition (forced open, disabled, metrics only, closed, …). Illegal ones, like
-    /// METRICS_ONLY → OPEN, are refused with `false`.
+    /// A manual transition (`transitionToForcedOpenState()` and the like). Illegal ones, like
+    /// CLOSED → HALF_OPEN or METRICS_ONLY → OPEN, are refused with `false` and change nothing.
+    /// A move to the current state is not a no-op: the state is built afresh (new metrics and
+    /// permits; OPEN gets a new, backed-off wait), without a transition event, as Resilience4j
+    /// does (`isInternalTransition`).
     pub fn force(&mut self, now: SimTime, to: BreakerState) -> bool {
         if !self.state.may_become(to) {
             return false;
         }
-        if to != self.state {
+        if to == self.state {
+            self.enter(now, to);
+        } else {
             self.transition(now, to, TransitionReason::Manual);
         }
         true
@@ -774,7 +813,7 @@ mod tests {
         assert!(!breaker.try_acquire(at(1_003)));
         assert_eq!(breaker.state(), BreakerState::Open);
         // Lazily half-open on the first call after the wait: exactly 3 trial permits.
-        assert!(breaker.try_acquire(at(1_004)));
+        assert!(breaker.try_acquire(at(1_004) + SimDuration(1)));
         assert_eq!(breaker.state(), BreakerState::HalfOpen);
         assert!(breaker.try_acquire(at(1_005)));
         assert!(breaker.try_acquire(at(1_006)));
@@ -814,7 +853,7 @@ mod tests {
         feed(&mut breaker, "fffff", 0);
         assert_eq!(breaker.view().open_until_us, Some(at(1_004).0));
         for i in 0..3 {
-            assert!(breaker.try_acquire(at(1_004 + i)));
+            assert!(breaker.try_acquire(at(1_005 + i)));
         }
         breaker.on_result(at(1_010), quick(1), true);
         breaker.on_result(at(1_011), quick(1), true);
@@ -891,5 +930,232 @@ mod tests {
         breaker.on_result(at(20), quick(1), false);
         assert_eq!(breaker.state(), BreakerState::Open);
         assert_eq!(breaker.view().calls_in_window, 6);
+    }
+
+    fn opened(config: BreakerConfig) -> CircuitBreaker {
+        let mut breaker = CircuitBreaker::new(config);
+        assert_eq!(feed(&mut breaker, "fffff", 0), Some(5));
+        breaker
+    }
+
+    /// Where the current OPEN state ends, relative to `from`, in ms (µs must be zero).
+    fn open_wait_ms(breaker: &CircuitBreaker, from: SimTime) -> u64 {
+        let until = breaker.view().open_until_us.expect("open");
+        let wait = until - from.0;
+        assert_eq!(wait % MS, 0, "the OPEN wait is whole milliseconds: {wait} µs");
+        wait / MS
+    }
+
+    #[test]
+    fn a_call_is_permitted_only_strictly_after_the_open_deadline() {
+        let mut breaker = opened(small());
+        let deadline = SimTime(breaker.view().open_until_us.expect("open"));
+        assert!(!breaker.try_acquire(deadline), "isAfter: not at the deadline");
+        assert_eq!(breaker.state(), BreakerState::Open);
+        assert!(breaker.try_acquire(deadline + SimDuration(1)));
+        assert_eq!(breaker.state(), BreakerState::HalfOpen);
+        // The automatic transition is a timer set for the deadline itself (Resilience4j
+        // schedules it after exactly the wait).
+        let mut automatic = opened(BreakerConfig {
+            automatic_transition: true,
+            ..small()
+        });
+        assert_eq!(automatic.next_timer(), Some(deadline));
+        automatic.on_timer(deadline);
+        assert_eq!(automatic.state(), BreakerState::HalfOpen);
+    }
+
+    #[test]
+    fn open_and_half_open_waits_are_whole_milliseconds() {
+        // 1 000.9 ms reads as 1 000 ms (`toMillis()`).
+        let breaker = opened(BreakerConfig {
+            wait_in_open: SimDuration(1_000_900),
+            ..small()
+        });
+        assert_eq!(open_wait_ms(&breaker, at(4)), 1_000);
+        // HALF_OPEN's maximum wait: 300.9 ms → a timer after 300 ms; under 1 ms → none.
+        let mut breaker = opened(BreakerConfig {
+            max_wait_in_half_open: SimDuration(300_900),
+            ..small()
+        });
+        let trial = at(2_000);
+        assert!(breaker.try_acquire(trial));
+        assert_eq!(breaker.next_timer(), Some(trial + quick(300)));
+        let mut breaker = opened(BreakerConfig {
+            max_wait_in_half_open: SimDuration(999),
+            ..small()
+        });
+        assert!(breaker.try_acquire(trial));
+        assert_eq!(breaker.next_timer(), None, "0 ms after toMillis(): wait for ever");
+    }
+
+    /// Fails all three half-open trials from `now` on, reopening the breaker.
+    fn fail_trials(breaker: &mut CircuitBreaker, now: SimTime) {
+        for i in 0..3 {
+            assert!(breaker.try_acquire(now + quick(i)), "trial {i}");
+        }
+        for i in 0..3 {
+            breaker.on_result(now + quick(10 + i), quick(1), true);
+        }
+        assert_eq!(breaker.state(), BreakerState::Open);
+    }
+
+    #[test]
+    fn the_open_wait_backs_off_in_whole_milliseconds_at_every_step() {
+        // 5 ms × 1.5: Resilience4j's (long) (x × 1.5) gives 5, 7, 10, 15, 22 (not 7.5, 11.25…).
+        let mut breaker = opened(BreakerConfig {
+            wait_in_open: quick(5),
+            wait_multiplier: 1.5,
+            ..small()
+        });
+        let mut now = at(4);
+        let mut waits = vec![open_wait_ms(&breaker, now)];
+        for _ in 0..4 {
+            let trial = SimTime(breaker.view().open_until_us.expect("open") + 1);
+            fail_trials(&mut breaker, trial);
+            now = trial + quick(12);
+            waits.push(open_wait_ms(&breaker, now));
+        }
+        assert_eq!(waits, [5, 7, 10, 15, 22]);
+        // 1 ms × 1.5 stays 1 ms.
+        let mut breaker = opened(BreakerConfig {
+            wait_in_open: quick(1),
+            wait_multiplier: 1.5,
+            ..small()
+        });
+        for _ in 0..3 {
+            let trial = SimTime(breaker.view().open_until_us.expect("open") + 1);
+            fail_trials(&mut breaker, trial);
+            assert_eq!(open_wait_ms(&breaker, trial + quick(12)), 1);
+        }
+    }
+
+    #[test]
+    fn the_legal_manual_moves_are_resilience4js_state_transition_table() {
+        use BreakerState::*;
+        // `CircuitBreaker.StateTransition`, copied pair by pair.
+        let legal = [
+            (Closed, Closed),
+            (Closed, Open),
+            (Closed, Disabled),
+            (Closed, MetricsOnly),
+            (Closed, ForcedOpen),
+            (HalfOpen, HalfOpen),
+            (HalfOpen, Closed),
+            (HalfOpen, Open),
+            (HalfOpen, Disabled),
+            (HalfOpen, MetricsOnly),
+            (HalfOpen, ForcedOpen),
+            (Open, Open),
+            (Open, Closed),
+            (Open, HalfOpen),
+            (Open, Disabled),
+            (Open, MetricsOnly),
+            (Open, ForcedOpen),
+            (ForcedOpen, ForcedOpen),
+            (ForcedOpen, Closed),
+            (ForcedOpen, Open),
+            (ForcedOpen, Disabled),
+            (ForcedOpen, MetricsOnly),
+            (ForcedOpen, HalfOpen),
+            (Disabled, Disabled),
+            (Disabled, Closed),
+            (Disabled, Open),
+            (Disabled, ForcedOpen),
+            (Disabled, HalfOpen),
+            (Disabled, MetricsOnly),
+            (MetricsOnly, MetricsOnly),
+            (MetricsOnly, Closed),
+            (MetricsOnly, ForcedOpen),
+            (MetricsOnly, Disabled),
+        ];
+        let all = [Closed, Open, HalfOpen, Disabled, ForcedOpen, MetricsOnly];
+        for from in all {
+            for to in all {
+                assert_eq!(
+                    from.may_become(to),
+                    legal.contains(&(from, to)),
+                    "{from:?} → {to:?}"
+                );
+            }
+        }
+        // Refused moves change nothing.
+        let mut breaker = CircuitBreaker::new(small());
+        feed(&mut breaker, "ff", 0);
+        assert!(!breaker.force(at(10), HalfOpen), "CLOSED → HALF_OPEN is illegal");
+        assert_eq!(breaker.state(), Closed);
+        assert_eq!(breaker.view().calls_in_window, 2);
+        assert!(breaker.take_transitions().is_empty());
+    }
+
+    #[test]
+    fn a_manual_move_to_the_current_state_rebuilds_it_without_an_event() {
+        // CLOSED → CLOSED: fresh metrics.
+        let mut breaker = CircuitBreaker::new(small());
+        feed(&mut breaker, "ffss", 0);
+        let generation = breaker.timer_generation();
+        assert!(breaker.force(at(10), BreakerState::Closed));
+        assert_eq!(breaker.view().calls_in_window, 0);
+        assert!(breaker.take_transitions().is_empty(), "no transition event");
+        assert_ne!(breaker.timer_generation(), generation, "old timers are stale");
+        // OPEN → OPEN: a new wait, backed off on one more attempt.
+        let mut breaker = opened(BreakerConfig {
+            wait_multiplier: 2.0,
+            ..small()
+        });
+        breaker.take_transitions();
+        assert_eq!(open_wait_ms(&breaker, at(4)), 1_000);
+        assert!(breaker.force(at(100), BreakerState::Open));
+        assert_eq!(open_wait_ms(&breaker, at(100)), 2_000);
+        assert!(breaker.take_transitions().is_empty());
+        // HALF_OPEN → HALF_OPEN: the trial permits start again.
+        assert!(breaker.force(at(200), BreakerState::HalfOpen));
+        for i in 0..3 {
+            assert!(breaker.try_acquire(at(201 + i)));
+        }
+        assert!(!breaker.try_acquire(at(205)));
+        assert!(breaker.force(at(206), BreakerState::HalfOpen));
+        assert!(breaker.try_acquire(at(207)), "permits rebuilt");
+        assert_eq!(
+            breaker.take_transitions().len(),
+            1,
+            "only OPEN → HALF_OPEN was published"
+        );
+        // METRICS_ONLY → METRICS_ONLY: fresh metrics.
+        let mut breaker = CircuitBreaker::new(small());
+        assert!(breaker.force(at(0), BreakerState::MetricsOnly));
+        feed(&mut breaker, "fff", 1);
+        assert!(breaker.force(at(10), BreakerState::MetricsOnly));
+        assert_eq!(breaker.view().calls_in_window, 0);
+    }
+
+    #[test]
+    fn forced_open_adds_an_attempt_and_disabled_resets_them() {
+        let config = BreakerConfig {
+            wait_multiplier: 2.0,
+            ..small()
+        };
+        // OPEN (attempt 1, 1 s) → FORCED_OPEN (2) → OPEN (3): 1 s × 2² = 4 s.
+        let mut breaker = opened(config.clone());
+        assert_eq!(open_wait_ms(&breaker, at(4)), 1_000);
+        assert!(breaker.force(at(10), BreakerState::ForcedOpen));
+        assert!(breaker.force(at(20), BreakerState::Open));
+        assert_eq!(open_wait_ms(&breaker, at(20)), 4_000);
+        // FORCED_OPEN (4) → FORCED_OPEN (5, a rebuild adds one more) → OPEN (6): 1 s × 2⁵.
+        assert!(breaker.force(at(30), BreakerState::ForcedOpen));
+        assert!(breaker.force(at(31), BreakerState::ForcedOpen));
+        assert!(breaker.force(at(40), BreakerState::Open));
+        assert_eq!(open_wait_ms(&breaker, at(40)), 32_000);
+        // DISABLED resets the count: → OPEN at attempt 1 again.
+        assert!(breaker.force(at(50), BreakerState::Disabled));
+        assert!(breaker.force(at(60), BreakerState::Open));
+        assert_eq!(open_wait_ms(&breaker, at(60)), 1_000);
+        // A breaker that starts FORCED_OPEN starts at attempt 1: its first OPEN is attempt 2.
+        let mut breaker = CircuitBreaker::new(BreakerConfig {
+            initial_state: BreakerState::ForcedOpen,
+            ..config
+        });
+        assert!(breaker.force(at(0), BreakerState::Open));
+        assert_eq!(open_wait_ms(&breaker, at(0)), 2_000);
     }
 }

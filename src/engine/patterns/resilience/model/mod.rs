@@ -7,6 +7,7 @@
 pub mod breaker;
 pub mod bulkhead;
 pub mod commands;
+pub mod interval;
 pub mod policy;
 pub mod protections;
 pub mod rate_limit;

@@ -1,12 +1,15 @@
 //! Retry (Resilience4j semantics, semantics.md §2): at most `max_attempts` attempts including the
 //! first, waiting between them a fixed interval or an exponential one (initial × multiplierⁿ⁻¹,
-//! optionally capped), optionally randomised uniformly within ±`jitter` of it. Which outcomes are
+//! iterated in whole milliseconds as Resilience4j's `IntervalFunction` does), optionally
+//! randomised uniformly within ±`jitter` of it (truncated to a millisecond again), then capped.
+//! Which outcomes are
 //! retried is configurable; a retry budget can cap retries to a share of recent requests, so a
 //! struggling dependency is not buried under a retry storm.
 
 use crate::engine::core::rng::SimRng;
 use crate::engine::core::status::Status;
-use crate::engine::core::time::{SimDuration, SimTime, round_to_u64};
+use super::interval;
+use crate::engine::core::time::{SimDuration, SimTime};
 use serde::Serialize;
 use std::collections::VecDeque;
 
@@ -61,38 +64,34 @@ impl Default for RetryConfig {
 }
 
 impl RetryConfig {
-    /// The interval before attempt `attempt + 1`, after attempt `attempt` (1-based) failed,
-    /// before jitter.
-    pub fn interval_us(&self, attempt: u32) -> f64 {
-        let base = self.wait.0 as f64;
-        let interval = match self.backoff {
-            Backoff::Fixed => base,
-            Backoff::Exponential => {
-                base * libm::pow(self.multiplier, f64::from(attempt.saturating_sub(1)))
-            }
-        };
-        match self.max_wait {
-            Some(cap) => interval.min(cap.0 as f64),
-            None => interval,
+    /// The interval in whole milliseconds before attempt `attempt + 1`, after attempt `attempt`
+    /// (1-based) failed, before jitter and cap: `IntervalFunction.of(wait)` or
+    /// `ofExponentialBackoff(wait, multiplier)`.
+    pub fn interval_ms(&self, attempt: u32) -> u64 {
+        let initial_ms = interval::to_millis(self.wait);
+        match self.backoff {
+            Backoff::Fixed => initial_ms,
+            Backoff::Exponential => interval::exponential_ms(initial_ms, self.multiplier, attempt),
         }
     }
 
-    /// The wait before the next attempt, with jitter drawn from `rng` when configured.
+    /// The wait before the next attempt, with jitter drawn from `rng` when configured: as
+    /// `ofRandomized` / `ofExponentialRandomBackoff` (randomised, truncated, then capped by
+    /// `max_wait`). A 429's Retry-After wins when it is longer.
     pub fn wait_after(
         &self,
         attempt: u32,
         rng: &mut SimRng,
         retry_after: Option<SimDuration>,
     ) -> SimDuration {
-        let interval = self.interval_us(attempt);
-        let waited = if self.jitter > 0.0 {
-            let low = interval * (1.0 - self.jitter);
-            let high = interval * (1.0 + self.jitter);
-            low + (high - low) * rng.next_f64()
-        } else {
-            interval
-        };
-        let mut wait = SimDuration(round_to_u64(waited));
+        let mut interval_ms = self.interval_ms(attempt);
+        if self.jitter > 0.0 {
+            interval_ms = interval::randomized_ms(interval_ms, self.jitter, rng.next_f64());
+        }
+        if let Some(cap) = self.max_wait {
+            interval_ms = interval_ms.min(interval::to_millis(cap));
+        }
+        let mut wait = interval::from_millis(interval_ms);
         if self.honour_retry_after
             && let Some(after) = retry_after
         {
@@ -167,10 +166,35 @@ mod tests {
             max_wait: Some(SimDuration::from_millis(500)),
             ..RetryConfig::default()
         };
-        let waits: Vec<f64> = (1..=5).map(|n| config.interval_us(n) / 1_000.0).collect();
-        assert_eq!(waits, [100.0, 200.0, 400.0, 500.0, 500.0]);
+        let mut rng = SimRng::derive(1, "retry-test");
+        let waits: Vec<u64> = (1..=5)
+            .map(|n| config.wait_after(n, &mut rng, None).0 / 1_000)
+            .collect();
+        assert_eq!(waits, [100, 200, 400, 500, 500]);
         let fixed = RetryConfig::default();
-        assert_eq!(fixed.interval_us(4), 500_000.0);
+        assert_eq!(fixed.interval_ms(4), 500);
+    }
+
+    #[test]
+    fn exponential_backoff_is_whole_milliseconds_at_every_step() {
+        // Resilience4j: 5 → (long) 7.5 = 7 → (long) 10.5 = 10 → 15 → (long) 22.5 = 22 ms.
+        let config = RetryConfig {
+            wait: SimDuration(5_900),
+            backoff: Backoff::Exponential,
+            multiplier: 1.5,
+            ..RetryConfig::default()
+        };
+        let mut rng = SimRng::derive(1, "retry-test");
+        let waits: Vec<SimDuration> = (1..=5).map(|n| config.wait_after(n, &mut rng, None)).collect();
+        let expected: Vec<SimDuration> =
+            [5, 7, 10, 15, 22].into_iter().map(SimDuration::from_millis).collect();
+        assert_eq!(waits, expected, "5.9 ms reads as 5 ms, and each step truncates");
+        // 1 ms × 1.5 stays 1 ms for ever.
+        let tiny = RetryConfig {
+            wait: SimDuration::from_millis(1),
+            ..config
+        };
+        assert_eq!(tiny.wait_after(9, &mut rng, None), SimDuration::from_millis(1));
     }
 
     #[test]
@@ -184,8 +208,12 @@ mod tests {
         let waits: Vec<u64> = (0..1_000)
             .map(|_| config.wait_after(1, &mut rng, None).0)
             .collect();
-        assert!(waits.iter().all(|&w| (50_000..=150_000).contains(&w)));
+        assert!(waits.iter().all(|&w| (50_000..150_000).contains(&w)));
         assert!(waits.iter().any(|&w| w < 70_000) && waits.iter().any(|&w| w > 130_000));
+        assert!(
+            waits.iter().all(|&w| w % 1_000 == 0),
+            "randomised waits are whole milliseconds too"
+        );
         let plain = RetryConfig::default();
         assert_eq!(
             plain.wait_after(1, &mut rng, Some(SimDuration::from_secs(2))),
