@@ -9,14 +9,21 @@ use std::collections::BinaryHeap;
 
 #[derive(Clone, Debug)]
 struct Entry<E> {
-    time: SimTime,
-    sequence: u64,
+    /// The time in the high half and the insertion sequence in the low half: one comparison
+    /// orders by (time, sequence).
+    key: u128,
     event: E,
+}
+
+impl<E> Entry<E> {
+    fn time(&self) -> SimTime {
+        SimTime((self.key >> 64) as u64)
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.sequence == other.sequence
+        self.key == other.key
     }
 }
 
@@ -26,12 +33,21 @@ impl<E> PartialOrd for Entry<E> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
+
+    // Written out so the heap's `<=` is one integer comparison, not a match on an Ordering.
+    fn le(&self, other: &Self) -> bool {
+        other.key <= self.key
+    }
+
+    fn lt(&self, other: &Self) -> bool {
+        other.key < self.key
+    }
 }
 
 impl<E> Ord for Entry<E> {
     /// Reversed, so the std max-heap pops the earliest (time, sequence) first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.sequence).cmp(&(self.time, self.sequence))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -55,18 +71,17 @@ impl<E> EventQueue<E> {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
         self.heap.push(Entry {
-            time,
-            sequence,
+            key: (u128::from(time.0) << 64) | u128::from(sequence),
             event,
         });
     }
 
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|entry| entry.time)
+        self.heap.peek().map(Entry::time)
     }
 
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap.pop().map(|entry| (entry.time, entry.event))
+        self.heap.pop().map(|entry| (entry.time(), entry.event))
     }
 
     pub fn len(&self) -> usize {

@@ -469,7 +469,13 @@ pub struct TraceStore {
     recent: VecDeque<Arc<Trace>>,
     kept: VecDeque<Arc<Trace>>,
     pub counters: TraceCounters,
+    /// Span buffers of traces that left the store, emptied, for the next traces to fill: a
+    /// traced request then costs no allocation for its spans.
+    spare_spans: Vec<Vec<Span>>,
 }
+
+/// How many emptied span buffers the store keeps for reuse.
+const SPARE_SPAN_BUFFERS: usize = 64;
 
 impl TraceStore {
     pub fn new(settings: TracingSettings) -> TraceStore {
@@ -479,6 +485,7 @@ impl TraceStore {
             recent: VecDeque::new(),
             kept: VecDeque::new(),
             counters: TraceCounters::default(),
+            spare_spans: Vec::new(),
         }
     }
 
@@ -500,7 +507,7 @@ impl TraceStore {
             request,
             endpoint,
             attributes,
-            spans: Vec::with_capacity(8),
+            spans: self.spare_spans.pop().unwrap_or_default(),
             keep: None,
             complete: false,
             sequence: 0,
@@ -584,17 +591,31 @@ impl TraceStore {
         } else {
             None
         };
+        let (kept_capacity, recent_capacity) = (settings.kept as usize, settings.recent as usize);
         let trace = Arc::new(trace);
-        if trace.keep.is_some() && settings.kept > 0 {
-            if self.kept.len() == settings.kept as usize {
-                self.kept.pop_front();
+        if trace.keep.is_some() && kept_capacity > 0 {
+            if self.kept.len() == kept_capacity {
+                let evicted = self.kept.pop_front();
+                self.recycle(evicted);
             }
             self.kept.push_back(Arc::clone(&trace));
         }
-        if self.recent.len() == settings.recent as usize {
-            self.recent.pop_front();
+        if self.recent.len() == recent_capacity {
+            let evicted = self.recent.pop_front();
+            self.recycle(evicted);
         }
         self.recent.push_back(trace);
+    }
+
+    /// Keeps the span buffer of a trace that left the store, if nothing else holds the trace.
+    fn recycle(&mut self, evicted: Option<Arc<Trace>>) {
+        if self.spare_spans.len() < SPARE_SPAN_BUFFERS
+            && let Some(trace) = evicted.and_then(|trace| Arc::try_unwrap(trace).ok())
+        {
+            let mut spans = trace.spans;
+            spans.clear();
+            self.spare_spans.push(spans);
+        }
     }
 
     /// Every retained trace once, in the order they completed.
