@@ -1,8 +1,11 @@
 // A tiny static server for the release bundle, mounted under a sub-path so the tests also prove
-// that `dist/` works when a course site serves it from any folder.
+// that `dist/` works when a course site serves it from any folder. With `{ compress: true }` it
+// sends gzip to browsers that accept it, as static hosts (GitHub Pages, Netlify, nginx with
+// gzip on) do: what users receive, for the load-time budgets.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -13,7 +16,8 @@ const TYPES = {
   '.toml': 'text/plain; charset=utf-8',
 };
 
-export async function serveDist(root, mount = '/course/lokal/') {
+export async function serveDist(root, mount = '/course/lokal/', { compress = false } = {}) {
+  const gzipped = new Map();
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     if (!url.pathname.startsWith(mount)) {
@@ -26,8 +30,16 @@ export async function serveDist(root, mount = '/course/lokal/') {
     try {
       const info = await stat(file);
       if (!info.isFile()) throw new Error('not a file');
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      let body = await readFile(file);
+      const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' };
+      if (compress && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+        if (!gzipped.has(file)) gzipped.set(file, gzipSync(body, { level: 9 }));
+        body = gzipped.get(file);
+        headers['content-encoding'] = 'gzip';
+        headers.vary = 'Accept-Encoding';
+      }
+      headers['content-length'] = body.length;
+      res.writeHead(200, headers);
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');

@@ -34,9 +34,15 @@ cargo test --locked --target wasm32-unknown-unknown --test web
 
 step "release bundle"
 trunk build --release
+bundle_bytes=0
 for file in dist/*.wasm dist/*.js; do
-  printf '%-48s %8d bytes, %8d gzipped\n' "$file" "$(wc -c < "$file")" "$(gzip -9 -c "$file" | wc -c)"
+  gzipped=$(gzip -9 -c "$file" | wc -c)
+  bundle_bytes=$((bundle_bytes + gzipped))
+  printf '%-48s %8d bytes, %8d by gzip -9\n' "$file" "$(wc -c < "$file")" "$gzipped"
 done
+# The bundle budget (a size, not a timing): wasm + js at most 500,000 bytes by gzip -9.
+echo "wasm + js: $bundle_bytes bytes by gzip -9 (budget 500000)"
+(( bundle_bytes <= 500000 )) || { echo "the bundle is over its budget" >&2; exit 1; }
 
 step "browser end-to-end suite"
 node --test e2e/
