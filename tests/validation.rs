@@ -281,7 +281,7 @@ fn policies_attach_to_real_edges_with_sane_values() {
         ],
     );
     let bad_values = format!(
-        "{BASE}\n[[policies]]\nfrom = \"gateway\"\nto = \"paymnt\"\n[policies.retry]\nmax_attempts = 0\nbackoff = \"fibonacci\"\n[policies.circuit_breaker]\nfailure_rate = 150\nstate = \"open\"\n[policies.bulkhead]\nkind = \"semaphore\"\nmax_concurent = 3\n"
+        "{BASE}\n[[policies]]\nfrom = \"gateway\"\nto = \"paymnt\"\n[policies.retry]\nmax_attempts = 0\nbackoff = \"fibonacci\"\n[policies.circuit_breaker]\nfailure_rate = 150\nstate = \"open\"\nwait_in_open = \"500us\"\n[policies.bulkhead]\nkind = \"semaphore\"\nmax_concurent = 3\n"
     );
     check(
         &bad_values,
@@ -291,6 +291,7 @@ fn policies_attach_to_real_edges_with_sane_values() {
             r#"policies[0].retry.backoff: backoff "fibonacci" not found; known: fixed, exponential"#,
             "policies[0].circuit_breaker.failure_rate: a percentage from 0 to 100, got 150",
             "policies[0].circuit_breaker.state: a breaker starts closed, forced_open, disabled or metrics_only",
+            "policies[0].circuit_breaker.wait_in_open: must be at least 1ms",
             r#"policies[0].bulkhead.max_concurent: unknown field "max_concurent" (did you mean "max_concurrent"?)"#,
         ],
     );

@@ -119,7 +119,7 @@ pub fn random_knob(rng: &mut SimRng) -> lokal::engine::resilience::PolicyChange 
         3 => PolicyChange::RetryBudgetPercent(Some(rng.next_f64() * 100.0)),
         4 => PolicyChange::BreakerFailureRate(rng.next_f64() * 100.0),
         5 => PolicyChange::BreakerMinimumCalls(1 + rng.below(50) as u32),
-        6 => PolicyChange::BreakerWaitInOpenUs(1 + rng.below(5_000_000)),
+        6 => PolicyChange::BreakerWaitInOpenUs(1_000 + rng.below(5_000_000)),
         7 => PolicyChange::BreakerState(
             [
                 BreakerState::Closed,

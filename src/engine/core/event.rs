@@ -225,6 +225,10 @@ macro_rules! declare_events {
         }
 
         impl $Kind {
+            /// Each declared kind's hash tag and JSON name, in declared order (not the
+            /// extension's: its own enum lists those).
+            pub const TAGS: &'static [(u64, &'static str)] = &[$(($tag, $key)),*];
+
             /// The event's name as the JSON stream writes it (`hop_departed`, …).
             pub fn name(&self) -> &'static str {
                 match self {

@@ -171,3 +171,33 @@ impl EngineEvent {
         Value::Object(object)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::kernel::registry::PatternEvent;
+    use std::collections::BTreeMap;
+
+    /// A hash tag or a JSON name used twice would make two kinds of event indistinguishable in
+    /// the trace hash or the event stream: every kind, the kernel's and every pattern's, has its
+    /// own.
+    #[test]
+    fn every_event_kind_has_its_own_tag_and_name() {
+        let mut by_tag = BTreeMap::new();
+        let mut by_name = BTreeMap::new();
+        let all: Vec<(u64, &str)> = EventKind::TAGS
+            .iter()
+            .copied()
+            .chain(PatternEvent::tags())
+            .collect();
+        assert!(all.len() > 20, "{} kinds", all.len());
+        for (tag, name) in all {
+            if let Some(other) = by_tag.insert(tag, name) {
+                panic!("tag {tag} is both {other} and {name}");
+            }
+            if let Some(other) = by_name.insert(name, tag) {
+                panic!("{name} has tags {other} and {tag}");
+            }
+        }
+    }
+}

@@ -26,6 +26,13 @@ macro_rules! declare_kernel_registry {
         }
 
         impl PatternEvent {
+            /// Every pattern's declared (hash tag, name) pairs, in registry order.
+            pub fn tags() -> Vec<(u64, &'static str)> {
+                let mut tags = Vec::new();
+                $(tags.extend_from_slice(crate::engine::patterns::$module::model::Event::TAGS);)*
+                tags
+            }
+
             pub fn name(&self) -> &'static str {
                 match self {
                     $(PatternEvent::$Name(event) => event.name(),)*

@@ -174,7 +174,11 @@ impl PolicyChange {
             {
                 Err(format!("must be from 1 to {MAX_WINDOW}, got {n}"))
             }
-            PolicyChange::BreakerWaitInOpenUs(0) | PolicyChange::BreakerSlowCallDurationUs(0) => {
+            // Resilience4j refuses an OPEN wait under 1 ms (it counts whole milliseconds).
+            PolicyChange::BreakerWaitInOpenUs(us) if *us < 1_000 => Err(format!(
+                "the wait in OPEN must be at least 1 ms, got {us} µs"
+            )),
+            PolicyChange::BreakerSlowCallDurationUs(0) => {
                 Err("a duration must be above zero".into())
             }
             PolicyChange::BulkheadMaxConcurrent(Some(n))

@@ -320,12 +320,15 @@ fn read_breaker(mut fields: Fields<'_>, problems: &mut Problems) -> BreakerConfi
             1..=10_000,
             problems,
         ),
-        wait_in_open: positive_duration(
-            &mut fields,
-            "wait_in_open",
-            defaults.wait_in_open,
-            problems,
-        ),
+        wait_in_open: match fields.duration("wait_in_open", problems) {
+            None => defaults.wait_in_open,
+            // Resilience4j counts this wait in whole milliseconds and refuses less than one.
+            Some(wait) if wait.0 < 1_000 => {
+                problems.add(fields.at("wait_in_open"), "must be at least 1ms");
+                defaults.wait_in_open
+            }
+            Some(wait) => wait,
+        },
         wait_multiplier,
         automatic_transition: fields
             .boolean("automatic_transition", problems)
