@@ -26,8 +26,8 @@ use crate::engine::scenario::model::Scenario;
 use crate::engine::scenario::registry::PatternId;
 use model::state::TRANSITION_MEMORY;
 use model::{
-    Admission, BreakerConfig, Bulkhead, CircuitBreaker, ClientLimiter, Command, EdgeRuntime, Event, Fallback,
-    InvRef, Invocation, Permit, PolicyChange, ServerLimiter, Stage, State, Timer,
+    Admission, BreakerConfig, Bulkhead, CircuitBreaker, ClientLimiter, Command, EdgeRuntime, Event,
+    Fallback, InvRef, Invocation, Permit, PolicyChange, ServerLimiter, Stage, State, Timer,
 };
 use view::{EdgeView, ResilienceView};
 
@@ -103,7 +103,10 @@ impl Pattern for Resilience {
             let from = k.patterns.resilience.edges[edge.index()]
                 .breaker
                 .as_ref()
-                .map_or_else(|| BreakerConfig::default().initial_state, CircuitBreaker::state);
+                .map_or_else(
+                    || BreakerConfig::default().initial_state,
+                    CircuitBreaker::state,
+                );
             if !from.may_become(*to) {
                 return Err(CommandError(format!(
                     "the breaker cannot go from {} to {} (Resilience4j allows no such transition)",
@@ -234,7 +237,10 @@ fn after_breaker<H: Hooks>(k: &mut Kernel<H>, edge: EdgeId) {
         });
     }
     if let Some((at, generation)) = timer {
-        k.schedule(at.max(k.now()), pattern_timer(Timer::Breaker(edge, generation)));
+        k.schedule(
+            at.max(k.now()),
+            pattern_timer(Timer::Breaker(edge, generation)),
+        );
     }
 }
 
@@ -437,7 +443,8 @@ fn record_in_breaker<H: Hooks>(k: &mut Kernel<H>, inv: InvRef, ok: bool) {
 }
 
 /// An attempt's answer (or timeout, or loss) came back.
-fn on_attempt_result<H: Hooks>(k: &mut Kernel<H>,
+fn on_attempt_result<H: Hooks>(
+    k: &mut Kernel<H>,
     inv: InvRef,
     status: Status,
     retry_after: Option<SimDuration>,
@@ -549,7 +556,13 @@ fn attempt_failed<H: Hooks>(
 
 /// The logical call is over: count it and hand the result to the caller. `fallback`: this
 /// edge's fallback answered; `degraded`: a fallback further down did.
-fn finish_invocation<H: Hooks>(k: &mut Kernel<H>, inv: InvRef, status: Status, fallback: bool, degraded: bool) {
+fn finish_invocation<H: Hooks>(
+    k: &mut Kernel<H>,
+    inv: InvRef,
+    status: Status,
+    fallback: bool,
+    degraded: bool,
+) {
     let Some(invocation) = live_invocation(k, inv) else {
         return;
     };
@@ -625,7 +638,13 @@ fn change_policy<H: Hooks>(k: &mut Kernel<H>, edge: EdgeId, change: &PolicyChang
             inv_mut(k, inv).bulkhead_held = false;
             k.schedule(now, pattern_timer(Timer::Resume(inv)));
         }
-        for invocation in k.patterns.resilience.invocations.values_mut().filter(|i| i.edge == edge) {
+        for invocation in k
+            .patterns
+            .resilience
+            .invocations
+            .values_mut()
+            .filter(|i| i.edge == edge)
+        {
             invocation.bulkhead_held = false;
         }
     }
@@ -671,7 +690,9 @@ fn edge_views<H: Hooks>(k: &Kernel<H>) -> Vec<EdgeView> {
 /// Each service's server-side rate limit fill, if it has one.
 fn limiter_views<H: Hooks>(k: &Kernel<H>) -> Vec<Option<LimiterView>> {
     let now = k.now();
-    k.patterns.resilience.server_limiters
+    k.patterns
+        .resilience
+        .server_limiters
         .iter()
         .map(|limiter| limiter.as_ref().map(|l| l.view(now)))
         .collect()
@@ -701,9 +722,7 @@ fn check_edges<H: Hooks>(k: &Kernel<H>) -> Result<(), String> {
                 .count() as u32;
             let waiting = invocations
                 .iter()
-                .filter(|(_, i)| {
-                    i.edge == edge && i.stage == Stage::Bulkhead && !i.bulkhead_held
-                })
+                .filter(|(_, i)| i.edge == edge && i.stage == Stage::Bulkhead && !i.bulkhead_held)
                 .count() as u32;
             if view.running != held || view.waiting != waiting {
                 return Err(format!(

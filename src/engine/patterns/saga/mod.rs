@@ -124,7 +124,6 @@ struct SagaCommand {
     orchestrated: bool,
 }
 
-
 fn saga_run<H: Hooks>(k: &Kernel<H>, run: SagaRef) -> Option<&SagaRun> {
     k.patterns.saga.runs.get(run)
 }
@@ -191,7 +190,10 @@ fn start_saga<H: Hooks>(k: &mut Kernel<H>, handler: CallRef, saga: SagaId) {
     });
     k.patterns.saga.counters[saga.index()].started += 1;
     if attributes.user_id > 0 {
-        k.patterns.saga.by_user.insert((saga, attributes.user_id), run);
+        k.patterns
+            .saga
+            .by_user
+            .insert((saga, attributes.user_id), run);
     }
     k.wait_for_pattern(handler);
     k.emit(Event::SagaStarted {
@@ -217,15 +219,14 @@ fn saga_next<H: Hooks>(k: &mut Kernel<H>, run: SagaRef) {
     match phase {
         SagaPhase::Running => {
             let (from, caller) = match spec.mode {
-                SagaMode::Choreography if step > 0 => {
-                    (station_of(step - 1), service_of(step - 1))
-                }
+                SagaMode::Choreography if step > 0 => (station_of(step - 1), service_of(step - 1)),
                 _ => (orchestrator, orchestrator_service),
             };
             let target = spec.steps[step].action;
             let timeout = spec.steps[step].timeout;
             note_saga_step(k, run, id, step, false, attempt, None);
-            saga_span_event(k, 
+            saga_span_event(
+                k,
                 run,
                 SpanEventKind::SagaStep {
                     step: step as u16,
@@ -250,9 +251,9 @@ fn saga_next<H: Hooks>(k: &mut Kernel<H>, run: SagaRef) {
             let Some((completed, compensated, cursor)) = state else {
                 return;
             };
-            let next = (0..cursor.min(spec.steps.len())).rev().find(|&j| {
-                completed[j] && !compensated[j] && spec.steps[j].compensation.is_some()
-            });
+            let next = (0..cursor.min(spec.steps.len()))
+                .rev()
+                .find(|&j| completed[j] && !compensated[j] && spec.steps[j].compensation.is_some());
             let Some(j) = next else {
                 finish_saga(k, run, SagaOutcome::Compensated);
                 return;
@@ -275,7 +276,8 @@ fn saga_next<H: Hooks>(k: &mut Kernel<H>, run: SagaRef) {
             };
             k.patterns.saga.counters[spec.id.index()].compensations_run += 1;
             note_saga_step(k, run, id, j, true, attempt, None);
-            saga_span_event(k, 
+            saga_span_event(
+                k,
                 run,
                 SpanEventKind::Compensation {
                     step: j as u16,
@@ -393,7 +395,8 @@ fn on_saga_result<H: Hooks>(k: &mut Kernel<H>, run: SagaRef, status: Status) {
 
 /// Records that step `step`'s action (or, with `compensation`, its compensation) started
 /// (`status` None) or ended with `status`, in the run's record and as a `SagaStep` event.
-fn note_saga_step<H: Hooks>(k: &mut Kernel<H>,
+fn note_saga_step<H: Hooks>(
+    k: &mut Kernel<H>,
     run: SagaRef,
     id: u64,
     step: usize,
@@ -441,7 +444,8 @@ fn retry_saga<H: Hooks>(k: &mut Kernel<H>, run: SagaRef, saga: SagaId, wait: Sim
     k.patterns.saga.counters[saga.index()].retries += 1;
     saga_mut(k, run).attempt += 1;
     let attempt = saga_mut(k, run).attempt;
-    saga_span_event(k, 
+    saga_span_event(
+        k,
         run,
         SpanEventKind::Retry {
             attempt,
@@ -520,7 +524,8 @@ fn finish_saga<H: Hooks>(k: &mut Kernel<H>, run: SagaRef, outcome: SagaOutcome) 
 
 /// A request reached an endpoint that reads this user's records: it sees the lock.
 /// Returns the run and step whose lock it saw.
-fn observe_saga_lock<H: Hooks>(k: &mut Kernel<H>,
+fn observe_saga_lock<H: Hooks>(
+    k: &mut Kernel<H>,
     saga: SagaId,
     request: RequestId,
     user: u32,

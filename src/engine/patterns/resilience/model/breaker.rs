@@ -10,9 +10,9 @@
 //!
 //! Pure: time comes in as arguments; transitions come out as values for the engine to emit.
 
+use super::interval;
 use crate::engine::core::event::{Fold, ToJson, TraceHasher, serde_json_value};
 use crate::engine::core::time::{SimDuration, SimTime};
-use super::interval;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -465,7 +465,10 @@ impl CircuitBreaker {
 
     fn transition(&mut self, now: SimTime, to: BreakerState, reason: TransitionReason) {
         let from = self.state;
-        debug_assert!(from.may_become(to), "{from:?} → {to:?} is not a legal transition");
+        debug_assert!(
+            from.may_become(to),
+            "{from:?} → {to:?} is not a legal transition"
+        );
         self.enter(now, to);
         self.transitions.push(Transition {
             at_us: now.0,
@@ -942,7 +945,11 @@ mod tests {
     fn open_wait_ms(breaker: &CircuitBreaker, from: SimTime) -> u64 {
         let until = breaker.view().open_until_us.expect("open");
         let wait = until - from.0;
-        assert_eq!(wait % MS, 0, "the OPEN wait is whole milliseconds: {wait} µs");
+        assert_eq!(
+            wait % MS,
+            0,
+            "the OPEN wait is whole milliseconds: {wait} µs"
+        );
         wait / MS
     }
 
@@ -950,7 +957,10 @@ mod tests {
     fn a_call_is_permitted_only_strictly_after_the_open_deadline() {
         let mut breaker = opened(small());
         let deadline = SimTime(breaker.view().open_until_us.expect("open"));
-        assert!(!breaker.try_acquire(deadline), "isAfter: not at the deadline");
+        assert!(
+            !breaker.try_acquire(deadline),
+            "isAfter: not at the deadline"
+        );
         assert_eq!(breaker.state(), BreakerState::Open);
         assert!(breaker.try_acquire(deadline + SimDuration(1)));
         assert_eq!(breaker.state(), BreakerState::HalfOpen);
@@ -986,7 +996,11 @@ mod tests {
             ..small()
         });
         assert!(breaker.try_acquire(trial));
-        assert_eq!(breaker.next_timer(), None, "0 ms after toMillis(): wait for ever");
+        assert_eq!(
+            breaker.next_timer(),
+            None,
+            "0 ms after toMillis(): wait for ever"
+        );
     }
 
     /// Fails all three half-open trials from `now` on, reopening the breaker.
@@ -1082,7 +1096,10 @@ mod tests {
         // Refused moves change nothing.
         let mut breaker = CircuitBreaker::new(small());
         feed(&mut breaker, "ff", 0);
-        assert!(!breaker.force(at(10), HalfOpen), "CLOSED → HALF_OPEN is illegal");
+        assert!(
+            !breaker.force(at(10), HalfOpen),
+            "CLOSED → HALF_OPEN is illegal"
+        );
         assert_eq!(breaker.state(), Closed);
         assert_eq!(breaker.view().calls_in_window, 2);
         assert!(breaker.take_transitions().is_empty());
@@ -1097,7 +1114,11 @@ mod tests {
         assert!(breaker.force(at(10), BreakerState::Closed));
         assert_eq!(breaker.view().calls_in_window, 0);
         assert!(breaker.take_transitions().is_empty(), "no transition event");
-        assert_ne!(breaker.timer_generation(), generation, "old timers are stale");
+        assert_ne!(
+            breaker.timer_generation(),
+            generation,
+            "old timers are stale"
+        );
         // OPEN → OPEN: a new wait, backed off on one more attempt.
         let mut breaker = opened(BreakerConfig {
             wait_multiplier: 2.0,

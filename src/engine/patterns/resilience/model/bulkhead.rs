@@ -144,7 +144,10 @@ impl Bulkhead {
 
     /// A running call finished. Returns the waiting ticket that now runs, if any.
     pub fn release(&mut self) -> Option<u64> {
-        debug_assert!(self.running > 0, "a bulkhead released more than it admitted");
+        debug_assert!(
+            self.running > 0,
+            "a bulkhead released more than it admitted"
+        );
         self.running = self.running.saturating_sub(1);
         let limit = match &self.config {
             BulkheadConfig::Semaphore { max_concurrent, .. } => *max_concurrent,

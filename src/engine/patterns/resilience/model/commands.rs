@@ -2,9 +2,9 @@
 
 use super::{Command, CommandSpec, PolicyChange};
 use crate::engine::core::ids::EdgeId;
-use crate::engine::scenario::registry::PatternCommand;
 use crate::engine::scenario::command::CommandError;
 use crate::engine::scenario::model::Scenario;
+use crate::engine::scenario::registry::PatternCommand;
 
 impl Command {
     pub fn check(&self, scenario: &Scenario) -> Result<(), CommandError> {

@@ -57,11 +57,22 @@ mod tests {
         let series: Vec<u64> = (1..=6).map(|n| exponential_ms(5, 1.5, n)).collect();
         assert_eq!(series, [5, 7, 10, 15, 22, 33]);
         // Real-number powers would give 5, 7.5, 11.25, 16.875, …
-        assert_ne!(exponential_ms(5, 1.5, 3), (5.0 * libm::pow(1.5, 2.0)) as u64);
+        assert_ne!(
+            exponential_ms(5, 1.5, 3),
+            (5.0 * libm::pow(1.5, 2.0)) as u64
+        );
         assert_eq!(exponential_ms(1, 1.5, 10), 1, "1 ms × 1.5 stays 1 ms");
         assert_eq!(exponential_ms(500, 1.5, 1), 500);
-        assert_eq!(exponential_ms(500, 1.5, 0), 500, "attempt 0 reads as the first");
-        assert_eq!(exponential_ms(60_000, 1.0, 7), 60_000, "a multiplier of 1 is fixed");
+        assert_eq!(
+            exponential_ms(500, 1.5, 0),
+            500,
+            "attempt 0 reads as the first"
+        );
+        assert_eq!(
+            exponential_ms(60_000, 1.0, 7),
+            60_000,
+            "a multiplier of 1 is fixed"
+        );
         assert_eq!(exponential_ms(1_000, 2.0, u32::MAX), MAX_INTERVAL_MS);
     }
 

@@ -314,5 +314,4 @@ mod tests {
         );
         assert!(PolicyChange::TimeoutUs(Some(800_000)).check().is_ok());
     }
-
 }

@@ -6,9 +6,9 @@
 //! retried is configurable; a retry budget can cap retries to a share of recent requests, so a
 //! struggling dependency is not buried under a retry storm.
 
+use super::interval;
 use crate::engine::core::rng::SimRng;
 use crate::engine::core::status::Status;
-use super::interval;
 use crate::engine::core::time::{SimDuration, SimTime};
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -185,16 +185,26 @@ mod tests {
             ..RetryConfig::default()
         };
         let mut rng = SimRng::derive(1, "retry-test");
-        let waits: Vec<SimDuration> = (1..=5).map(|n| config.wait_after(n, &mut rng, None)).collect();
-        let expected: Vec<SimDuration> =
-            [5, 7, 10, 15, 22].into_iter().map(SimDuration::from_millis).collect();
-        assert_eq!(waits, expected, "5.9 ms reads as 5 ms, and each step truncates");
+        let waits: Vec<SimDuration> = (1..=5)
+            .map(|n| config.wait_after(n, &mut rng, None))
+            .collect();
+        let expected: Vec<SimDuration> = [5, 7, 10, 15, 22]
+            .into_iter()
+            .map(SimDuration::from_millis)
+            .collect();
+        assert_eq!(
+            waits, expected,
+            "5.9 ms reads as 5 ms, and each step truncates"
+        );
         // 1 ms × 1.5 stays 1 ms for ever.
         let tiny = RetryConfig {
             wait: SimDuration::from_millis(1),
             ..config
         };
-        assert_eq!(tiny.wait_after(9, &mut rng, None), SimDuration::from_millis(1));
+        assert_eq!(
+            tiny.wait_after(9, &mut rng, None),
+            SimDuration::from_millis(1)
+        );
     }
 
     #[test]

@@ -82,7 +82,6 @@ impl CompensationRetry {
     }
 }
 
-
 /// A call the saga owns: a run's step or compensation.
 pub type Owner = SagaRef;
 

@@ -45,7 +45,6 @@ pub struct RawSagaStep {
     pub timeout: Option<SimDuration>,
 }
 
-
 fn read_saga(mut fields: Fields<'_>, problems: &mut Problems) -> RawSaga {
     let mut saga = RawSaga {
         path: fields.path.clone(),
@@ -75,7 +74,6 @@ fn read_saga(mut fields: Fields<'_>, problems: &mut Problems) -> RawSaga {
     fields.finish(problems);
     saga
 }
-
 
 fn resolve_endpoint(
     named: &Named,
@@ -328,7 +326,6 @@ fn validate_sagas(raw: &RawSagas, core: &mut CoreModel<'_>, problems: &mut Probl
         observes,
     }
 }
-
 
 impl Section for Spec {
     type Raw = RawSagas;

@@ -125,7 +125,6 @@ pub fn lock_name(step_name: &str, phase: SagaPhase) -> String {
     }
 }
 
-
 impl Fold for SagaOutcome {
     fn fold(&self, hasher: &mut TraceHasher) {
         hasher.word(*self as u64);
