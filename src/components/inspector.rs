@@ -124,8 +124,17 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                 let queued: u32 = instances.iter().map(|i| i.queue_length).sum();
                 let last = view.and_then(|v| v.last_second);
                 let rate = last.map_or(0, |p| p.arrived);
-                let error = last.map_or(0.0, |p| p.error_ratio() * 100.0);
-                let p99 = last.map_or(0, |p| p.latency_p99_us);
+                // A figure of nothing is absent, not 0: no error rate when nothing ended in the
+                // last second, no percentile when nothing completed.
+                let error = last
+                    .filter(|p| p.completed + p.failed + p.rejected + p.timed_out > 0)
+                    .map_or_else(|| "—".to_string(), |p| format!("{:.1} %", p.error_ratio() * 100.0));
+                let p99 = last
+                    .filter(|p| p.completed > 0)
+                    .map_or_else(
+                        || "—".to_string(),
+                        |p| format!("{} {}", format_ms(p.latency_p99_us), tr(lang, Msg::Milliseconds)),
+                    );
                 let selected = props.selected_service == Some(service_id);
                 let on_select = {
                     let on_action = props.on_action.clone();
@@ -142,8 +151,8 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                         </h4>
                         <dl class="figures">
                             <div><dt>{ tr(lang, Msg::Throughput) }</dt><dd>{ fill(lang, Msg::FlowLabel, &[&rate.to_string()]) }</dd></div>
-                            <div><dt>{ tr(lang, Msg::P99) }</dt><dd>{ format!("{} {}", format_ms(p99), tr(lang, Msg::Milliseconds)) }</dd></div>
-                            <div><dt>{ tr(lang, Msg::ErrorRate) }</dt><dd>{ format!("{error:.1} %") }</dd></div>
+                            <div><dt>{ tr(lang, Msg::P99) }</dt><dd>{ p99 }</dd></div>
+                            <div><dt>{ tr(lang, Msg::ErrorRate) }</dt><dd>{ error }</dd></div>
                             <div><dt>{ tr(lang, Msg::Queue) }</dt><dd>{ group_indian(u64::from(queued)) }</dd></div>
                             <div><dt>{ tr(lang, Msg::BusyWorkers) }</dt><dd>{ format!("{busy} / {workers}") }</dd></div>
                             <div class={classes!((up < instances.len()).then_some("bad"))}><dt>{ tr(lang, Msg::InstancesUp) }</dt><dd data-testid="instances-up">{ format!("{up} / {}", instances.len()) }</dd></div>
