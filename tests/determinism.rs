@@ -241,24 +241,18 @@ fn sweep_seeds_with_random_faults_checking_invariants_after_every_event() {
     );
 }
 
-/// Applies each command due at or after `engine.now()` at its time and runs to the end, giving
-/// every event recorded on the way.
+/// Applies each command at its time and runs to the end, giving every event recorded on the
+/// way.
 fn run_on_recording(
     engine: &mut Engine,
     commands: &[(u64, Command)],
 ) -> Vec<lokal::engine::EngineEvent> {
     let mut events = Vec::new();
-    let start_us = engine.now().0;
-    for (at, command) in commands.iter().filter(|(at, _)| *at >= start_us) {
-        engine
-            .advance_until(SimTime(*at), u64::MAX)
-            .expect("finite");
+    drive(engine, commands, u64::MAX, |engine, _: Step| {
         events.extend(engine.drain_events());
-        // A fault on an instance a partition made unreachable can be refused: the same for both.
-        let _ = engine.apply(command.clone());
-    }
-    engine.run_until_idle(u64::MAX).expect("finite");
-    events.extend(engine.drain_events());
+        Ok(())
+    })
+    .expect("finite, valid commands");
     events
 }
 
@@ -275,7 +269,7 @@ fn a_clone_taken_midway_runs_on_exactly_like_the_original() {
                 original
                     .advance_until(SimTime(*at), u64::MAX)
                     .expect("finite");
-                let _ = original.apply(command.clone());
+                original.apply(command.clone()).expect("a valid command");
             }
             original.advance_until(midway, u64::MAX).expect("finite");
             original.drain_events();

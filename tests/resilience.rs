@@ -90,6 +90,17 @@ fn one_request(mut scenario: Scenario) -> (Engine, Vec<EngineEvent>) {
     (engine, events)
 }
 
+/// The wait of every retry scheduled, in order.
+fn retry_waits_us(events: &[EngineEvent]) -> Vec<u64> {
+    events
+        .iter()
+        .filter_map(|e| match e.kind.resilience() {
+            Some(ResilienceEvent::RetryScheduled { wait_us, .. }) => Some(*wait_us),
+            _ => None,
+        })
+        .collect()
+}
+
 fn edge_ab(engine: &Engine) -> EdgeView {
     engine
         .pattern_views()
@@ -204,14 +215,7 @@ fn a_server_token_bucket_answers_429_and_retries_wait_for_retry_after() {
         "2 first attempts + 1 retry refused"
     );
     assert_eq!(edge.counters.retries, 2);
-    let waits: Vec<u64> = events
-        .iter()
-        .filter_map(|e| match e.kind.resilience() {
-            Some(ResilienceEvent::RetryScheduled { wait_us, .. }) => Some(*wait_us),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(waits, [100_000, 100_000]);
+    assert_eq!(retry_waits_us(&events), [100_000, 100_000]);
     assert_eq!(edge.counters.success, 4);
     assert_eq!(edge.counters.failed, 1);
     let b = engine.scenario().service_named("b").expect("b");
@@ -543,13 +547,7 @@ fn jittered_and_exponential_retry_waits_are_whole_milliseconds_on_the_call_path(
         ),
     ] {
         let (_, events) = one_request(two_services(1, "1ms", 1.0, policy, "", "1/s"));
-        let waits: Vec<u64> = events
-            .iter()
-            .filter_map(|e| match e.kind.resilience() {
-                Some(ResilienceEvent::RetryScheduled { wait_us, .. }) => Some(*wait_us),
-                _ => None,
-            })
-            .collect();
+        let waits = retry_waits_us(&events);
         assert_eq!(waits.len(), 3, "{policy}");
         assert!(waits.iter().all(|w| w % 1_000 == 0), "{policy}: {waits:?}");
         if let Some(exact) = exact {

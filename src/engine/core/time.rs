@@ -65,6 +65,11 @@ impl SimDuration {
         self.0
     }
 
+    /// Whole milliseconds, truncating (Java's `Duration.toMillis()`).
+    pub fn as_millis(self) -> u64 {
+        self.0 / 1_000
+    }
+
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / MICROS_PER_SECOND as f64
     }
@@ -239,6 +244,13 @@ pub fn round_to_u64(value: f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_milliseconds_truncate_as_javas_to_millis() {
+        assert_eq!(SimDuration(1_999).as_millis(), 1);
+        assert_eq!(SimDuration(999).as_millis(), 0);
+        assert_eq!(SimDuration::from_millis(7), SimDuration(7_000));
+    }
 
     #[test]
     fn durations_read_every_unit() {

@@ -192,7 +192,10 @@ pub struct ActiveFault {
     pub command: Command,
 }
 
-/// A run of a scenario: the simulation. `H` is the closed set of patterns.
+/// A run of a scenario: the simulation. `H` is the closed set of patterns. A clone is a copy
+/// of the whole run that goes on independently (the command log is shared until one of them
+/// records a command); `{:#?}` prints every part of the state.
+#[derive(Clone, Debug)]
 pub struct Kernel<H> {
     pub(super) scenario: Arc<Scenario>,
     pub(super) seed: u64,
@@ -222,87 +225,6 @@ pub struct Kernel<H> {
     /// Every pattern's state: each pattern reads and changes its own part.
     pub patterns: PatternStates,
     _hooks: PhantomData<fn() -> H>,
-}
-
-// Written out so that `H` (a marker type) needs neither `Clone` nor `Debug`.
-impl<H> Clone for Kernel<H> {
-    fn clone(&self) -> Self {
-        Kernel {
-            scenario: Arc::clone(&self.scenario),
-            seed: self.seed,
-            now: self.now,
-            queue: self.queue.clone(),
-            calls: self.calls.clone(),
-            instances: self.instances.clone(),
-            balancers: self.balancers.clone(),
-            endpoint_streams: self.endpoint_streams.clone(),
-            network_streams: self.network_streams.clone(),
-            workload: self.workload.clone(),
-            active_faults: self.active_faults.clone(),
-            partitions_active: self.partitions_active,
-            next_command_id: self.next_command_id,
-            metrics: self.metrics.clone(),
-            edges: self.edges.clone(),
-            traces: self.traces.clone(),
-            hasher: self.hasher.clone(),
-            recording: self.recording,
-            recorded: self.recorded.clone(),
-            command_log: Arc::clone(&self.command_log),
-            next_call_id: self.next_call_id,
-            last_event_time: self.last_event_time,
-            arrivals_end: self.arrivals_end,
-            patterns: self.patterns.clone(),
-            _hooks: PhantomData,
-        }
-    }
-}
-
-impl<H> fmt::Debug for Kernel<H> {
-    /// `{:?}`: the run's position and sizes. `{:#?}`: every part of the state (large: the
-    /// queue, every live call, the trace store, every pattern's state).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !f.alternate() {
-            return f
-                .debug_struct("Kernel")
-                .field("scenario", &self.scenario.id)
-                .field("seed", &self.seed)
-                .field("now", &self.now)
-                .field("events_processed", &self.hasher.events())
-                .field("queued_events", &self.queue.len())
-                .field("live_calls", &self.calls.len())
-                .field("instances", &self.instances)
-                .field("active_faults", &self.active_faults)
-                .field("commands", &self.command_log.len())
-                .field("patterns", &self.patterns)
-                .finish_non_exhaustive();
-        }
-        f.debug_struct("Kernel")
-            .field("scenario", &self.scenario.id)
-            .field("seed", &self.seed)
-            .field("now", &self.now)
-            .field("queue", &self.queue)
-            .field("calls", &self.calls)
-            .field("instances", &self.instances)
-            .field("balancers", &self.balancers)
-            .field("endpoint_streams", &self.endpoint_streams)
-            .field("network_streams", &self.network_streams)
-            .field("workload", &self.workload)
-            .field("active_faults", &self.active_faults)
-            .field("partitions_active", &self.partitions_active)
-            .field("next_command_id", &self.next_command_id)
-            .field("metrics", &self.metrics)
-            .field("edges", &self.edges)
-            .field("traces", &self.traces)
-            .field("hasher", &self.hasher)
-            .field("recording", &self.recording)
-            .field("recorded", &self.recorded)
-            .field("command_log", &self.command_log)
-            .field("next_call_id", &self.next_call_id)
-            .field("last_event_time", &self.last_event_time)
-            .field("arrivals_end", &self.arrivals_end)
-            .field("patterns", &self.patterns)
-            .finish()
-    }
 }
 
 impl<H: Hooks> Kernel<H> {

@@ -336,13 +336,7 @@ pub fn integer_value(value: &Value, path: &str, problems: &mut Problems) -> Opti
 
 pub fn number_value(value: &Value, path: &str, problems: &mut Problems) -> Option<f64> {
     match value {
-        Value::Integer(i) => match integer_of(i) {
-            Some(i) => Some(i as f64),
-            None => {
-                problems.add(path, "is too large for a whole number");
-                None
-            }
-        },
+        Value::Integer(_) => integer_value(value, path, problems).map(|i| i as f64),
         Value::Float(f) => match float_of(f) {
             Some(f) if f.is_finite() => Some(f),
             _ => {

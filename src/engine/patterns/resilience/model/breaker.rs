@@ -419,8 +419,8 @@ impl CircuitBreaker {
     /// The OPEN wait for the current attempt count: `waitIntervalFunctionInOpenState`, in
     /// whole milliseconds (a fixed wait, or exponential backoff iterated with truncation).
     fn wait_in_open(&self) -> SimDuration {
-        interval::from_millis(interval::exponential_ms(
-            interval::to_millis(self.config.wait_in_open),
+        SimDuration::from_millis(interval::exponential_ms(
+            self.config.wait_in_open.as_millis(),
             self.config.wait_multiplier.max(1.0),
             self.attempts,
         ))
@@ -481,8 +481,8 @@ impl CircuitBreaker {
     /// HALF_OPEN's maximum wait as Resilience4j schedules it: whole milliseconds, and only
     /// when at least 1 ms.
     fn max_wait_in_half_open(&self) -> Option<SimDuration> {
-        let ms = interval::to_millis(self.config.max_wait_in_half_open);
-        (ms >= 1).then(|| interval::from_millis(ms))
+        let ms = self.config.max_wait_in_half_open.as_millis();
+        (ms >= 1).then(|| SimDuration::from_millis(ms))
     }
 
     /// May a call go ahead now? OPEN moves lazily to HALF_OPEN on the first call strictly

@@ -7,20 +7,8 @@
 //! randomised variants draw uniformly in [x·(1−f), x·(1+f)) and truncate once more. A cap, if
 //! any, applies last.
 
-use crate::engine::core::time::SimDuration;
-
 /// Waits longer than this (about 31 years) are clamped: they would overflow the clock.
 pub const MAX_INTERVAL_MS: u64 = 1_000_000_000_000;
-
-/// A duration as Resilience4j reads a `Duration` into an interval: `toMillis()`, truncating.
-pub fn to_millis(duration: SimDuration) -> u64 {
-    duration.0 / 1_000
-}
-
-/// Milliseconds as a duration.
-pub fn from_millis(ms: u64) -> SimDuration {
-    SimDuration(ms.min(MAX_INTERVAL_MS) * 1_000)
-}
 
 /// `IntervalFunction.ofExponentialBackoff(initial_ms, multiplier).apply(attempt)`: the interval
 /// for `attempt` (1-based; 0 is read as 1), iterated in whole milliseconds. A multiplier of 1
@@ -83,12 +71,5 @@ mod tests {
         assert_eq!(randomized_ms(3, 0.5, 0.5), 3);
         assert_eq!(randomized_ms(3, 0.5, 0.1), 1, "1.8 ms truncates to 1 ms");
         assert_eq!(randomized_ms(1_000, 0.0, 0.7), 1_000);
-    }
-
-    #[test]
-    fn durations_are_read_as_resilience4j_reads_them() {
-        assert_eq!(to_millis(SimDuration(1_999)), 1);
-        assert_eq!(to_millis(SimDuration(999)), 0);
-        assert_eq!(from_millis(7), SimDuration(7_000));
     }
 }

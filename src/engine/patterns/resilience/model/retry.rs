@@ -68,7 +68,7 @@ impl RetryConfig {
     /// (1-based) failed, before jitter and cap: `IntervalFunction.of(wait)` or
     /// `ofExponentialBackoff(wait, multiplier)`.
     pub fn interval_ms(&self, attempt: u32) -> u64 {
-        let initial_ms = interval::to_millis(self.wait);
+        let initial_ms = self.wait.as_millis();
         match self.backoff {
             Backoff::Fixed => initial_ms,
             Backoff::Exponential => interval::exponential_ms(initial_ms, self.multiplier, attempt),
@@ -89,9 +89,9 @@ impl RetryConfig {
             interval_ms = interval::randomized_ms(interval_ms, self.jitter, rng.next_f64());
         }
         if let Some(cap) = self.max_wait {
-            interval_ms = interval_ms.min(interval::to_millis(cap));
+            interval_ms = interval_ms.min(cap.as_millis());
         }
-        let mut wait = interval::from_millis(interval_ms);
+        let mut wait = SimDuration::from_millis(interval_ms);
         if self.honour_retry_after
             && let Some(after) = retry_after
         {
