@@ -18,6 +18,62 @@ pub struct ChartLabels {
     pub requests_per_s: String,
     pub percent: String,
     pub milliseconds: String,
+    /// The mark on the stretch after arrivals end.
+    pub drain: String,
+}
+
+/// What the charts' axes span. The compare view gives its two runs one scale, so the charts
+/// can be read against each other; lines end where arrivals end and the drain after it is marked,
+/// so a run that stops admitting requests does not look as if it crashed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChartScale {
+    /// Virtual seconds shown, from and to.
+    pub x: (f64, f64),
+    pub throughput_max: f64,
+    pub errors_max: f64,
+    pub latency_max: f64,
+    /// When the workload stops sending (the scenario's duration), if the run goes past it.
+    pub arrivals_end_s: Option<f64>,
+}
+
+/// The points of seconds in which requests were still arriving.
+fn while_arriving(points: &[SecondPoint], arrivals_end_s: Option<f64>) -> &[SecondPoint] {
+    let count = match arrivals_end_s {
+        Some(end) => points.partition_point(|p| p.second as f64 + 1.0 <= end),
+        None => points.len(),
+    };
+    &points[..count]
+}
+
+impl ChartScale {
+    /// One scale for every run given: the widest time span and the highest value of each chart
+    /// over the seconds while requests arrived.
+    pub fn of(runs: &[&[SecondPoint]], arrivals_end_s: Option<f64>) -> ChartScale {
+        let mut x = (f64::INFINITY, 0.0f64);
+        let (mut throughput, mut errors, mut latency) = (0.0f64, 0.0f64, 0.0f64);
+        for points in runs {
+            let range = time_range(points);
+            x = (x.0.min(range.start), x.1.max(range.end));
+            for p in while_arriving(points, arrivals_end_s) {
+                throughput = throughput.max(f64::from(p.completed));
+                errors = errors.max(p.error_ratio() * 100.0);
+                if p.completed > 0 {
+                    latency = latency.max(p.latency_p99_us as f64 / 1_000.0);
+                }
+            }
+        }
+        if !x.0.is_finite() {
+            x = (0.0, 10.0);
+        }
+        ChartScale {
+            x,
+            throughput_max: nice_max(throughput * 1.1, 1.0),
+            errors_max: nice_max(errors * 1.1, 1.0).min(100.0),
+            latency_max: nice_max(latency * 1.1, 1.0),
+            // Only a drain that is on the chart is marked.
+            arrivals_end_s: arrivals_end_s.filter(|&end| end < x.1),
+        }
+    }
 }
 
 /// A circuit breaker's states over time, drawn as a band under the charts.
@@ -135,16 +191,43 @@ fn series(points: &[SecondPoint], value: impl Fn(&SecondPoint) -> f64) -> Vec<(f
         .collect()
 }
 
-fn peak(series: &[(f64, f64)]) -> f64 {
-    nice_max(series.iter().map(|p| p.1).fold(0.0, f64::max) * 1.1, 1.0)
+/// Greys the stretch after arrivals end, so it reads as the drain rather than as a collapse.
+fn mark_drain<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    scale: &ChartScale,
+    y_max: f64,
+    label: Option<&str>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let Some(end) = scale.arrivals_end_s else {
+        return Ok(());
+    };
+    chart.draw_series(std::iter::once(Rectangle::new(
+        [(end, 0.0), (scale.x.1, y_max)],
+        RGBColor(236, 236, 240).filled(),
+    )))?;
+    chart.draw_series(DashedLineSeries::new(
+        [(end, 0.0), (end, y_max)],
+        4,
+        3,
+        INK.stroke_width(1),
+    ))?;
+    if let Some(label) = label {
+        chart.draw_series(std::iter::once(Text::new(
+            label.to_string(),
+            (end + (scale.x.1 - scale.x.0) * 0.01, y_max * 0.92),
+            ("sans-serif", 12).into_font().color(&INK),
+        )))?;
+    }
+    Ok(())
 }
 
-/// Draws the three charts stacked in `root`.
+/// Draws the three charts stacked in `root`, on `scale`.
 pub fn draw_run_charts<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     points: &[SecondPoint],
     labels: &ChartLabels,
     band: Option<&BreakerBand>,
+    scale: &ChartScale,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let (_, height) = root.dim_in_pixel();
@@ -156,7 +239,8 @@ pub fn draw_run_charts<DB: DrawingBackend>(
         None => (root.clone(), None),
     };
     let areas = charts.split_evenly((3, 1));
-    let x_range = time_range(points);
+    let x_range = scale.x.0..scale.x.1;
+    let points = while_arriving(points, scale.arrivals_end_s);
 
     // Throughput: successful requests per second.
     let throughput = series(points, |p| f64::from(p.completed));
@@ -164,10 +248,11 @@ pub fn draw_run_charts<DB: DrawingBackend>(
         &areas[0],
         &labels.throughput,
         x_range.clone(),
-        peak(&throughput),
+        scale.throughput_max,
         &labels.time_axis,
         &labels.requests_per_s,
     )?;
+    mark_drain(&mut chart, scale, scale.throughput_max, Some(&labels.drain))?;
     chart.draw_series(LineSeries::new(throughput, BLUE.stroke_width(2)))?;
 
     // Error rate: share of finished requests that failed, were rejected or timed out.
@@ -176,10 +261,11 @@ pub fn draw_run_charts<DB: DrawingBackend>(
         &areas[1],
         &labels.errors,
         x_range.clone(),
-        peak(&errors).min(100.0),
+        scale.errors_max,
         &labels.time_axis,
         &labels.percent,
     )?;
+    mark_drain(&mut chart, scale, scale.errors_max, None)?;
     chart.draw_series(LineSeries::new(errors, VERMILION.stroke_width(2)))?;
 
     // Latency percentiles of successful requests, in milliseconds (seconds without any are gaps).
@@ -192,10 +278,11 @@ pub fn draw_run_charts<DB: DrawingBackend>(
         &areas[2],
         &labels.latency,
         x_range.clone(),
-        peak(&p99),
+        scale.latency_max,
         &labels.time_axis,
         &labels.milliseconds,
     )?;
+    mark_drain(&mut chart, scale, scale.latency_max, None)?;
     chart
         .draw_series(LineSeries::new(p50, GREEN.stroke_width(2)))?
         .label("p50")
@@ -275,6 +362,7 @@ mod tests {
             requests_per_s: "requests/s".into(),
             percent: "%".into(),
             milliseconds: "ms".into(),
+            drain: "drain: no new arrivals".into(),
         }
     }
 
@@ -282,7 +370,14 @@ mod tests {
         let mut svg = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, (640, 600)).into_drawing_area();
-            draw_run_charts(&root, points, &labels(), None).expect("draws");
+            draw_run_charts(
+                &root,
+                points,
+                &labels(),
+                None,
+                &ChartScale::of(&[points], None),
+            )
+            .expect("draws");
         }
         svg
     }
@@ -350,11 +445,62 @@ mod tests {
                     ..SecondPoint::default()
                 })
                 .collect();
-            draw_run_charts(&root, &points, &labels(), Some(&band)).expect("draws");
+            draw_run_charts(
+                &root,
+                &points,
+                &labels(),
+                Some(&band),
+                &ChartScale::of(&[&points], None),
+            )
+            .expect("draws");
         }
         for text in ["Breaker state: api → restaurant", "closed", "open"] {
             assert!(svg.contains(text), "missing {text:?}");
         }
+    }
+
+    fn point(second: u64, completed: u32, failed: u32, p99_ms: u64) -> SecondPoint {
+        SecondPoint {
+            second,
+            arrived: completed + failed,
+            completed,
+            failed,
+            latency_p99_us: p99_ms * 1_000,
+            ..SecondPoint::default()
+        }
+    }
+
+    #[test]
+    fn one_scale_spans_both_runs_and_ignores_the_drain() {
+        // Run A: quiet and healthy; run B: busier, failing, slow. Arrivals stop at 20 s; the
+        // drain after it has a huge latency that must not set the axis.
+        let a: Vec<SecondPoint> = (0..25).map(|s| point(s, 40, 0, 30)).collect();
+        let mut b: Vec<SecondPoint> = (0..20).map(|s| point(s, 90, 10, 120)).collect();
+        b.extend((20..30).map(|s| point(s, 1, 0, 9_000)));
+        let scale = ChartScale::of(&[&a, &b], Some(20.0));
+        assert_eq!(scale.x, (0.0, 30.0), "the longer run's span");
+        assert_eq!(scale.throughput_max, 100.0, "90 × 1.1 rounded up");
+        assert_eq!(scale.errors_max, 20.0, "10 % × 1.1 rounded up");
+        assert_eq!(
+            scale.latency_max, 200.0,
+            "p99 120 ms, the drain's 9 s ignored"
+        );
+        assert_eq!(scale.arrivals_end_s, Some(20.0));
+        // Each run alone would have had its own axes: that is what the compare view must avoid.
+        assert_ne!(
+            ChartScale::of(&[&a], Some(20.0)).errors_max,
+            scale.errors_max
+        );
+        assert_eq!(while_arriving(&b, Some(20.0)).len(), 20);
+        // Drawn, the drain is marked and the lines stop at 20 s.
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (640, 600)).into_drawing_area();
+            draw_run_charts(&root, &b, &labels(), None, &scale).expect("draws");
+        }
+        assert!(svg.contains("drain: no new arrivals"));
+        // A run that ends with its arrivals has no drain to mark.
+        assert_eq!(ChartScale::of(&[&a], Some(25.0)).arrivals_end_s, None);
     }
 
     #[test]

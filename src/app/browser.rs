@@ -49,6 +49,40 @@ pub fn query_string() -> String {
         .unwrap_or_default()
 }
 
+/// Brings the element with this id into view and moves keyboard focus to it (it needs a
+/// tabindex), so a panel that just opened is where the learner's eyes and keys are.
+pub fn reveal(id: &str) {
+    let Some(element) = gloo::utils::document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    element.scroll_into_view_with_bool(true);
+    let _ = element.focus();
+}
+
+/// Replaces the address bar's query (no new history entry), keeping path and fragment.
+pub fn replace_query(query: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    let (Ok(path), Ok(hash)) = (location.pathname(), location.hash()) else {
+        return;
+    };
+    if location.search().ok().as_deref() == Some(query) {
+        return;
+    }
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("{path}{query}{hash}")),
+        );
+    }
+}
+
 /// The browser's preferred language, if it is one the app speaks.
 pub fn browser_lang() -> Lang {
     let language = web_sys::window()

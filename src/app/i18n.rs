@@ -66,6 +66,8 @@ catalogue! {
     CustomScenario => "Your scenario", "आपका परिदृश्य";
     Play => "Play", "चलाएँ";
     Pause => "Pause", "रोकें";
+    Replay => "Replay", "फिर से चलाएँ";
+    SkipToMap => "Skip to the map", "सीधे नक्शे पर जाएँ";
     Step => "Step to the next event", "अगली घटना तक बढ़ें";
     StepShort => "Step", "एक कदम";
     Restart => "Restart", "फिर से शुरू";
@@ -89,7 +91,11 @@ catalogue! {
     Rejected => "Rejected", "अस्वीकृत";
     TimedOut => "Timed out", "समय समाप्त";
     InFlight => "In flight", "रास्ते में";
-    Throughput => "Throughput", "थ्रूपुट";
+    Throughput => "Throughput (ok/s, virtual time)", "थ्रूपुट (सफल/से, आभासी समय)";
+    Arrivals => "Arriving (/s, virtual time)", "आगमन (/से, आभासी समय)";
+    LatencyLastSecond => "last second", "पिछला सेकंड";
+    LatencyWholeRun => "whole run", "पूरा रन";
+    NoneCompleted => "— (none completed)", "— (कोई पूरा नहीं हुआ)";
     ErrorRate => "Error rate", "त्रुटि दर";
     Latency => "Latency", "विलंब";
     RequestsPerSecond => "requests/s", "अनुरोध/से";
@@ -97,6 +103,7 @@ catalogue! {
     Percent => "%", "%";
     ChartThroughput => "Throughput (successful requests/s)", "थ्रूपुट (सफल अनुरोध/से)";
     ChartErrors => "Error rate (%)", "त्रुटि दर (%)";
+    ChartDrain => "drain: no new arrivals", "ड्रेन: नए अनुरोध नहीं";
     ChartLatency => "Latency (ms): p50, p95, p99", "विलंब (मि.से.): p50, p95, p99";
     ChartTime => "virtual time (s)", "आभासी समय (से)";
     ChartsHeading => "Charts", "चार्ट";
@@ -104,6 +111,8 @@ catalogue! {
     MapLabel => "Service map: stations are services, lines are tracks", "सर्विस मैप: स्टेशन सेवाएँ हैं, लाइनें पटरियाँ";
     Legend => "Legend", "संकेत";
     LegendRequest => "request on its way", "जाता हुआ अनुरोध";
+    LegendBand => "busy track: a band, width = rate, stripes = outcomes", "व्यस्त ट्रैक: पट्टी, चौड़ाई = दर, धारियाँ = नतीजे";
+    LegendVirtualRates => "every rate is per second of virtual time", "हर दर आभासी समय के प्रति सेकंड में है";
     LegendOk => "answer: success", "उत्तर: सफल";
     LegendError => "answer: error", "उत्तर: त्रुटि";
     LegendRejected => "answer: rejected (queue full)", "उत्तर: अस्वीकृत (कतार भरी)";
@@ -244,7 +253,7 @@ catalogue! {
     LegendShortCircuited => "not sent: breaker open or bulkhead full", "नहीं भेजा: ब्रेकर खुला या बल्कहेड भरा";
     ShortcutCompare => "Compare protections off and on", "सुरक्षा बंद और चालू की तुलना";
     BadgeTimeout => "timeout {0}", "टाइमआउट {0}";
-    BadgeRetry => "retry ×{0}", "रीट्राई ×{0}";
+    BadgeRetry => "up to {0} attempts", "अधिकतम {0} प्रयास";
     BadgeFallback => "fallback", "फ़ॉलबैक";
     CommandsRecorded => "{0} command(s) recorded.", "{0} आदेश दर्ज।";
     DownloadCommands => "Download the command log", "आदेश लॉग डाउनलोड करें";
@@ -263,6 +272,7 @@ catalogue! {
     FilterBadNumber => "\"{0}\" is not a number of milliseconds", "\"{0}\" मिलीसेकंड की संख्या नहीं है";
     TracesShown => "{0} of {1} shown, newest first", "{1} में से {0} दिखाए, नए पहले";
     TracesNone => "No trace matches yet.", "अभी कोई ट्रेस मेल नहीं खाता।";
+    NewTraces => "{0} new — show them", "{0} नए — दिखाएँ";
     TraceInnerErrors => "errors inside", "भीतर त्रुटियाँ";
     TraceListLabel => "Trace list", "ट्रेस सूची";
     DownloadAllJaeger => "All as Jaeger JSON", "सभी जेगर JSON में";

@@ -541,22 +541,76 @@ impl MapLayout {
 
     /// The polyline a message follows from `from` to `to`.
     pub fn route(&self, from: StationId, to: StationId) -> Polyline {
+        self.travel(from, to).line
+    }
+
+    /// The way a message travels from `from` to `to`: its polyline and the station-to-station
+    /// legs it passes, each with the fraction of the way where it ends.
+    pub fn travel(&self, from: StationId, to: StationId) -> Route {
         let stations = self.station_route(from, to);
         let mut points: Vec<Point> = Vec::new();
+        let mut leg_ends: Vec<(StationId, StationId, f64)> = Vec::new();
         if stations.len() == 1 {
             let p = self.station_point(from);
             points.push(p);
             points.push(p);
+            leg_ends.push((from, from, 0.0));
         }
+        let mut length = 0.0;
         for pair in stations.windows(2) {
             let segment = octilinear(self.station_point(pair[0]), self.station_point(pair[1]));
+            length += Polyline::new(segment.clone()).length();
+            leg_ends.push((pair[0], pair[1], length));
             if points.is_empty() {
                 points.extend(segment);
             } else {
                 points.extend(segment.into_iter().skip(1));
             }
         }
-        Polyline::new(points)
+        let legs = leg_ends
+            .into_iter()
+            .map(|(from, to, end)| Leg {
+                from,
+                to,
+                until: if length > 0.0 { end / length } else { 1.0 },
+            })
+            .collect();
+        Route {
+            line: Polyline::new(points),
+            legs,
+        }
+    }
+
+    /// The length of the track between two neighbouring stations, in map units.
+    pub fn leg_length(&self, from: StationId, to: StationId) -> f64 {
+        Polyline::new(octilinear(self.station_point(from), self.station_point(to))).length()
+    }
+}
+
+/// One station-to-station stretch of a route, ending at fraction `until` of the whole way.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Leg {
+    pub from: StationId,
+    pub to: StationId,
+    pub until: f64,
+}
+
+/// A message's way between stations: the polyline a dot follows and the legs it passes, so a
+/// dot knows which track segment it is on (dots are capped per segment).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Route {
+    pub line: Polyline,
+    pub legs: Vec<Leg>,
+}
+
+impl Route {
+    /// The leg the dot is on at `fraction` of the way.
+    pub fn leg_at(&self, fraction: f64) -> Leg {
+        let index = self
+            .legs
+            .partition_point(|leg| leg.until < fraction)
+            .min(self.legs.len().saturating_sub(1));
+        self.legs[index]
     }
 }
 
@@ -587,26 +641,39 @@ impl Polyline {
 
     /// The point at `fraction` (0 to 1) of the way along.
     pub fn at(&self, fraction: f64) -> Point {
+        self.at_with_heading(fraction).0
+    }
+
+    /// The point at `fraction` of the way along and the unit direction of travel there
+    /// ((1, 0) on a route of no length).
+    pub fn at_with_heading(&self, fraction: f64) -> (Point, Point) {
+        const EAST: Point = (1.0, 0.0);
         let Some(&first) = self.points.first() else {
-            return (0.0, 0.0);
+            return ((0.0, 0.0), EAST);
         };
         let total = self.length();
         if total <= 0.0 {
-            return first;
+            return (first, EAST);
         }
         let target = fraction.clamp(0.0, 1.0) * total;
-        let index = self.cumulative.partition_point(|&c| c < target).max(1);
-        if index >= self.points.len() {
-            return *self.points.last().unwrap_or(&first);
-        }
+        // The first piece of non-zero length that reaches the target.
+        let index = self
+            .cumulative
+            .partition_point(|&c| c < target)
+            .clamp(1, self.points.len() - 1);
         let (a, b) = (self.points[index - 1], self.points[index]);
         let span = self.cumulative[index] - self.cumulative[index - 1];
         let t = if span > 0.0 {
-            (target - self.cumulative[index - 1]) / span
+            ((target - self.cumulative[index - 1]) / span).clamp(0.0, 1.0)
         } else {
             0.0
         };
-        (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)
+        let heading = if span > 0.0 {
+            ((b.0 - a.0) / span, (b.1 - a.1) / span)
+        } else {
+            EAST
+        };
+        ((a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t), heading)
     }
 }
 

@@ -10,7 +10,7 @@
 //! (chosen by a hash of the request id, never by the engine's random streams) become dots, so
 //! density follows the rate while the number on screen stays bounded.
 
-use super::layout::{MapLayout, Polyline};
+use super::layout::{MapLayout, Route};
 use super::state::{LiveView, PlayerRequest};
 use crate::engine::CallRole;
 use crate::engine::ids::{CallId, EndpointId, RequestId, StationId};
@@ -75,7 +75,7 @@ pub struct Dot {
     pub request: RequestId,
     pub call: CallId,
     pub direction: Direction,
-    pub route: Rc<Polyline>,
+    pub route: Rc<Route>,
     pub kind: DotKind,
     pub start_ms: f64,
     pub duration_ms: f64,
@@ -116,15 +116,18 @@ pub struct FrameOutcome {
 pub struct Player {
     engine: Engine,
     layout: Rc<MapLayout>,
-    routes: BTreeMap<(StationId, StationId), Rc<Polyline>>,
+    routes: BTreeMap<(StationId, StationId), Rc<Route>>,
     speed: f64,
     playing: bool,
     behind: bool,
     /// Display time: advances with wall time while playing, stands still while paused.
     display_ms: f64,
     dots: Vec<Dot>,
-    /// Hops per second between each pair of stations, smoothed over about a second.
+    /// Hops between each pair of stations, counted with a one-second (wall) exponential decay.
     flows: BTreeMap<(StationId, StationId), f64>,
+    /// Virtual seconds simulated, with the same decay: `flows / this` is hops per virtual second,
+    /// whatever the speed and even when the player falls behind.
+    virtual_s_decayed: f64,
     /// Smoothed hop departures per display second, for the sampler.
     departures_per_s: f64,
     recent: VecDeque<FollowedRequest>,
@@ -168,6 +171,7 @@ impl Player {
             display_ms: 0.0,
             dots: Vec::new(),
             flows: BTreeMap::new(),
+            virtual_s_decayed: 0.0,
             departures_per_s: 0.0,
             recent: VecDeque::new(),
             handled_through: 0,
@@ -218,8 +222,16 @@ impl Player {
         &self.dots
     }
 
-    pub fn flows(&self) -> &BTreeMap<(StationId, StationId), f64> {
-        &self.flows
+    /// Hops per *virtual* second between each pair of stations, over about the last wall
+    /// second: the same figure at 1× and at 100×.
+    pub fn flows(&self) -> Vec<(StationId, StationId, f64)> {
+        if self.virtual_s_decayed <= 1e-9 {
+            return Vec::new();
+        }
+        self.flows
+            .iter()
+            .map(|(&(from, to), &count)| (from, to, count / self.virtual_s_decayed))
+            .collect()
     }
 
     /// The share of requests currently drawn as dots.
@@ -264,11 +276,7 @@ impl Player {
                 .iter()
                 .copied()
                 .collect(),
-            flows: self
-                .flows
-                .iter()
-                .map(|(&(from, to), &rate)| (from, to, rate))
-                .collect(),
+            flows: self.flows(),
             patterns: self.engine.pattern_views(),
             commands: self.engine.command_log_shared(),
             selected_trace: trace.and_then(|request| self.engine.trace_of(request)),
@@ -302,6 +310,8 @@ impl Player {
         self.behind = behind;
         self.display_ms += wall_dt_ms;
         self.take_events(virtual_before, display_before);
+        // This frame's hops and virtual seconds are added before both decay alike.
+        self.virtual_s_decayed += self.engine.now().0.saturating_sub(virtual_before.0) as f64 / 1e6;
         self.decay(wall_dt_ms);
         self.prune();
         FrameOutcome { events, behind }
@@ -348,12 +358,12 @@ impl Player {
         Ok(())
     }
 
-    fn route(&mut self, from: StationId, to: StationId) -> Rc<Polyline> {
+    fn route(&mut self, from: StationId, to: StationId) -> Rc<Route> {
         let layout = Rc::clone(&self.layout);
         Rc::clone(
             self.routes
                 .entry((from, to))
-                .or_insert_with(|| Rc::new(layout.route(from, to))),
+                .or_insert_with(|| Rc::new(layout.travel(from, to))),
         )
     }
 
@@ -512,6 +522,7 @@ impl Player {
     fn decay(&mut self, wall_dt_ms: f64) {
         let keep = (-wall_dt_ms / 1_000.0).exp();
         self.departures_per_s *= keep;
+        self.virtual_s_decayed *= keep;
         for rate in self.flows.values_mut() {
             *rate *= keep;
         }
@@ -547,6 +558,39 @@ mod tests {
         let virtual_s = player.engine().now().as_secs_f64();
         assert!((virtual_s - 2.0).abs() < 0.01, "{virtual_s}");
         assert!(!player.is_behind());
+    }
+
+    #[test]
+    fn flow_rates_are_per_virtual_second_at_any_speed() {
+        // mm1: 8 passengers a second walk from Churchgate to the ticket window. The rate shown
+        // must be 8/s whether the run plays at 1× or 10× (it used to follow the speed).
+        for speed in [1.0, 10.0] {
+            let mut player = player("mm1", speed);
+            let frames_per_virtual_s = 1_000.0 / 16.0 / speed;
+            let (warm_up, measured) = (
+                (5.0 * frames_per_virtual_s) as usize,
+                (60.0 * frames_per_virtual_s) as usize,
+            );
+            let mut sum = 0.0;
+            for frame in 0..warm_up + measured {
+                player.frame(16.0);
+                if frame >= warm_up {
+                    let client = player.engine().scenario().workload.station;
+                    // Outbound only: the answers travel back on the same track.
+                    sum += player
+                        .flows()
+                        .iter()
+                        .filter(|f| f.0 == client)
+                        .map(|f| f.2)
+                        .sum::<f64>();
+                }
+            }
+            let mean = sum / measured as f64;
+            assert!(
+                (mean - 8.0).abs() < 1.2,
+                "{speed}×: {mean:.2} hops per virtual second"
+            );
+        }
     }
 
     #[test]

@@ -170,6 +170,25 @@ impl StoredSession {
     }
 }
 
+impl StoredSession {
+    /// The query string that opens exactly this (`?scenario=…&seed=…&speed=…&lang=…`): the address
+    /// bar follows the state, so it is always a link to what is on screen. A custom scenario has
+    /// no id to name (it stays in the saved session), so its link names only seed, speed and
+    /// language.
+    pub fn query(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(id) = &self.builtin {
+            // Built-in ids are lowercase letters, digits and hyphens: nothing to escape.
+            debug_assert!(id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+            parts.push(format!("scenario={id}"));
+        }
+        parts.push(format!("seed={}", self.seed));
+        parts.push(format!("speed={}", self.speed));
+        parts.push(format!("lang={}", self.lang.code()));
+        format!("?{}", parts.join("&"))
+    }
+}
+
 /// What a stored value says, once checked.
 #[derive(Debug, PartialEq)]
 pub enum StoredOutcome {
@@ -256,6 +275,39 @@ pub fn starting_state(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_address_bar_query_opens_the_same_state_again() {
+        for id in builtin_ids() {
+            for (seed, speed, lang) in [
+                (1, 1.0, Lang::En),
+                (u64::MAX, 0.1, Lang::Hi),
+                (7, 100.0, Lang::En),
+            ] {
+                let session = StoredSession {
+                    builtin: Some(id.to_string()),
+                    custom: None,
+                    seed,
+                    speed,
+                    lang,
+                };
+                let query = session.query();
+                let (url, notices) = parse_url(&query);
+                assert!(notices.is_empty(), "{query}: {notices:?}");
+                let (state, _) = starting_state(StoredOutcome::Nothing, &url, Lang::En);
+                assert_eq!(StoredSession::of(&state), session, "{query}");
+            }
+        }
+        // A custom scenario keeps its text in the session; the link names no scenario.
+        let custom = StoredSession {
+            builtin: None,
+            custom: Some("id = \"x\"".into()),
+            seed: 3,
+            speed: 2.0,
+            lang: Lang::Hi,
+        };
+        assert_eq!(custom.query(), "?seed=3&speed=2&lang=hi");
+    }
 
     #[test]
     fn good_parameters_are_read() {

@@ -350,6 +350,11 @@ impl AppState {
         }
     }
 
+    /// The run has ended: the engine has nothing left to simulate.
+    pub fn run_is_over(&self) -> bool {
+        self.live.finished && self.live.now_us > 0
+    }
+
     fn start_over(&mut self) {
         self.run += 1;
         // Requests were for the run that ends; the new one starts clean.
@@ -462,6 +467,11 @@ impl Reducible for AppState {
                     .find(|&s| s < state.speed - 1e-9)
                     .unwrap_or(state.speed);
             }
+            // At the end of a run, Play is Replay: the same scenario and seed from the start.
+            Action::TogglePlay if !state.playing && state.run_is_over() => {
+                state.start_over();
+                state.playing = true;
+            }
             Action::TogglePlay => state.playing = !state.playing,
             Action::SetPlaying(playing) => state.playing = playing,
             Action::Restart => state.start_over(),
@@ -496,7 +506,14 @@ impl Reducible for AppState {
             Action::SelectSpan(span) => state.selected_span = span,
             Action::SetTraceFilter(filter) => state.trace_filter = filter,
             Action::ToggleCriticalPath => state.show_critical_path = !state.show_critical_path,
-            Action::Live(live) => state.live = live,
+            Action::Live(live) => {
+                // Nothing left to simulate: the run is over and no longer playing, so the button
+                // offers Replay rather than Pause.
+                if live.finished && live.now_us > 0 {
+                    state.playing = false;
+                }
+                state.live = live;
+            }
             Action::Notify(msg, args) => state.notify(msg, args),
             Action::Dismiss(id) => state.notices.retain(|notice| notice.id != id),
             Action::ToggleHelp => state.help_open = !state.help_open,
@@ -565,6 +582,31 @@ mod tests {
         let state = AppState::initial(Lang::En);
         assert_eq!(state.source, ScenarioSource::Builtin("flipkart".into()));
         assert!(!state.playing);
+    }
+
+    #[test]
+    fn the_end_of_a_run_stops_playing_and_play_becomes_replay() {
+        let playing = reduce(AppState::initial(Lang::En), &[Action::TogglePlay]);
+        assert!(playing.playing);
+        let mid_run = LiveView {
+            now_us: 5_000_000,
+            ..LiveView::default()
+        };
+        let state = reduce(playing, &[Action::Live(Rc::new(mid_run))]);
+        assert!(state.playing, "mid-run figures change nothing");
+        let ended = LiveView {
+            now_us: 120_000_000,
+            finished: true,
+            ..LiveView::default()
+        };
+        let run = state.run;
+        let state = reduce(state, &[Action::Live(Rc::new(ended))]);
+        assert!(!state.playing, "a finished run is not playing");
+        assert!(state.run_is_over());
+        let state = reduce(state, &[Action::TogglePlay]);
+        assert!(state.playing, "replay plays");
+        assert_eq!(state.run, run + 1, "from the start");
+        assert!(!state.run_is_over());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use super::charts::Charts;
 use super::compare::Compare;
 use super::controls::Controls;
-use super::dots::{draw_dots, nearest_dot};
+use super::dots::{DrawnDot, draw_dots, nearest_dot};
 use super::editor::Editor;
 use super::help::Help;
 use super::inspector::Inspector;
@@ -78,6 +78,8 @@ struct FrameLoop {
     dispatch: UseReducerDispatcher<AppState>,
     /// What the frames read from the UI state, updated at every render.
     inputs: Rc<Cell<FrameInputs>>,
+    /// The dots drawn in the last frame, for clicks to pick from.
+    drawn_dots: Rc<RefCell<Vec<DrawnDot>>>,
     last_frame_ms: Cell<Option<f64>>,
     last_live_ms: Cell<f64>,
     handle: RefCell<Option<AnimationFrame>>,
@@ -122,6 +124,7 @@ impl FrameLoop {
                     player,
                     inputs.selected_request,
                     inputs.reduced_motion,
+                    &mut self.drawn_dots.borrow_mut(),
                 );
             }
             if timestamp - self.last_live_ms.get() >= LIVE_REFRESH_MS {
@@ -194,11 +197,19 @@ fn on_key(event: &KeyboardEvent, player: &SharedPlayer, dispatch: &UseReducerDis
     if event.ctrl_key() || event.meta_key() || event.alt_key() {
         return;
     }
-    // Typing in a field (the seed, the editor) is not a shortcut.
+    // Typing in a text field (the seed, the editor) or choosing in a list is not a shortcut;
+    // anywhere else — a button, a slider, a station on the map — Space plays and pauses.
     let typing = event
         .target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        .is_some_and(|el| match el.tag_name().as_str() {
+            "TEXTAREA" | "SELECT" => true,
+            "INPUT" => !matches!(
+                el.get_attribute("type").as_deref(),
+                Some("range" | "checkbox" | "radio" | "button" | "submit" | "reset" | "file")
+            ),
+            _ => el.has_attribute("contenteditable"),
+        });
     if typing && event.key() != "Escape" {
         return;
     }
@@ -251,6 +262,7 @@ pub fn App() -> Html {
     let player: SharedPlayer = use_mut_ref(|| None);
     let canvas = use_node_ref();
     let inputs = use_mut_ref(|| Rc::new(Cell::new(FrameInputs::of(&state))));
+    let drawn_dots: Rc<RefCell<Vec<DrawnDot>>> = use_mut_ref(Vec::new);
     inputs.borrow().set(FrameInputs::of(&state));
 
     let layout = {
@@ -341,10 +353,31 @@ pub fn App() -> Html {
             if let Ok(json) = session.to_json() {
                 browser::save_session(&json);
             }
+            browser::replace_query(&session.query());
         });
     }
 
     use_effect_with(state.lang, |&lang| browser::set_document_lang(lang));
+
+    // A panel that opens comes into view with the focus on it: the trace panel when it opens,
+    // the waterfall when a trace is chosen (once its spans are there to show).
+    use_effect_with(state.traces_open, |&open| {
+        if open {
+            browser::reveal("trace-panel");
+        }
+    });
+    {
+        let shown = state
+            .live
+            .selected_trace
+            .as_ref()
+            .map(|trace| trace.request);
+        use_effect_with((state.selected_trace, shown), |&(chosen, shown)| {
+            if chosen.is_some() && chosen == shown {
+                browser::reveal("trace-view");
+            }
+        });
+    }
 
     // `?selftest=panic`: the crash panel must replace the app, never a blank page.
     use_effect_with(state.selftest_panic, |&selftest| {
@@ -360,6 +393,7 @@ pub fn App() -> Html {
             canvas: canvas.clone(),
             dispatch: state.dispatcher(),
             inputs: Rc::clone(&inputs.borrow()),
+            drawn_dots: Rc::clone(&drawn_dots),
             last_frame_ms: Cell::new(None),
             last_live_ms: Cell::new(f64::NEG_INFINITY),
             handle: RefCell::new(None),
@@ -426,7 +460,7 @@ pub fn App() -> Html {
     };
     // A click on the map first looks for a moving dot under the pointer.
     let on_map_click = {
-        let player = Rc::clone(&player);
+        let drawn_dots = Rc::clone(&drawn_dots);
         let canvas = canvas.clone();
         let dispatch = state.dispatcher();
         Callback::from(move |event: MouseEvent| {
@@ -438,9 +472,7 @@ pub fn App() -> Html {
                 f64::from(event.client_x()) - rect.left(),
                 f64::from(event.client_y()) - rect.top(),
             );
-            if let Some(player) = player.borrow().as_ref()
-                && let Some(request) = nearest_dot(&canvas, player, x, y)
-            {
+            if let Some(request) = nearest_dot(&drawn_dots.borrow(), x, y) {
                 dispatch.dispatch(Action::SelectRequest(Some(request)));
             }
         })
@@ -460,7 +492,7 @@ pub fn App() -> Html {
     };
     html! {
         <div class={classes!("app", state.reduced_motion.then_some("reduced-motion"))} lang={lang.code()}>
-            <a class="skip-link" href="#lokal-controls">{ tr(lang, Msg::Scenario) }</a>
+            <a class="skip-link" href="#lokal-map">{ tr(lang, Msg::SkipToMap) }</a>
             <header class="masthead">
                 <div class="brand">
                     <svg class="brand-mark" viewBox="0 0 32 32" aria-hidden="true" focusable="false">
@@ -479,7 +511,7 @@ pub fn App() -> Html {
             </header>
             <Notices lang={lang} notices={state.notices.clone()} on_action={dispatch_action.clone()} />
             <main class="workspace">
-                <section class="map-panel" aria-label={tr(lang, Msg::MapLabel)}>
+                <section class="map-panel" id="lokal-map" tabindex="-1" aria-label={tr(lang, Msg::MapLabel)}>
                     <div class="scenario-intro">
                         <h2>{ state.scenario.title.in_language(lang.code()) }</h2>
                         <p>{ state.scenario.description.in_language(lang.code()) }</p>
@@ -513,7 +545,8 @@ pub fn App() -> Html {
                                selected_station={state.selected_station} selected_service={state.selected_service}
                                selected_request={state.selected_request} on_action={dispatch_action.clone()} />
                     <SagaPanel lang={lang} scenario={scenario.clone()} live={live.clone()} on_action={dispatch_action.clone()} />
-                    <Charts lang={lang} series={Rc::new(state.live.series.clone())} band={breaker_band(&state)} />
+                    <Charts lang={lang} series={Rc::new(state.live.series.clone())} band={breaker_band(&state)}
+                            arrivals_end_s={Some(state.scenario.duration.as_secs_f64())} />
                 </aside>
             </main>
             if state.editor_open {

@@ -3,7 +3,7 @@
 //! the compare view.
 
 use crate::app::i18n::{Lang, Msg, fill, tr};
-use crate::charts::{BreakerBand, ChartLabels, draw_run_charts};
+use crate::charts::{BreakerBand, ChartLabels, ChartScale, draw_run_charts};
 use crate::engine::metrics::SecondPoint;
 use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
@@ -20,6 +20,7 @@ pub fn labels(lang: Lang) -> ChartLabels {
         requests_per_s: tr(lang, Msg::RequestsPerSecond).into(),
         percent: tr(lang, Msg::Percent).into(),
         milliseconds: tr(lang, Msg::Milliseconds).into(),
+        drain: tr(lang, Msg::ChartDrain).into(),
     }
 }
 
@@ -32,6 +33,12 @@ pub struct ChartsProps {
     /// A heading of its own (the compare view); the live panel uses the standard one.
     #[prop_or_default]
     pub heading: Option<String>,
+    /// When the workload stops sending: the lines end there and the drain is marked.
+    #[prop_or_default]
+    pub arrivals_end_s: Option<f64>,
+    /// A scale shared with other charts (the compare view's two runs); else the series' own.
+    #[prop_or_default]
+    pub scale: Option<ChartScale>,
 }
 
 #[component]
@@ -40,9 +47,12 @@ pub fn Charts(props: &ChartsProps) -> Html {
     let lang = props.lang;
     {
         let canvas = canvas.clone();
+        let scale = props
+            .scale
+            .unwrap_or_else(|| ChartScale::of(&[&props.series], props.arrivals_end_s));
         use_effect_with(
-            (Rc::clone(&props.series), props.band.clone(), lang),
-            move |(series, band, lang)| {
+            (Rc::clone(&props.series), props.band.clone(), lang, scale),
+            move |(series, band, lang, scale)| {
                 if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
                     let width = element.client_width().max(200) as u32;
                     let height = element.client_height().max(300) as u32;
@@ -53,7 +63,8 @@ pub fn Charts(props: &ChartsProps) -> Html {
                     if let Some(backend) = CanvasBackend::with_canvas_object(element) {
                         let root = backend.into_drawing_area();
                         // A drawing error leaves the previous frame in place; nothing to recover.
-                        let _ = draw_run_charts(&root, series, &labels(*lang), band.as_deref());
+                        let _ =
+                            draw_run_charts(&root, series, &labels(*lang), band.as_deref(), scale);
                     }
                 }
             },

@@ -6,6 +6,7 @@ use super::{Shared, format_ms};
 use crate::app::compare::{Side, errors, run_pair};
 use crate::app::i18n::{Lang, Msg, group_indian, tr};
 use crate::app::state::Action;
+use crate::charts::ChartScale;
 use crate::engine::Scenario;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -64,6 +65,12 @@ pub fn Compare(props: &CompareProps) -> Html {
             let (e_off, e_on) = (errors(&off.report), errors(&on.report));
             let pct = |e: u64, side: &Side| e as f64 * 100.0 / side.report.arrived.max(1) as f64;
             let (p_off, p_on) = (off.p99_ms, on.p99_ms);
+            // One scale for both, so the two charts can be read against each other.
+            let arrivals_end_s = props.scenario.0.duration.as_secs_f64();
+            let scale = Some(ChartScale::of(
+                &[&off.series, &on.series],
+                Some(arrivals_end_s),
+            ));
             html! {
                 <>
                     <table class="compare-table" data-testid="compare-table">
@@ -84,8 +91,8 @@ pub fn Compare(props: &CompareProps) -> Html {
                         </tbody>
                     </table>
                     <div class="compare-charts">
-                        <Charts lang={lang} series={Rc::new(off.series.clone())} heading={tr(lang, Msg::CompareOff).to_string()} />
-                        <Charts lang={lang} series={Rc::new(on.series.clone())} heading={tr(lang, Msg::CompareOn).to_string()} />
+                        <Charts lang={lang} series={Rc::new(off.series.clone())} heading={tr(lang, Msg::CompareOff).to_string()} scale={scale} />
+                        <Charts lang={lang} series={Rc::new(on.series.clone())} heading={tr(lang, Msg::CompareOn).to_string()} scale={scale} />
                     </div>
                 </>
             }

@@ -61,8 +61,11 @@ pub fn Controls(props: &ControlsProps) -> Html {
         .clone()
         .unwrap_or_else(|| "custom".to_string());
     let live = &props.live.0;
+    let over = live.finished && live.now_us > 0;
     let play_label = if props.playing {
         tr(lang, Msg::Pause)
+    } else if over {
+        tr(lang, Msg::Replay)
     } else {
         tr(lang, Msg::Play)
     };
@@ -82,7 +85,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             <div class="control-group" role="group" aria-label={tr(lang, Msg::Play)}>
                 <button class={classes!("primary", props.playing.then_some("playing"))} onclick={action(Action::TogglePlay)}
                         aria-keyshortcuts="Space" title={format!("{play_label} (Space)")}>
-                    <span aria-hidden="true" class="icon">{ if props.playing { "❚❚" } else { "▶" } }</span>
+                    <span aria-hidden="true" class="icon">{ if props.playing { "❚❚" } else if over { "↻" } else { "▶" } }</span>
                     <span class="button-text">{ play_label }</span>
                 </button>
                 <button onclick={on_step} aria-keyshortcuts="." title={format!("{} (.)", tr(lang, Msg::Step))}>

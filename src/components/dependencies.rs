@@ -315,15 +315,24 @@ pub fn Dependencies(props: &DependenciesProps) -> Html {
                         <div class={*class}><dt>{ tr(lang, *msg) }</dt><dd>{ n }</dd></div>
                     }) }
                 </dl>
-                <p class="latency-line">
-                    { format!(
-                        "{} p50 {} · p90 {} · p99 {} {}",
-                        tr(lang, Msg::Latency),
-                        format_ms(last.map_or(summary.p50_us, |p| p.latency_p50_us)),
-                        format_ms(summary.p90_us),
-                        format_ms(last.map_or(summary.p99_us, |p| p.latency_p99_us)),
-                        tr(lang, Msg::Milliseconds)
-                    ) }
+                // Each line is one window, and a window in which nothing completed shows no
+                // percentile at all (never 0).
+                <p class="latency-line" data-testid="latency-last-second">
+                    { format!("{} ({}): ", tr(lang, Msg::Latency), tr(lang, Msg::LatencyLastSecond)) }
+                    { match last.filter(|p| p.completed > 0) {
+                        Some(p) => format!("p50 {} · p95 {} · p99 {} {}", format_ms(p.latency_p50_us), format_ms(p.latency_p95_us),
+                                           format_ms(p.latency_p99_us), tr(lang, Msg::Milliseconds)),
+                        None => tr(lang, Msg::NoneCompleted).to_string(),
+                    } }
+                </p>
+                <p class="latency-line" data-testid="latency-whole-run">
+                    { format!("{} ({}): ", tr(lang, Msg::Latency), tr(lang, Msg::LatencyWholeRun)) }
+                    { if summary.count > 0 {
+                        format!("p50 {} · p90 {} · p99 {} {}", format_ms(summary.p50_us), format_ms(summary.p90_us),
+                                format_ms(summary.p99_us), tr(lang, Msg::Milliseconds))
+                    } else {
+                        tr(lang, Msg::NoneCompleted).to_string()
+                    } }
                 </p>
                 <div class="sparkline-row" title={tr(lang, Msg::Sparkline)}>
                     { sparkline(&sparkline_points) }

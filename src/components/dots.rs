@@ -3,8 +3,10 @@
 //! *and* shape, so nothing depends on colour alone. In reduced-motion mode the canvas stays empty
 //! and the map shows a static flow overlay instead.
 
+use crate::app::layout::{MapLayout, octilinear, offset_polyline};
 use crate::app::player::{DotKind, Player};
-use crate::engine::ids::RequestId;
+use crate::engine::ids::{RequestId, StationId};
+use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
@@ -160,134 +162,257 @@ fn prepare(canvas: &HtmlCanvasElement, player: &Player) -> Option<(CanvasRenderi
     Some((ctx, fit))
 }
 
-/// Draws every dot at its current place. Batched: one path per kind.
+/// Dots per CSS pixel of a track segment, per direction: one per 14 px keeps shapes apart at
+/// any zoom. Beyond this budget a segment shows its traffic as a flow band instead.
+const CSS_PX_PER_DOT: f64 = 14.0;
+/// Never fewer dots than this on a segment (a short hop still shows movement).
+const MIN_DOTS_PER_SEGMENT: usize = 2;
+/// Dots travel in a lane beside the track's centre line (left of travel), so the two directions
+/// part and the track stays visible between them.
+const LANE: f64 = 5.0;
+
+/// Where a dot is this frame, and which directed track segment it is on.
+struct Placed {
+    index: usize,
+    point: (f64, f64),
+    heading: (f64, f64),
+    segment: (StationId, StationId),
+}
+
+/// The traffic of one direction of one track segment this frame.
+#[derive(Default)]
+struct SegmentLoad {
+    dots: usize,
+    per_kind: [u32; KINDS.len()],
+    budget: usize,
+}
+
+fn kind_index(kind: DotKind) -> usize {
+    KINDS.iter().position(|&k| k == kind).unwrap_or(0)
+}
+
+/// Draws the dots at their current places, at most a budget per pixel of each track segment
+/// (spread evenly along it); a segment over budget gets a flow band under its dots whose width
+/// follows its rate and whose stripes are its outcome mix. Batched: one path per kind.
 pub fn draw_dots(
     canvas: &HtmlCanvasElement,
     player: &Player,
     selected: Option<RequestId>,
     reduced_motion: bool,
+    drawn_dots: &mut Vec<DrawnDot>,
 ) {
-    let Some((ctx, _)) = prepare(canvas, player) else {
+    drawn_dots.clear();
+    let Some((ctx, fit)) = prepare(canvas, player) else {
         return;
     };
     if reduced_motion {
         let _ = canvas.set_attribute("data-dot-count", "0");
+        let _ = canvas.set_attribute("data-band-count", "0");
         return;
     }
     let now = player.display_ms();
     let dots = player.dots();
+    let layout = player.layout();
+
+    let mut placed: Vec<Placed> = Vec::with_capacity(dots.len());
+    let mut loads: BTreeMap<(StationId, StationId), SegmentLoad> = BTreeMap::new();
+    for (index, dot) in dots.iter().enumerate() {
+        let progress = dot.progress(now);
+        if progress >= 1.0 || now < dot.start_ms {
+            continue;
+        }
+        let ((x, y), heading) = dot.route.line.at_with_heading(progress);
+        let leg = dot.route.leg_at(progress);
+        let segment = (leg.from, leg.to);
+        let load = loads.entry(segment).or_default();
+        load.dots += 1;
+        load.per_kind[kind_index(dot.kind)] += 1;
+        // In the direction's own lane, on the side `offset_polyline` shifts to (the bands' side).
+        let point = (x - heading.1 * LANE, y + heading.0 * LANE);
+        placed.push(Placed {
+            index,
+            point,
+            heading,
+            segment,
+        });
+    }
+    for (&(from, to), load) in loads.iter_mut() {
+        let css_length = layout.leg_length(from, to) * fit.scale;
+        load.budget = ((css_length / CSS_PX_PER_DOT) as usize).max(MIN_DOTS_PER_SEGMENT);
+    }
+
+    // Bands first, under the dots, on the segments over budget.
+    let rates: BTreeMap<(StationId, StationId), f64> = layout
+        .segment_flows(&player.flows())
+        .into_iter()
+        .map(|(from, to, rate)| ((from, to), rate))
+        .collect();
+    let busiest = rates.values().copied().fold(1.0, f64::max);
+    let mut bands = 0;
+    for (&(from, to), load) in &loads {
+        if load.dots <= load.budget || from == to {
+            continue;
+        }
+        let rate = rates.get(&(from, to)).copied().unwrap_or(0.0);
+        let width = 4.0 + 8.0 * (rate / busiest).clamp(0.0, 1.0).sqrt();
+        draw_band(&ctx, layout, (from, to), width, &load.per_kind);
+        bands += 1;
+    }
+
+    // Which dots to draw: on a segment over budget, every (dots / budget)-th in order of
+    // departure, so those drawn stay spread along it; the followed request's always.
+    let mut shown = vec![false; dots.len()];
+    let mut seen: BTreeMap<(StationId, StationId), usize> = BTreeMap::new();
+    for place in &placed {
+        let load = &loads[&place.segment];
+        let nth = seen.entry(place.segment).or_insert(0);
+        let keep = load.dots <= load.budget
+            || (*nth * load.budget) / load.dots != ((*nth + 1) * load.budget) / load.dots;
+        *nth += 1;
+        shown[place.index] = keep || Some(dots[place.index].request) == selected;
+    }
+
     let mut drawn = 0;
     ctx.set_line_width(1.4);
     for kind in KINDS {
         ctx.begin_path();
-        for dot in dots.iter().filter(|d| d.kind == kind) {
-            let progress = dot.progress(now);
-            if progress >= 1.0 || now < dot.start_ms {
-                continue;
-            }
-            let point = dot.route.at(progress);
-            let heading = if kind == DotKind::Compensation {
-                let (a, b) = (
-                    dot.route.at((progress - 0.01).max(0.0)),
-                    dot.route.at((progress + 0.01).min(1.0)),
-                );
-                let length = (b.0 - a.0).hypot(b.1 - a.1);
-                if length > 1e-6 {
-                    ((b.0 - a.0) / length, (b.1 - a.1) / length)
-                } else {
-                    (1.0, 0.0)
-                }
-            } else {
-                (1.0, 0.0)
-            };
-            trace_shape(&ctx, kind, point, RADIUS, heading);
+        for place in placed
+            .iter()
+            .filter(|p| shown[p.index] && dots[p.index].kind == kind)
+        {
+            trace_shape(&ctx, kind, place.point, RADIUS, place.heading);
+            drawn_dots.push(DrawnDot {
+                x_css: fit.offset_x + place.point.0 * fit.scale,
+                y_css: fit.offset_y + place.point.1 * fit.scale,
+                request: dots[place.index].request,
+            });
             drawn += 1;
         }
-        let paint = colour(kind);
-        match kind {
-            DotKind::Error => {
-                ctx.set_line_width(2.6);
-                ctx.set_stroke_style_str(paint);
-                ctx.stroke();
-                ctx.set_line_width(1.4);
-            }
-            DotKind::Compensation => {
-                // A white casing first, so the brown dashes read on any line colour.
-                ctx.set_line_width(6.5);
-                ctx.set_stroke_style_str("#ffffff");
-                ctx.stroke();
-                ctx.set_line_width(3.2);
-                ctx.set_line_dash(&js_sys::Array::of2(&3.5.into(), &2.0.into()))
-                    .ok();
-                ctx.set_stroke_style_str(paint);
-                ctx.stroke();
-                ctx.set_line_dash(&js_sys::Array::new()).ok();
-                // The head is solid: it shows which way the undo travels.
-                ctx.set_fill_style_str(paint);
-                ctx.fill();
-                ctx.set_line_width(1.4);
-            }
-            DotKind::Lost | DotKind::ShortCircuited | DotKind::Retry => {
-                ctx.set_line_width(1.8);
-                ctx.set_stroke_style_str(paint);
-                ctx.stroke();
-                ctx.set_line_width(1.4);
-            }
-            _ => {
-                ctx.set_fill_style_str(paint);
-                ctx.fill();
-                ctx.set_stroke_style_str("#ffffff");
-                ctx.stroke();
-            }
-        }
+        paint_kind(&ctx, kind);
     }
     // The followed request: a ring around each of its dots.
     if let Some(request) = selected {
         ctx.begin_path();
-        for dot in dots.iter().filter(|d| d.request == request) {
-            let progress = dot.progress(now);
-            if progress < 1.0 {
-                let (x, y) = dot.route.at(progress);
-                ctx.move_to(x + 11.0, y);
-                let _ = ctx.arc(x, y, 11.0, 0.0, std::f64::consts::TAU);
-            }
+        for place in placed.iter().filter(|p| dots[p.index].request == request) {
+            let (x, y) = place.point;
+            ctx.move_to(x + 11.0, y);
+            let _ = ctx.arc(x, y, 11.0, 0.0, std::f64::consts::TAU);
         }
         ctx.set_line_width(2.5);
         ctx.set_stroke_style_str("#1b1f2a");
         ctx.stroke();
     }
     let _ = canvas.set_attribute("data-dot-count", &drawn.to_string());
+    let _ = canvas.set_attribute("data-band-count", &bands.to_string());
 }
 
-/// The request whose dot is nearest to a click at CSS pixel (x, y), within 12 px.
-pub fn nearest_dot(
-    canvas: &HtmlCanvasElement,
-    player: &Player,
-    x: f64,
-    y: f64,
-) -> Option<RequestId> {
-    let layout = player.layout();
-    let fit = fit(
-        f64::from(canvas.client_width()),
-        f64::from(canvas.client_height()),
-        layout.width,
-        layout.height,
-    );
-    let now = player.display_ms();
-    let mut best: Option<(f64, RequestId)> = None;
-    for dot in player.dots() {
-        let progress = dot.progress(now);
-        if progress >= 1.0 {
-            continue;
+/// Fills or strokes the current path in the kind's colour. No white outline: outlines of
+/// neighbouring dots merged into white bands that hid the tracks.
+fn paint_kind(ctx: &CanvasRenderingContext2d, kind: DotKind) {
+    let paint = colour(kind);
+    match kind {
+        DotKind::Error => {
+            ctx.set_line_width(2.6);
+            ctx.set_stroke_style_str(paint);
+            ctx.stroke();
+            ctx.set_line_width(1.4);
         }
-        let (mx, my) = dot.route.at(progress);
-        let (px, py) = (fit.offset_x + mx * fit.scale, fit.offset_y + my * fit.scale);
-        let distance = ((px - x).powi(2) + (py - y).powi(2)).sqrt();
-        if distance <= 12.0 && best.is_none_or(|(d, _)| distance < d) {
-            best = Some((distance, dot.request));
+        DotKind::Compensation => {
+            ctx.set_line_width(3.2);
+            ctx.set_line_dash(&js_sys::Array::of2(&3.5.into(), &2.0.into()))
+                .ok();
+            ctx.set_stroke_style_str(paint);
+            ctx.stroke();
+            ctx.set_line_dash(&js_sys::Array::new()).ok();
+            // The head is solid: it shows which way the undo travels.
+            ctx.set_fill_style_str(paint);
+            ctx.fill();
+            ctx.set_line_width(1.4);
+        }
+        DotKind::Lost | DotKind::ShortCircuited | DotKind::Retry => {
+            ctx.set_line_width(1.8);
+            ctx.set_stroke_style_str(paint);
+            ctx.stroke();
+            ctx.set_line_width(1.4);
+        }
+        _ => {
+            ctx.set_fill_style_str(paint);
+            ctx.fill();
         }
     }
-    best.map(|(_, request)| request)
+}
+
+/// A flow band along one direction of a segment, in that direction's lane: side-by-side stripes,
+/// one per outcome in proportion to its share, translucent so the track shows through; failing
+/// outcomes (error, timeout, rejected, lost) are dashed, so the mix does not rest on colour alone.
+fn draw_band(
+    ctx: &CanvasRenderingContext2d,
+    layout: &MapLayout,
+    (from, to): (StationId, StationId),
+    width: f64,
+    per_kind: &[u32; KINDS.len()],
+) {
+    let total: u32 = per_kind.iter().sum();
+    if total == 0 {
+        return;
+    }
+    let centre = octilinear(layout.station_point(from), layout.station_point(to));
+    ctx.save();
+    ctx.set_global_alpha(0.5);
+    ctx.set_line_cap("butt");
+    ctx.set_line_join("round");
+    // Stripes from the track outwards, starting at the lane's inner edge.
+    let mut across = LANE - width / 2.0;
+    for (kind, &count) in KINDS.iter().zip(per_kind) {
+        if count == 0 {
+            continue;
+        }
+        let stripe = width * f64::from(count) / f64::from(total);
+        let lane = offset_polyline(&centre, across + stripe / 2.0);
+        ctx.begin_path();
+        for (i, &(x, y)) in lane.iter().enumerate() {
+            if i == 0 {
+                ctx.move_to(x, y);
+            } else {
+                ctx.line_to(x, y);
+            }
+        }
+        ctx.set_line_width(stripe);
+        ctx.set_stroke_style_str(colour(*kind));
+        let dashed = matches!(
+            kind,
+            DotKind::Error | DotKind::Timeout | DotKind::Rejected | DotKind::Lost
+        );
+        if dashed {
+            ctx.set_line_dash(&js_sys::Array::of2(&5.0.into(), &3.0.into()))
+                .ok();
+        }
+        ctx.stroke();
+        if dashed {
+            ctx.set_line_dash(&js_sys::Array::new()).ok();
+        }
+        across += stripe;
+    }
+    ctx.restore();
+}
+
+/// A dot as drawn in the last frame, in CSS pixels of the canvas: what a click can pick.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DrawnDot {
+    pub x_css: f64,
+    pub y_css: f64,
+    pub request: RequestId,
+}
+
+/// The request whose drawn dot is nearest to a click at CSS pixel (x, y), within 12 px (a dot
+/// folded into a flow band cannot be picked: it is not on screen).
+pub fn nearest_dot(drawn: &[DrawnDot], x: f64, y: f64) -> Option<RequestId> {
+    drawn
+        .iter()
+        .map(|dot| ((dot.x_css - x).hypot(dot.y_css - y), dot.request))
+        .filter(|&(distance, _)| distance <= 12.0)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, request)| request)
 }
 
 #[cfg(test)]

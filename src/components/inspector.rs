@@ -123,7 +123,10 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                 let workers: u32 = instances.iter().map(|i| i.workers).sum();
                 let queued: u32 = instances.iter().map(|i| i.queue_length).sum();
                 let last = view.and_then(|v| v.last_second);
-                let rate = last.map_or(0, |p| p.arrived);
+                // Throughput is what completed; what arrives is shown beside it, so a service
+                // whose instances are all down reads "0/s" however much still knocks.
+                let arrived = last.map_or(0, |p| p.arrived);
+                let completed = last.map_or(0, |p| p.completed);
                 // A figure of nothing is absent, not 0: no error rate when nothing ended in the
                 // last second, no percentile when nothing completed.
                 let error = last
@@ -132,7 +135,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                 let p99 = last
                     .filter(|p| p.completed > 0)
                     .map_or_else(
-                        || "—".to_string(),
+                        || tr(lang, Msg::NoneCompleted).to_string(),
                         |p| format!("{} {}", format_ms(p.latency_p99_us), tr(lang, Msg::Milliseconds)),
                     );
                 let selected = props.selected_service == Some(service_id);
@@ -150,7 +153,8 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                             </label>
                         </h4>
                         <dl class="figures">
-                            <div><dt>{ tr(lang, Msg::Throughput) }</dt><dd>{ fill(lang, Msg::FlowLabel, &[&rate.to_string()]) }</dd></div>
+                            <div><dt>{ tr(lang, Msg::Throughput) }</dt><dd data-testid="throughput">{ fill(lang, Msg::FlowLabel, &[&completed.to_string()]) }</dd></div>
+                            <div><dt>{ tr(lang, Msg::Arrivals) }</dt><dd>{ fill(lang, Msg::FlowLabel, &[&arrived.to_string()]) }</dd></div>
                             <div><dt>{ tr(lang, Msg::P99) }</dt><dd>{ p99 }</dd></div>
                             <div><dt>{ tr(lang, Msg::ErrorRate) }</dt><dd>{ error }</dd></div>
                             <div><dt>{ tr(lang, Msg::Queue) }</dt><dd>{ group_indian(u64::from(queued)) }</dd></div>

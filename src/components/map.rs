@@ -134,6 +134,18 @@ pub fn Map(props: &MapProps) -> Html {
             </g>
         }
     });
+    // Each track's centre again, above the traffic: however dense the dots and bands, every line
+    // stays visible along its whole length.
+    let track_cores = layout.tracks.iter().map(|track| {
+        let colour = line_colour(track.style);
+        html! {
+            <g class="track" key={track.line.0} data-line-colour={colour}>
+                { for track.segments.iter().map(|segment| html! {
+                    <path d={path_data(segment)} class="track-core" stroke={colour} />
+                }) }
+            </g>
+        }
+    });
 
     // Each line's name sits on its longest straight stretch, where labels rarely are.
     let line_names = scenario.lines.iter().zip(&layout.tracks).filter_map(|(line, track)| {
@@ -281,7 +293,8 @@ pub fn Map(props: &MapProps) -> Html {
             let on_action = props.on_action.clone();
             let id = station.id;
             Callback::from(move |event: KeyboardEvent| {
-                if event.key() == "Enter" || event.key() == " " {
+                // Enter selects; Space is play/pause everywhere (the page's shortcut).
+                if event.key() == "Enter" {
                     event.prevent_default();
                     event.stop_propagation();
                     on_action.emit(Action::SelectStation(Some(id)));
@@ -385,6 +398,10 @@ pub fn Map(props: &MapProps) -> Html {
                 if selected {
                     <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="18" class="selection-ring" />
                 }
+                // Shown only under keyboard focus: a dark ring on a white halo, wider than any
+                // marker, so it reads on every line colour and on the paper.
+                <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="21" class="focus-halo" />
+                <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="21" class="focus-ring" />
                 { marker }
                 if station.id == client_station {
                     <g class="client-badge" aria-hidden="true" transform={format!("translate({:.1} {:.1})", x - 30.0, y - 8.0)}>
@@ -431,30 +448,31 @@ pub fn Map(props: &MapProps) -> Html {
         }
     });
 
+    // Three layers with one geometry: the tracks (this SVG), the moving traffic (the canvas, see
+    // `dots`), and above the traffic everything that must stay readable however busy it gets —
+    // track centres, line names, stations and their labels, the trace path and the badges.
     html! {
         <>
-        <svg class="map" viewBox={format!("0 0 {:.0} {:.0}", layout.width, layout.height)}
+        <svg class="map map-base" viewBox={format!("0 0 {:.0} {:.0}", layout.width, layout.height)}
+             preserveAspectRatio="xMidYMin meet" aria-hidden="true" focusable="false">
+            <g class="tracks">{ for tracks }</g>
+        </svg>
+        <svg class="map map-overlay" viewBox={format!("0 0 {:.0} {:.0}", layout.width, layout.height)}
              preserveAspectRatio="xMidYMin meet" role="group" aria-label={tr(lang, Msg::MapLabel)} data-testid="map">
             <defs>
                 <marker id="flow-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto">
                     <path d="M0 0 L10 5 L0 10 z" class="flow-arrow" />
                 </marker>
-            </defs>
-            <g class="tracks">{ for tracks }</g>
-            <g class="line-names">{ for line_names }</g>
-            { flows }
-            <g class="stations">{ for stations }</g>
-        </svg>
-        // Protection badges sit above the moving dots, in a second layer with the same geometry.
-        <svg class="map map-overlay" viewBox={format!("0 0 {:.0} {:.0}", layout.width, layout.height)}
-             preserveAspectRatio="xMidYMin meet" aria-hidden="true" focusable="false">
-            <defs>
                 <marker id="trace-arrow" viewBox="0 0 10 10" refX="8" refY="5" markerUnits="userSpaceOnUse" markerWidth="12" markerHeight="12" orient="auto">
                     <path d="M0 0 L10 5 L0 10 z" class="trace-arrow" />
                 </marker>
             </defs>
+            <g class="track-cores" aria-hidden="true">{ for track_cores }</g>
+            { flows }
             { trace_path }
-            <g class="edge-badges">{ for badges }</g>
+            <g class="line-names" aria-hidden="true">{ for line_names }</g>
+            <g class="stations">{ for stations }</g>
+            <g class="edge-badges" aria-hidden="true">{ for badges }</g>
         </svg>
         </>
     }
@@ -496,6 +514,7 @@ pub fn Legend(props: &LegendProps) -> Html {
                 { item(html! { <path d="M0 -6 L6 0 L0 6 L-6 0 z" class="dot-timeout" /> }, Msg::LegendTimeout) }
                 { item(html! { <circle r="4.5" class="dot-lost" /> }, Msg::LegendLost) }
                 { item(html! { <><circle r="3.6" class="dot-retry" /><circle r="6.5" class="dot-retry" /></> }, Msg::LegendRetry) }
+                { item(html! { <><path d="M-7 -2 L7 -2" class="band-ok" /><path d="M-7 2.5 L7 2.5" class="band-error" /></> }, Msg::LegendBand) }
                 { item(html! { <><circle r="5" class="dot-short" /><path d="M-3.8 3.8 L3.8 -3.8" class="dot-short" /></> }, Msg::LegendShortCircuited) }
                 if !props.scenario.0.sagas().is_empty() {
                     { item(html! { <><path d="M7 0 L-1 0" class="dot-compensation" /><path d="M-1 -4 L-7 0 L-1 4 z" class="dot-compensation-head" /></> }, Msg::LegendCompensation) }
@@ -505,6 +524,7 @@ pub fn Legend(props: &LegendProps) -> Html {
                 { item(html! { <><rect x="-4" y="-6" width="8" height="12" rx="2" class="pip-frame" /><rect x="-4" y="0" width="8" height="6" rx="2" class="pip-busy" /></> }, Msg::LegendInstance) }
                 { item(html! { <><rect x="-4" y="-6" width="8" height="12" rx="2" class="pip-frame down-frame" /><path d="M-2.5 -3.5 L2.5 3.5 M2.5 -3.5 L-2.5 3.5" class="pip-cross" /></> }, Msg::LegendDown) }
             </ul>
+            <p class="legend-note">{ tr(lang, Msg::LegendVirtualRates) }</p>
         </div>
     }
 }

@@ -21,6 +21,7 @@ use crate::engine::traces::{
     KeepReason, Operation, Span, SpanEventKind, SpanKind, Trace, traceparent,
 };
 use std::sync::Arc;
+use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -178,6 +179,8 @@ pub fn TracePanel(props: &TracePanelProps) -> Html {
     // The duration fields keep what the user typed, valid or not, so a typo can be shown.
     let min_text = use_state(String::new);
     let max_text = use_state(String::new);
+    let frozen: UseStateHandle<Option<std::rc::Rc<Vec<Arc<Trace>>>>> = use_state(|| None);
+    let list_ref = use_node_ref();
     let filter = props.filter;
 
     let set_filter = {
@@ -241,7 +244,74 @@ pub fn TracePanel(props: &TracePanelProps) -> Html {
         .rev()
         .filter(|t| filter.matches(t, now))
         .collect();
-    let list_items = shown.iter().take(LIST_LIMIT).map(|trace| {
+    // While the pointer or focus is in the list it holds still (new traces would push the rows
+    // down under the pointer, and a click would open another trace than the one read); a pill
+    // counts what arrived meanwhile and lets go.
+    let held = frozen.as_ref().map(|list| list.as_slice());
+    let newer = match held.and_then(|list| list.first()) {
+        Some(newest) => shown
+            .iter()
+            .take_while(|t| t.request != newest.request)
+            .count(),
+        None => 0,
+    };
+    let listed: Vec<&Arc<Trace>> = match held {
+        Some(list) => list.iter().collect(),
+        None => shown.iter().take(LIST_LIMIT).copied().collect(),
+    };
+    let hold = {
+        let frozen = frozen.clone();
+        let current: Vec<Arc<Trace>> = shown
+            .iter()
+            .take(LIST_LIMIT)
+            .map(|t| Arc::clone(t))
+            .collect();
+        Callback::from(move |()| {
+            if frozen.is_none() {
+                frozen.set(Some(std::rc::Rc::new(current.clone())));
+            }
+        })
+    };
+    let release = {
+        let frozen = frozen.clone();
+        Callback::from(move |()| frozen.set(None))
+    };
+    let on_pointer_enter = hold.reform(|_: PointerEvent| ());
+    let on_focus_in = hold.reform(|_: FocusEvent| ());
+    let on_pointer_leave = {
+        let release = release.clone();
+        let list = list_ref.clone();
+        Callback::from(move |_: PointerEvent| {
+            // Focus still inside keeps the list held.
+            let focus_inside = list
+                .cast::<web_sys::Node>()
+                .zip(gloo::utils::document().active_element())
+                .is_some_and(|(list, active)| list.contains(Some(&active)));
+            if !focus_inside {
+                release.emit(());
+            }
+        })
+    };
+    let on_focus_out = {
+        let release = release.clone();
+        let list = list_ref.clone();
+        Callback::from(move |event: FocusEvent| {
+            let next = event
+                .related_target()
+                .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+            let stays = list
+                .cast::<web_sys::Node>()
+                .is_some_and(|list| next.is_some_and(|next| list.contains(Some(&next))));
+            let hovered = list
+                .cast::<web_sys::Element>()
+                .is_some_and(|list| list.matches(":hover").unwrap_or(false));
+            if !stays && !hovered {
+                release.emit(());
+            }
+        })
+    };
+    let show_newer = release.reform(|_: MouseEvent| ());
+    let list_items = listed.iter().map(|trace| {
         html! {
             <TraceItem key={trace.request.0} scenario={Shared(Arc::clone(scenario))} lang={lang}
                        trace={Shared(Arc::clone(trace))} selected={props.selected_trace == Some(trace.request)}
@@ -290,7 +360,7 @@ pub fn TracePanel(props: &TracePanelProps) -> Html {
         .map(|e| scenario.endpoint(e).qualified_name.clone())
         .unwrap_or_default();
     html! {
-        <section class="trace-panel" id="trace-panel" aria-labelledby="trace-panel-title" data-testid="trace-panel">
+        <section class="trace-panel" id="trace-panel" tabindex="-1" aria-labelledby="trace-panel-title" data-testid="trace-panel">
             <header class="trace-panel-head">
                 <h2 id="trace-panel-title">{ tr(lang, Msg::Traces) }</h2>
                 <p class="hint">{ tr(lang, Msg::TracesHint) }</p>
@@ -342,9 +412,18 @@ pub fn TracePanel(props: &TracePanelProps) -> Html {
                     if shown.is_empty() {
                         <p class="hint">{ tr(lang, Msg::TracesNone) }</p>
                     }
-                    <ol class="trace-list" aria-label={tr(lang, Msg::TraceListLabel)} data-testid="trace-list">
-                        { for list_items }
-                    </ol>
+                    <div class="trace-list-hold" ref={list_ref} onpointerenter={on_pointer_enter} onpointerleave={on_pointer_leave}
+                         onfocusin={on_focus_in} onfocusout={on_focus_out}>
+                        if newer > 0 {
+                            <button class="new-traces" onclick={show_newer} data-testid="new-traces">
+                                { fill(lang, Msg::NewTraces, &[&newer.to_string()]) }
+                            </button>
+                        }
+                        <ol class="trace-list" aria-label={tr(lang, Msg::TraceListLabel)} data-testid="trace-list"
+                            data-held={frozen.is_some().to_string()}>
+                            { for list_items }
+                        </ol>
+                    </div>
                     { all_downloads }
                 </div>
                 <div class="waterfall-pane">{ detail }</div>
@@ -549,7 +628,7 @@ fn TraceView(props: &TraceViewProps) -> Html {
         .unwrap_or_default();
 
     html! {
-        <div class="trace-view" data-testid="trace-view">
+        <div class="trace-view" id="trace-view" tabindex="-1" role="region" aria-label={tr(lang, Msg::Waterfall)} data-testid="trace-view">
             <header class="trace-head">
                 <h3>{ fill(lang, Msg::TraceTitle, &[&format!("#{} · {}", trace.request.0, scenario.endpoint(trace.endpoint).qualified_name)]) }</h3>
                 <p class="trace-id"><code>{ trace.id.to_string() }</code></p>
