@@ -92,7 +92,10 @@ async function trackSamples(page) {
       }
       segments.push({ colour, d: path.getAttribute('d'), points });
     }
-    const covers = [...svg.querySelectorAll('.station, .line-name, .edge-badge, .trace-path')].map((el) => {
+    const covers = [
+      ...svg.querySelectorAll('.station, .line-name, .edge-badge, .trace-path'),
+      ...document.querySelectorAll('.map-key, .map-zoom, .start-hint'),
+    ].map((el) => {
       const r = el.getBoundingClientRect();
       return [r.left - 3, r.top - 3, r.right + 3, r.bottom + 3];
     });
@@ -140,6 +143,7 @@ test('every track stays visible at 10× at busy moments of every built-in', asyn
   const report = [];
   for (const id of builtins()) {
     const { page, context, problems } = await openPage(`?scenario=${id}&speed=10&autoplay=1`);
+    await page.click('[data-testid="start-hint"] button');
     // 25 s and 45 s of virtual time: inside Zomato's outage (20–50 s) and Flipkart's flash sale
     // (40–50 s); the queueing and fan-out scenarios are busy throughout.
     for (const seconds of [25, 45]) {
@@ -171,5 +175,179 @@ test('the check fails when the tracks do not show (it can fail)', async () => {
   await waitForVirtualSeconds(page, 25);
   const { worst } = await checkTracks(page, 'grey tracks');
   assert.ok(worst.share < VISIBLE_SHARE, `grey tracks still read as coloured at ${(worst.share * 100).toFixed(0)} %`);
+  await context.close();
+});
+
+/** Opens the app in an 800×600 iframe on a course page; returns the frame. */
+async function openEmbed(query) {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+  const page = await context.newPage();
+  await page.setContent(
+    `<body style="margin:0;background:#ddd"><h3 style="margin:8px">A course page</h3>` +
+      `<iframe src="${base}${query}" width="800" height="600" style="border:1px solid #333"></iframe></body>`,
+  );
+  const frame = await (await page.waitForSelector('iframe')).contentFrame();
+  await frame.waitForSelector('[data-testid="map"] .station', { timeout: 20000 });
+  return { page, context, frame };
+}
+
+/** How much of an element lies inside the viewport (0 to 1), read inside its own document. */
+async function shareInView(target, selector) {
+  return target.$eval(selector, (el) => {
+    const r = el.getBoundingClientRect();
+    const w = Math.max(0, Math.min(r.right, innerWidth) - Math.max(r.left, 0));
+    const h = Math.max(0, Math.min(r.bottom, innerHeight) - Math.max(r.top, 0));
+    return (w * h) / Math.max(1, r.width * r.height);
+  });
+}
+
+test('an 800×600 embed shows the map and the play controls without scrolling', async () => {
+  for (const lang of ['en', 'hi']) {
+    const { page, context, frame } = await openEmbed(`?scenario=flipkart&speed=10&autoplay=1&lang=${lang}`);
+    await page.waitForTimeout(1500);
+    const map = await shareInView(frame, '.map-stage');
+    const play = await shareInView(frame, 'button.primary');
+    await page.screenshot({ path: `${SHOTS}/11-embed-800x600-${lang}.png` });
+    assert.equal(play, 1, `${lang}: the play button is wholly in view`);
+    assert.ok(map >= 0.8, `${lang}: ${(map * 100).toFixed(0)} % of the map is in view`);
+    await context.close();
+  }
+});
+
+test('on a 390×844 phone the map comes first, labels are at least 11 px, and it zooms and fits', async () => {
+  for (const lang of ['en', 'hi']) {
+    const { page, context, problems } = await openPage(`?scenario=zomato-unprotected&lang=${lang}`, {
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+      deviceScaleFactor: 2,
+    });
+    await page.waitForTimeout(600);
+    const mapTop = await page.$eval('.map-stage', (el) => el.getBoundingClientRect().top);
+    const toolbarTop = await page.$eval('.masthead', (el) => el.getBoundingClientRect().top);
+    assert.ok(mapTop < toolbarTop || toolbarTop > 500, `${lang}: the map (top ${mapTop}) comes before the toolbar (top ${toolbarTop})`);
+    assert.ok((await shareInView(page, '.map-stage')) > 0.5, `${lang}: the map is on the first screen`);
+    // Every station and service name shown renders at 11 CSS px or more.
+    const sizes = await page.$$eval('.station-name, .service-name', (els) =>
+      els.filter((el) => el.getBBox().width > 0 && getComputedStyle(el).display !== 'none').map((el) => {
+        const ctm = el.getScreenCTM();
+        return parseFloat(getComputedStyle(el).fontSize) * Math.hypot(ctm.a, ctm.b);
+      }),
+    );
+    assert.ok(sizes.length >= 5, `${lang}: ${sizes.length} names shown`);
+    const smallest = Math.min(...sizes);
+    assert.ok(smallest >= 10.95, `${lang}: the smallest map label is ${smallest.toFixed(1)} px`);
+    await page.screenshot({ path: `${SHOTS}/12-phone-390x844-${lang}.png` });
+    // Zoom in twice with the button, then Fit shows the whole map again.
+    const viewBox = () => page.getAttribute('[data-testid="map"]', 'viewBox');
+    const whole = await viewBox();
+    await page.click('.map-zoom button >> nth=0');
+    await page.click('.map-zoom button >> nth=0');
+    const zoomed = await viewBox();
+    assert.notEqual(zoomed, whole, 'zoomed in');
+    const [, , w] = zoomed.split(' ').map(Number);
+    const [, , wholeW] = whole.split(' ').map(Number);
+    assert.ok(Math.abs(w - wholeW / 2.25) < 1, `two ×1.5 zooms show ${w} of ${wholeW}`);
+    await page.screenshot({ path: `${SHOTS}/12-phone-zoomed-${lang}.png` });
+    await page.click('[data-testid="fit-map"]');
+    assert.equal(await viewBox(), whole, 'Fit shows the whole map');
+    assert.deepEqual(problems, [], lang);
+    await context.close();
+  }
+});
+
+test('keys zoom and pan the map; the address bar follows the state; Space plays from a station', async () => {
+  const { page, context, problems } = await openPage('?scenario=mm1&seed=5');
+  const viewBox = () => page.getAttribute('[data-testid="map"]', 'viewBox');
+  const whole = await viewBox();
+  await page.keyboard.press('z');
+  const zoomed = await viewBox();
+  assert.notEqual(zoomed, whole);
+  await page.keyboard.press('Shift+ArrowRight');
+  assert.notEqual(await viewBox(), zoomed, 'Shift+→ pans');
+  await page.keyboard.press('0');
+  assert.equal(await viewBox(), whole, '0 fits');
+  // The address bar is a link to what is on screen.
+  await page.keyboard.press('+');
+  await page.keyboard.press('l');
+  await page.waitForFunction(() => location.search.includes('lang=hi'));
+  const search = new URLSearchParams(await page.evaluate(() => location.search));
+  assert.equal(search.get('scenario'), 'mm1');
+  assert.equal(search.get('seed'), '5');
+  assert.equal(search.get('speed'), '2');
+  assert.equal(search.get('lang'), 'hi');
+  // Space on a focused station plays and pauses; Enter selects it.
+  await page.focus('[data-station="Marine Lines"]');
+  const label = () => page.textContent('button.primary');
+  const paused = await label();
+  await page.keyboard.press('Space');
+  assert.notEqual(await label(), paused, 'Space on a station toggled play');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.getAttribute('[data-station="Marine Lines"]', 'aria-pressed'), 'true');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('opening traces and a trace brings each into view with the focus; the list holds still under the pointer', async () => {
+  const { page, context, problems } = await openPage('?scenario=flipkart&speed=5&autoplay=1', { viewport: { width: 1024, height: 768 } });
+  await waitForVirtualSeconds(page, 4);
+  await page.keyboard.press('t');
+  await page.waitForFunction(() => document.activeElement?.id === 'trace-panel');
+  assert.ok((await shareInView(page, '#trace-panel')) > 0.3, 'the trace panel is in view');
+  await page.waitForSelector('[data-testid="trace-list"] li');
+  await page.hover('[data-testid="trace-list"] li >> nth=0');
+  const held = await page.$$eval('[data-testid="trace-list"] li', (els) => els.map((el) => el.textContent));
+  await page.waitForTimeout(1500);
+  const later = await page.$$eval('[data-testid="trace-list"] li', (els) => els.map((el) => el.textContent));
+  assert.deepEqual(later, held, 'the rows did not move under the pointer');
+  assert.equal(await page.getAttribute('[data-testid="trace-list"]', 'data-held'), 'true');
+  await page.waitForSelector('[data-testid="new-traces"]');
+  await page.click('[data-testid="trace-list"] li >> nth=0 >> button');
+  await page.waitForFunction(() => document.activeElement?.id === 'trace-view');
+  assert.ok((await shareInView(page, '#trace-view')) > 0.3, 'the waterfall is in view');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the end of a run stops playing and offers Replay', async () => {
+  // mm1 lasts 120 virtual seconds: at 100× that is a little over a second.
+  const { page, context, problems } = await openPage('?scenario=mm1&speed=100&autoplay=1');
+  await page.waitForFunction(() => document.querySelector('button.primary')?.textContent.includes('Replay'), null, { timeout: 30000 });
+  await page.click('button.primary');
+  await page.waitForFunction(() => document.querySelector('button.primary')?.textContent.includes('Pause'));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the time bar marks the scripted moments, says what to watch next, and jumps there', async () => {
+  const { page, context, problems } = await openPage('?scenario=zomato-unprotected&lang=en');
+  const marks = page.locator('[data-testid="moment"]');
+  assert.equal(await marks.count(), 2, 'slowed at 20 s, failing at 50 s');
+  assert.match(await page.textContent('[data-testid="watch"]'), /^Next, at 20 s: Restaurant service becomes ×100 slower/);
+  await marks.nth(0).click();
+  await waitForVirtualSeconds(page, 19.9, 10000);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="moment"]:disabled').length === 1);
+  assert.match(await page.textContent('[data-testid="watch"]'), /^Next, at 50 s: Restaurant service fails 90 %/);
+  // The jump really ran the engine: requests arrived on the way.
+  assert.ok(Number((await page.textContent('[data-testid="arrived"]')).replaceAll(',', '')) > 1000);
+  // A scenario that scripts nothing says so.
+  await page.goto(`${base}?scenario=mm1`);
+  await page.waitForSelector('[data-testid="watch"]');
+  assert.equal(await page.locator('[data-testid="moment"]').count(), 0);
+  assert.match(await page.textContent('[data-testid="watch"]'), /scripts no faults/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the first-visit hint says where to start, and once dismissed does not come back', async () => {
+  const { page, context, problems } = await openPage('?scenario=flipkart');
+  assert.ok(await page.isVisible('[data-testid="start-hint"]'));
+  await page.click('[data-testid="start-hint"] button');
+  assert.equal(await page.locator('[data-testid="start-hint"]').count(), 0);
+  await page.reload();
+  await page.waitForSelector('[data-testid="map"] .station');
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator('[data-testid="start-hint"]').count(), 0, 'still dismissed after a reload');
+  assert.deepEqual(problems, []);
   await context.close();
 });

@@ -34,6 +34,22 @@ pub fn save_session(text: &str) {
     }
 }
 
+/// Whether the first-visit hint was dismissed (where storage is blocked, the hint shows again
+/// next visit: nothing else depends on it).
+pub fn start_hint_dismissed() -> bool {
+    local_storage()
+        .and_then(|s| s.get_item(START_HINT_KEY).ok().flatten())
+        .is_some()
+}
+
+pub fn dismiss_start_hint() {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(START_HINT_KEY, "1");
+    }
+}
+
+const START_HINT_KEY: &str = "lokal.start-hint-dismissed";
+
 /// Moves an unreadable saved session aside, so it is not lost but no longer in the way.
 pub fn set_aside_session(text: &str) {
     if let Some(storage) = local_storage() {

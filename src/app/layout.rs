@@ -587,6 +587,94 @@ impl MapLayout {
     }
 }
 
+/// What part of the map is on screen. Zoom 1 shows the whole map ("fit"); deeper zooms show a
+/// window around `centre`, given as fractions of the map's width and height (so the view needs
+/// no layout to change), and always inside the map. The SVG layers take it as their viewBox and
+/// the traffic canvas as its transform, so all three stay aligned.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MapView {
+    pub zoom: f64,
+    pub centre: Point,
+}
+
+pub const MAX_ZOOM: f64 = 8.0;
+
+impl MapView {
+    pub const FIT: MapView = MapView {
+        zoom: 1.0,
+        centre: (0.5, 0.5),
+    };
+
+    fn zoom_level(&self) -> f64 {
+        if self.zoom.is_finite() {
+            self.zoom.clamp(1.0, MAX_ZOOM)
+        } else {
+            1.0
+        }
+    }
+
+    /// The window as fractions of the map: `(x, y, size)` (the same share across and down).
+    fn window(&self) -> (f64, f64, f64) {
+        let size = 1.0 / self.zoom_level();
+        let (cx, cy) = self.centre;
+        let place = |c: f64| {
+            let c = if c.is_finite() { c } else { 0.5 };
+            (c - size / 2.0).clamp(0.0, 1.0 - size)
+        };
+        (place(cx), place(cy), size)
+    }
+
+    /// The window on screen, `(x, y, width, height)` in map units, for a map of that size.
+    pub fn view_box(&self, width: f64, height: f64) -> (f64, f64, f64, f64) {
+        let (x, y, size) = self.window();
+        (x * width, y * height, size * width, size * height)
+    }
+
+    /// Zoomed by `factor`, keeping the map point under `at` (fractions of the window across and
+    /// down, e.g. where the pointer is) where it is on screen.
+    pub fn zoomed(self, factor: f64, at: Point) -> MapView {
+        let (x, y, size) = self.window();
+        let zoom = (self.zoom_level() * factor).clamp(1.0, MAX_ZOOM);
+        if zoom <= 1.0 || !zoom.is_finite() {
+            return MapView::FIT;
+        }
+        let (fx, fy) = (at.0.clamp(0.0, 1.0), at.1.clamp(0.0, 1.0));
+        let anchor = (x + fx * size, y + fy * size);
+        let new_size = 1.0 / zoom;
+        MapView {
+            zoom,
+            centre: (
+                anchor.0 + (0.5 - fx) * new_size,
+                anchor.1 + (0.5 - fy) * new_size,
+            ),
+        }
+        .settled()
+    }
+
+    /// Moved by a share of the window (positive: the view moves right/down over the map).
+    pub fn panned(self, across: f64, down: f64) -> MapView {
+        if self.zoom_level() <= 1.0 {
+            return MapView::FIT;
+        }
+        let (x, y, size) = self.window();
+        MapView {
+            zoom: self.zoom_level(),
+            centre: (x + size / 2.0 + across * size, y + size / 2.0 + down * size),
+        }
+        .settled()
+    }
+
+    /// The centre moved to where the clamped window really is, so a pan past the edge does not
+    /// store a centre the view cannot show.
+    fn settled(self) -> MapView {
+        let (x, y, size) = self.window();
+        MapView {
+            zoom: self.zoom_level(),
+            centre: (x + size / 2.0, y + size / 2.0),
+        }
+    }
+}
+
 /// One station-to-station stretch of a route, ending at fraction `until` of the whole way.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Leg {
@@ -685,6 +773,35 @@ mod tests {
     fn is_octilinear(a: Point, b: Point) -> bool {
         let (dx, dy) = ((b.0 - a.0).abs(), (b.1 - a.1).abs());
         dx < 1e-9 || dy < 1e-9 || (dx - dy).abs() < 1e-9
+    }
+
+    #[test]
+    fn zooming_keeps_the_point_under_the_pointer_and_the_window_inside_the_map() {
+        let (width, height) = (1000.0, 600.0);
+        assert_eq!(
+            MapView::FIT.view_box(width, height),
+            (0.0, 0.0, 1000.0, 600.0)
+        );
+        // Zoom ×2 at the left quarter, a third down: that map point stays where it was.
+        let at = (0.25, 1.0 / 3.0);
+        let point = (at.0 * width, at.1 * height);
+        let view = MapView::FIT.zoomed(2.0, at);
+        let (x, y, w, h) = view.view_box(width, height);
+        assert_eq!((w, h), (500.0, 300.0));
+        assert!((x + at.0 * w - point.0).abs() < 1e-9, "{x}");
+        assert!((y + at.1 * h - point.1).abs() < 1e-9, "{y}");
+        // Panning far right stops at the map's edge; zooming out past 1 is the fit view.
+        let far = view.panned(10.0, 0.0);
+        assert_eq!(far.view_box(width, height).0, 500.0);
+        assert_eq!(far.zoomed(0.1, (0.5, 0.5)), MapView::FIT);
+        assert_eq!(MapView::FIT.panned(0.5, 0.5), MapView::FIT);
+        assert_eq!(view.zoomed(100.0, (0.5, 0.5)).zoom, MAX_ZOOM);
+        // A nonsense view shows the whole map rather than nothing.
+        let broken = MapView {
+            zoom: f64::NAN,
+            centre: (f64::INFINITY, f64::NAN),
+        };
+        assert_eq!(broken.view_box(width, height), (0.0, 0.0, 1000.0, 600.0));
     }
 
     #[test]

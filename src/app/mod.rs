@@ -4,7 +4,8 @@
 //! - `state`: the UI state and its pure reducer;
 //! - `traces`: the trace panel's filter, waterfall rows and map path;
 //! - `player`: pacing the engine against the wall clock, dots, flows, request traces;
-//! - `layout`: where stations and tracks go on the map;
+//! - `layout`: where stations and tracks go on the map, and the zoomed view of it;
+//! - `moments`: a scenario's scripted moments, for the time bar;
 //! - `settings`: URL parameters and the saved session;
 //! - `i18n`: the English and Hindi message catalogue;
 //! - `browser`: localStorage, the URL, media queries, the panic panel.
@@ -13,6 +14,7 @@ pub mod browser;
 pub mod compare;
 pub mod i18n;
 pub mod layout;
+pub mod moments;
 pub mod player;
 pub mod settings;
 pub mod state;

@@ -24,6 +24,8 @@ use std::sync::Arc;
 
 /// Most events processed in one animation frame (a few milliseconds of engine work in wasm).
 pub const FRAME_EVENT_BUDGET: u64 = 20_000;
+/// Most events a "jump to" may process at once (a few seconds of work on this machine).
+pub const JUMP_EVENT_BUDGET: u64 = 20_000_000;
 /// A hop is shown travelling for at least this long, or a 2 ms network hop would be invisible.
 pub const MIN_TRAVEL_MS: f64 = 450.0;
 /// At most this long, so a slow link at low speed does not leave dots hanging.
@@ -345,9 +347,37 @@ impl Player {
                     self.set_playing(false);
                     self.step_one();
                 }
+                PlayerRequest::JumpTo(target) => {
+                    if let Err(reason) = self.jump_to(*target) {
+                        refused.push(reason);
+                    }
+                }
             }
         }
         refused
+    }
+
+    /// Runs ahead to virtual time `target` at once (the time bar's "jump to"; forward only
+    /// until time travel exists). What happens on the way is counted, not animated: dots and
+    /// flow rates start afresh at the target.
+    pub fn jump_to(&mut self, target: SimTime) -> Result<(), String> {
+        if target <= self.engine.now() {
+            return Ok(());
+        }
+        let outcome = self.engine.advance_until(target, JUMP_EVENT_BUDGET);
+        // The events on the way are not drawn; requests followed meanwhile keep no outcome.
+        drop(self.engine.drain_events());
+        self.dots.clear();
+        self.flows.clear();
+        self.virtual_s_decayed = 0.0;
+        self.departures_per_s = 0.0;
+        match outcome {
+            Ok(_) => Ok(()),
+            Err(EngineError::EventBudgetExhausted { .. }) => Err(format!(
+                "the jump stopped at {}: more than {JUMP_EVENT_BUDGET} events to simulate at once",
+                crate::engine::time::format_micros(self.engine.now().0)
+            )),
+        }
     }
 
     pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
@@ -591,6 +621,32 @@ mod tests {
                 "{speed}×: {mean:.2} hops per virtual second"
             );
         }
+    }
+
+    #[test]
+    fn a_jump_runs_ahead_without_drawing_the_way() {
+        let mut player = player("zomato-unprotected", 1.0);
+        player.frame(16.0);
+        player
+            .handle(&[(1, PlayerRequest::JumpTo(SimTime::from_secs(20)))])
+            .into_iter()
+            .for_each(|refusal| panic!("{refusal}"));
+        let now = player.engine().now();
+        assert!((19_000_000..=20_000_000).contains(&now.0), "{now:?}");
+        assert!(player.dots().is_empty(), "the way is not drawn");
+        assert!(
+            player.engine().metrics().client.counters.arrived > 1_000,
+            "but it happened"
+        );
+        // Backwards is not a jump (yet): nothing changes.
+        let now = player.engine().now();
+        assert!(player.jump_to(SimTime::from_secs(5)).is_ok());
+        assert_eq!(player.engine().now(), now);
+        // Playing on from there draws again.
+        for _ in 0..30 {
+            player.frame(16.0);
+        }
+        assert!(!player.dots().is_empty());
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //! react to state changes in effects, outside the reducer.
 
 use super::i18n::{Lang, Msg};
+use super::layout::MapView;
 use super::player::FollowedRequest;
 use super::traces::TraceFilter;
+use crate::engine::SimTime;
 use crate::engine::builtin::load_builtin;
 use crate::engine::ids::{EdgeId, RequestId, ServiceId, StationId};
 use crate::engine::metrics::{Counters, SecondPoint};
@@ -147,6 +149,8 @@ pub struct AppState {
     pub trace_filter: TraceFilter,
     pub show_critical_path: bool,
     pub reduced_motion: bool,
+    /// The part of the map on screen (zoom and pan); the whole map for a new scenario.
+    pub map_view: MapView,
     /// Crash on purpose once mounted (`?selftest=panic`), to show the crash panel.
     pub selftest_panic: bool,
     /// What the user asked of the running engine, in order, not yet carried out: an effect
@@ -162,6 +166,9 @@ pub enum PlayerRequest {
     Apply(Command),
     /// Process exactly one event (single-stepping while paused).
     Step,
+    /// Run ahead at once to this virtual time (the time bar's "jump to"; forward only until
+    /// time travel exists).
+    JumpTo(SimTime),
 }
 
 /// The faults the toolbar and the shortcuts offer for the selected service.
@@ -247,6 +254,20 @@ pub enum Action {
     /// Escape: close overlays first, then clear the selection.
     Escape,
     SetReducedMotion(bool),
+    /// Zoom the map by a factor, keeping the point at `at` (fractions of the view) in place.
+    ZoomMap {
+        factor: f64,
+        at: (f64, f64),
+    },
+    /// Move the zoomed map by a share of the view.
+    PanMap {
+        across: f64,
+        down: f64,
+    },
+    /// Show the whole map.
+    FitMap,
+    /// Run ahead to a scripted moment (virtual µs).
+    JumpTo(u64),
     /// A fault button or shortcut for the selected service.
     Fault(FaultKind),
     /// A live knob on an edge's policies.
@@ -305,6 +326,7 @@ impl AppState {
             trace_filter: TraceFilter::default(),
             show_critical_path: true,
             reduced_motion: false,
+            map_view: MapView::FIT,
             selftest_panic: false,
             requests: Rc::new(Vec::new()),
             next_request: 1,
@@ -373,6 +395,7 @@ impl AppState {
         self.selected_station = None;
         self.selected_service = None;
         self.problems.clear();
+        self.map_view = MapView::FIT;
         self.start_over();
     }
 
@@ -506,11 +529,23 @@ impl Reducible for AppState {
             Action::SelectSpan(span) => state.selected_span = span,
             Action::SetTraceFilter(filter) => state.trace_filter = filter,
             Action::ToggleCriticalPath => state.show_critical_path = !state.show_critical_path,
-            Action::Live(live) => {
+            Action::Live(mut live) => {
                 // Nothing left to simulate: the run is over and no longer playing, so the button
                 // offers Replay rather than Pause.
                 if live.finished && live.now_us > 0 {
                     state.playing = false;
+                }
+                // A trace being read stays readable when the store lets it go (at 5× the 200
+                // most recent traces of a busy shop turn over in under a second): the panel
+                // keeps the copy it last had.
+                if live.selected_trace.is_none()
+                    && let Some(last) = state
+                        .live
+                        .selected_trace
+                        .as_ref()
+                        .filter(|trace| Some(trace.request) == state.selected_trace)
+                {
+                    Rc::make_mut(&mut live).selected_trace = Some(Arc::clone(last));
                 }
                 state.live = live;
             }
@@ -533,6 +568,10 @@ impl Reducible for AppState {
                 }
             }
             Action::SetReducedMotion(reduced) => state.reduced_motion = reduced,
+            Action::ZoomMap { factor, at } => state.map_view = state.map_view.zoomed(factor, at),
+            Action::PanMap { across, down } => state.map_view = state.map_view.panned(across, down),
+            Action::FitMap => state.map_view = MapView::FIT,
+            Action::JumpTo(at_us) => state.request(PlayerRequest::JumpTo(SimTime(at_us))),
             Action::Fault(kind) => {
                 if let Some(command) = fault_for(&state, kind) {
                     state.request(PlayerRequest::Apply(command));
@@ -607,6 +646,50 @@ mod tests {
         assert!(state.playing, "replay plays");
         assert_eq!(state.run, run + 1, "from the start");
         assert!(!state.run_is_over());
+    }
+
+    #[test]
+    fn a_trace_being_read_stays_when_the_store_drops_it() {
+        use crate::engine::builtin::load_builtin;
+        let Some(Ok(scenario)) = load_builtin("flipkart") else {
+            panic!()
+        };
+        let mut engine = crate::engine::Engine::new(Arc::new(scenario), 1);
+        engine
+            .advance_until(crate::engine::SimTime::from_secs(5), u64::MAX)
+            .expect("finite");
+        let trace = engine
+            .retained_traces()
+            .last()
+            .cloned()
+            .expect("a kept trace");
+        let request = trace.request;
+        let with = LiveView {
+            selected_trace: Some(Arc::clone(&trace)),
+            ..LiveView::default()
+        };
+        let state = reduce(
+            AppState::initial(Lang::En),
+            &[
+                Action::SelectTrace(Some(request)),
+                Action::Live(Rc::new(with)),
+            ],
+        );
+        // The next refresh no longer finds it: the panel keeps the copy.
+        let state = reduce(state, &[Action::Live(Rc::new(LiveView::default()))]);
+        assert_eq!(
+            state.live.selected_trace.as_ref().map(|t| t.request),
+            Some(request)
+        );
+        // Once another trace (or none) is chosen, the copy goes.
+        let state = reduce(
+            state,
+            &[
+                Action::SelectTrace(None),
+                Action::Live(Rc::new(LiveView::default())),
+            ],
+        );
+        assert!(state.live.selected_trace.is_none());
     }
 
     #[test]

@@ -11,11 +11,12 @@ use super::inspector::Inspector;
 use super::map::{Legend, Map};
 use super::notices::Notices;
 use super::sagas::SagaPanel;
+use super::timebar::TimeBar;
 use super::traces::TracePanel;
 use super::{Local, Shared};
 use crate::app::browser;
 use crate::app::i18n::{Msg, tr};
-use crate::app::layout::MapLayout;
+use crate::app::layout::{MapLayout, MapView};
 use crate::app::player::Player;
 use crate::app::settings::{StoredOutcome, StoredSession, parse_url, read_stored, starting_state};
 use crate::app::state::{Action, AppState, FaultKind, ScenarioSource};
@@ -27,7 +28,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlCanvasElement, KeyboardEvent};
+use web_sys::{HtmlCanvasElement, KeyboardEvent, PointerEvent, WheelEvent};
 use yew::prelude::*;
 
 /// How often the panels, counters and charts refresh (the dots move every frame).
@@ -59,6 +60,7 @@ struct FrameInputs {
     selected_request: Option<RequestId>,
     selected_trace: Option<RequestId>,
     reduced_motion: bool,
+    map_view: MapView,
 }
 
 impl FrameInputs {
@@ -67,6 +69,7 @@ impl FrameInputs {
             selected_request: state.selected_request,
             selected_trace: state.selected_trace,
             reduced_motion: state.reduced_motion,
+            map_view: state.map_view,
         }
     }
 }
@@ -119,13 +122,27 @@ impl FrameLoop {
         if let Some(player) = self.player.borrow_mut().as_mut() {
             player.frame(dt);
             if let Some(canvas) = self.canvas.cast::<HtmlCanvasElement>() {
-                draw_dots(
+                let fit = draw_dots(
                     &canvas,
                     player,
                     inputs.selected_request,
                     inputs.reduced_motion,
+                    inputs.map_view,
                     &mut self.drawn_dots.borrow_mut(),
                 );
+                // Labels never shrink below 11 CSS px: the stylesheet sizes them from the scale.
+                // (Read back each frame: a re-render may have rewritten the stage's style.)
+                if let Some(fit) = fit
+                    && let Some(stage) = canvas
+                        .parent_element()
+                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                {
+                    let style = stage.style();
+                    let scale = format!("{:.2}", fit.scale);
+                    if style.get_property_value("--map-scale").ok().as_deref() != Some(&scale) {
+                        let _ = style.set_property("--map-scale", &scale);
+                    }
+                }
             }
             if timestamp - self.last_live_ms.get() >= LIVE_REFRESH_MS {
                 self.last_live_ms.set(timestamp);
@@ -225,6 +242,31 @@ fn on_key(event: &KeyboardEvent, player: &SharedPlayer, dispatch: &UseReducerDis
         "?" | "h" => Some(Action::ToggleHelp),
         "Escape" => Some(Action::Escape),
         "g" => Some(Action::SelectNextStation),
+        "z" => Some(Action::ZoomMap {
+            factor: 1.5,
+            at: (0.5, 0.5),
+        }),
+        "Z" => Some(Action::ZoomMap {
+            factor: 1.0 / 1.5,
+            at: (0.5, 0.5),
+        }),
+        "0" => Some(Action::FitMap),
+        "ArrowLeft" if event.shift_key() => Some(Action::PanMap {
+            across: -0.2,
+            down: 0.0,
+        }),
+        "ArrowRight" if event.shift_key() => Some(Action::PanMap {
+            across: 0.2,
+            down: 0.0,
+        }),
+        "ArrowUp" if event.shift_key() => Some(Action::PanMap {
+            across: 0.0,
+            down: -0.2,
+        }),
+        "ArrowDown" if event.shift_key() => Some(Action::PanMap {
+            across: 0.0,
+            down: 0.2,
+        }),
         "p" => Some(Action::NextScenario),
         "v" => Some(Action::ToggleCompare),
         "t" => Some(Action::ToggleTraces),
@@ -263,6 +305,17 @@ pub fn App() -> Html {
     let canvas = use_node_ref();
     let inputs = use_mut_ref(|| Rc::new(Cell::new(FrameInputs::of(&state))));
     let drawn_dots: Rc<RefCell<Vec<DrawnDot>>> = use_mut_ref(Vec::new);
+    let intro_open = use_state(|| false);
+    // The first visit says where to start, once: dismissed, it does not come back.
+    let start_hint = use_state(|| !browser::start_hint_dismissed());
+    let dismiss_hint = {
+        let start_hint = start_hint.clone();
+        Callback::from(move |event: MouseEvent| {
+            event.stop_propagation();
+            browser::dismiss_start_hint();
+            start_hint.set(false);
+        })
+    };
     inputs.borrow().set(FrameInputs::of(&state));
 
     let layout = {
@@ -478,6 +531,118 @@ pub fn App() -> Html {
         })
     };
 
+    // Zoom and pan: buttons, Ctrl/⌘ + wheel (a trackpad's pinch arrives so), a drag when zoomed
+    // in, and two fingers pinching on a touch screen.
+    let zoom_button = |factor: f64| {
+        let dispatch = state.dispatcher();
+        Callback::from(move |event: MouseEvent| {
+            event.stop_propagation();
+            dispatch.dispatch(Action::ZoomMap {
+                factor,
+                at: (0.5, 0.5),
+            });
+        })
+    };
+    let fit_button = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |event: MouseEvent| {
+            event.stop_propagation();
+            dispatch.dispatch(Action::FitMap);
+        })
+    };
+    let stage_fraction = |stage: &web_sys::Element, x: f64, y: f64| {
+        let rect = stage.get_bounding_client_rect();
+        (
+            (x - rect.left()) / rect.width().max(1.0),
+            (y - rect.top()) / rect.height().max(1.0),
+        )
+    };
+    let on_wheel = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |event: WheelEvent| {
+            if !(event.ctrl_key() || event.meta_key()) {
+                return; // a plain wheel scrolls the page
+            }
+            event.prevent_default();
+            let Some(stage) = event
+                .current_target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            else {
+                return;
+            };
+            let at = stage_fraction(
+                &stage,
+                f64::from(event.client_x()),
+                f64::from(event.client_y()),
+            );
+            let factor = (-event.delta_y() * 0.01).exp().clamp(0.5, 2.0);
+            dispatch.dispatch(Action::ZoomMap { factor, at });
+        })
+    };
+    let pointers = use_mut_ref(Vec::<(i32, f64, f64)>::new);
+    let on_pointer_down = {
+        let pointers = Rc::clone(&pointers);
+        Callback::from(move |event: PointerEvent| {
+            let mut pointers = pointers.borrow_mut();
+            pointers.retain(|p| p.0 != event.pointer_id());
+            pointers.push((
+                event.pointer_id(),
+                f64::from(event.client_x()),
+                f64::from(event.client_y()),
+            ));
+        })
+    };
+    let on_pointer_move = {
+        let pointers = Rc::clone(&pointers);
+        let dispatch = state.dispatcher();
+        let zoomed = state.map_view.zoom > 1.0;
+        Callback::from(move |event: PointerEvent| {
+            let mut pointers = pointers.borrow_mut();
+            let Some(index) = pointers.iter().position(|p| p.0 == event.pointer_id()) else {
+                return;
+            };
+            let Some(stage) = event
+                .current_target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            else {
+                return;
+            };
+            let rect = stage.get_bounding_client_rect();
+            let (x, y) = (f64::from(event.client_x()), f64::from(event.client_y()));
+            let before = pointers.clone();
+            pointers[index] = (event.pointer_id(), x, y);
+            match pointers.len() {
+                1 if zoomed => {
+                    let (_, px, py) = before[index];
+                    dispatch.dispatch(Action::PanMap {
+                        across: -(x - px) / rect.width().max(1.0),
+                        down: -(y - py) / rect.height().max(1.0),
+                    });
+                }
+                2 => {
+                    let spread =
+                        |p: &[(i32, f64, f64)]| (p[0].1 - p[1].1).hypot(p[0].2 - p[1].2).max(1.0);
+                    let mid = (
+                        (pointers[0].1 + pointers[1].1) / 2.0,
+                        (pointers[0].2 + pointers[1].2) / 2.0,
+                    );
+                    let at = stage_fraction(&stage, mid.0, mid.1);
+                    dispatch.dispatch(Action::ZoomMap {
+                        factor: spread(&pointers) / spread(&before),
+                        at,
+                    });
+                }
+                _ => {}
+            }
+        })
+    };
+    let on_pointer_up = {
+        let pointers = Rc::clone(&pointers);
+        Callback::from(move |event: PointerEvent| {
+            pointers.borrow_mut().retain(|p| p.0 != event.pointer_id())
+        })
+    };
+
     let lang = state.lang;
     let scenario = Shared(Arc::clone(&state.scenario));
     let live = Local(Rc::clone(&state.live));
@@ -514,11 +679,18 @@ pub fn App() -> Html {
                 <section class="map-panel" id="lokal-map" tabindex="-1" aria-label={tr(lang, Msg::MapLabel)}>
                     <div class="scenario-intro">
                         <h2>{ state.scenario.title.in_language(lang.code()) }</h2>
-                        <p>{ state.scenario.description.in_language(lang.code()) }</p>
+                        // On a small screen the description folds to two lines; this unfolds it.
+                        <button class="intro-toggle" aria-expanded={(*intro_open).to_string()} aria-controls="scenario-description"
+                                onclick={{ let intro_open = intro_open.clone(); move |_: MouseEvent| intro_open.set(!*intro_open) }}>
+                            { tr(lang, if *intro_open { Msg::Less } else { Msg::More }) }
+                        </button>
+                        <p id="scenario-description" class={classes!((!*intro_open).then_some("folded"))}>{ state.scenario.description.in_language(lang.code()) }</p>
                     </div>
                     // The stage takes the map's own proportions, so the legend and the trace panel
                     // sit right under the drawing instead of below an empty band.
-                    <div class="map-stage" onclick={on_map_click}
+                    <div class={classes!("map-stage", (state.map_view.zoom > 1.0).then_some("zoomed"))} onclick={on_map_click}
+                         onwheel={on_wheel} onpointerdown={on_pointer_down} onpointermove={on_pointer_move}
+                         onpointerup={on_pointer_up.clone()} onpointercancel={on_pointer_up.clone()} onpointerleave={on_pointer_up}
                          style={format!("aspect-ratio: {:.0} / {:.0}", layout.width.max(1.0), layout.height.max(1.0))}>
                         <Map
                             scenario={scenario.clone()}
@@ -528,10 +700,29 @@ pub fn App() -> Html {
                             selected_station={state.selected_station}
                             trace_path={trace_path}
                             reduced_motion={state.reduced_motion}
+                            view={state.map_view}
                             on_action={dispatch_action.clone()}
                         />
                         <canvas ref={canvas} class="dots" aria-hidden="true"></canvas>
+                        if *start_hint {
+                            <div class="start-hint" role="note" data-testid="start-hint">
+                                <p>{ tr(lang, Msg::StartHint) }</p>
+                                <button onclick={dismiss_hint}>{ tr(lang, Msg::GotIt) }</button>
+                            </div>
+                        }
+                        // The key, on the map at every size (the full legend is also under it).
+                        <details class="map-key" onpointerdown={Callback::from(|e: PointerEvent| e.stop_propagation())}
+                                 onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
+                            <summary>{ tr(lang, Msg::Legend) }</summary>
+                            <Legend scenario={scenario.clone()} lang={lang} />
+                        </details>
+                        <div class="map-zoom" role="group" aria-label={tr(lang, Msg::MapZoom)}>
+                            <button onclick={zoom_button(1.5)} aria-label={tr(lang, Msg::ZoomIn)} title={format!("{} (Z)", tr(lang, Msg::ZoomIn))}><span aria-hidden="true">{ "+" }</span></button>
+                            <button onclick={zoom_button(1.0 / 1.5)} disabled={state.map_view.zoom <= 1.0} aria-label={tr(lang, Msg::ZoomOut)} title={format!("{} (Shift+Z)", tr(lang, Msg::ZoomOut))}><span aria-hidden="true">{ "−" }</span></button>
+                            <button onclick={fit_button} disabled={state.map_view == MapView::FIT} data-testid="fit-map" title={format!("{} (0)", tr(lang, Msg::FitMap))}>{ tr(lang, Msg::FitMap) }</button>
+                        </div>
                     </div>
+                    <TimeBar lang={lang} scenario={scenario.clone()} now_us={state.live.now_us} on_action={dispatch_action.clone()} />
                     <Legend scenario={scenario.clone()} lang={lang} />
                     if state.traces_open {
                         <TracePanel lang={lang} scenario={scenario.clone()} seed={state.seed} live={live.clone()}

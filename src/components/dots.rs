@@ -3,7 +3,7 @@
 //! *and* shape, so nothing depends on colour alone. In reduced-motion mode the canvas stays empty
 //! and the map shows a static flow overlay instead.
 
-use crate::app::layout::{MapLayout, octilinear, offset_polyline};
+use crate::app::layout::{MapLayout, MapView, octilinear, offset_polyline};
 use crate::app::player::{DotKind, Player};
 use crate::engine::ids::{RequestId, StationId};
 use std::collections::BTreeMap;
@@ -20,14 +20,17 @@ pub struct Fit {
     pub offset_y: f64,
 }
 
-pub fn fit(css_width: f64, css_height: f64, map_width: f64, map_height: f64) -> Fit {
-    let scale = (css_width / map_width)
-        .min(css_height / map_height)
+/// The transform of the map's window `view_box` (`x, y, width, height` in map units) into a
+/// box of CSS size `css_width` × `css_height`, as the SVG's `xMidYMin meet` does it.
+pub fn fit(css_width: f64, css_height: f64, view_box: (f64, f64, f64, f64)) -> Fit {
+    let (x, y, width, height) = view_box;
+    let scale = (css_width / width.max(1e-9))
+        .min(css_height / height.max(1e-9))
         .max(1e-6);
     Fit {
         scale,
-        offset_x: (css_width - map_width * scale) / 2.0,
-        offset_y: 0.0,
+        offset_x: (css_width - width * scale) / 2.0 - x * scale,
+        offset_y: -y * scale,
     }
 }
 
@@ -128,7 +131,11 @@ const KINDS: [DotKind; 9] = [
 ];
 
 /// Sizes the canvas to its box and returns its context with the map transform applied.
-fn prepare(canvas: &HtmlCanvasElement, player: &Player) -> Option<(CanvasRenderingContext2d, Fit)> {
+fn prepare(
+    canvas: &HtmlCanvasElement,
+    player: &Player,
+    view: MapView,
+) -> Option<(CanvasRenderingContext2d, Fit)> {
     let ctx = canvas
         .get_context("2d")
         .ok()??
@@ -148,7 +155,7 @@ fn prepare(canvas: &HtmlCanvasElement, player: &Player) -> Option<(CanvasRenderi
         canvas.set_height(pixel_h);
     }
     let layout = player.layout();
-    let fit = fit(css_w, css_h, layout.width, layout.height);
+    let fit = fit(css_w, css_h, view.view_box(layout.width, layout.height));
     let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
     ctx.clear_rect(0.0, 0.0, f64::from(pixel_w), f64::from(pixel_h));
     let _ = ctx.set_transform(
@@ -191,7 +198,7 @@ fn kind_index(kind: DotKind) -> usize {
     KINDS.iter().position(|&k| k == kind).unwrap_or(0)
 }
 
-/// Draws the dots at their current places, at most a budget per pixel of each track segment
+/// Draws the dots at their current places (and returns the map-to-canvas fit it used), at most a budget per pixel of each track segment
 /// (spread evenly along it); a segment over budget gets a flow band under its dots whose width
 /// follows its rate and whose stripes are its outcome mix. Batched: one path per kind.
 pub fn draw_dots(
@@ -199,16 +206,15 @@ pub fn draw_dots(
     player: &Player,
     selected: Option<RequestId>,
     reduced_motion: bool,
+    view: MapView,
     drawn_dots: &mut Vec<DrawnDot>,
-) {
+) -> Option<Fit> {
     drawn_dots.clear();
-    let Some((ctx, fit)) = prepare(canvas, player) else {
-        return;
-    };
+    let (ctx, fit) = prepare(canvas, player, view)?;
     if reduced_motion {
         let _ = canvas.set_attribute("data-dot-count", "0");
         let _ = canvas.set_attribute("data-band-count", "0");
-        return;
+        return Some(fit);
     }
     let now = player.display_ms();
     let dots = player.dots();
@@ -304,6 +310,7 @@ pub fn draw_dots(
     }
     let _ = canvas.set_attribute("data-dot-count", &drawn.to_string());
     let _ = canvas.set_attribute("data-band-count", &bands.to_string());
+    Some(fit)
 }
 
 /// Fills or strokes the current path in the kind's colour. No white outline: outlines of
@@ -421,14 +428,18 @@ mod tests {
 
     #[test]
     fn fit_matches_the_svg_alignment() {
-        let f = fit(1000.0, 500.0, 500.0, 500.0);
+        let f = fit(1000.0, 500.0, (0.0, 0.0, 500.0, 500.0));
         assert_eq!(f.scale, 1.0);
         assert_eq!((f.offset_x, f.offset_y), (250.0, 0.0));
-        let tall = fit(500.0, 1000.0, 500.0, 500.0);
+        let tall = fit(500.0, 1000.0, (0.0, 0.0, 500.0, 500.0));
         assert_eq!(
             (tall.offset_x, tall.offset_y),
             (0.0, 0.0),
             "top-aligned like the SVG"
         );
+        // A zoomed window: its corner maps to the box's corner, twice as large.
+        let zoomed = fit(500.0, 500.0, (100.0, 50.0, 250.0, 250.0));
+        assert_eq!(zoomed.scale, 2.0);
+        assert_eq!((zoomed.offset_x, zoomed.offset_y), (-200.0, -100.0));
     }
 }

@@ -6,7 +6,9 @@
 use super::dependencies::{breaker_icon, breaker_word};
 use super::{Local, Shared};
 use crate::app::i18n::{Lang, Msg, fill, tr};
-use crate::app::layout::{LabelSide, MapLayout, Point, Polyline, octilinear, offset_polyline};
+use crate::app::layout::{
+    LabelSide, MapLayout, MapView, Point, Polyline, octilinear, offset_polyline,
+};
 use crate::app::state::{Action, LiveView};
 use crate::app::traces::PathHop;
 use crate::engine::Scenario;
@@ -52,6 +54,8 @@ pub struct MapProps {
     /// The hops of the trace selected in the trace panel, lit on the map.
     pub trace_path: Option<Rc<Vec<PathHop>>>,
     pub reduced_motion: bool,
+    /// The part of the map on screen.
+    pub view: MapView,
     pub on_action: Callback<Action>,
 }
 
@@ -448,16 +452,20 @@ pub fn Map(props: &MapProps) -> Html {
         }
     });
 
+    let view_box = {
+        let (x, y, w, h) = props.view.view_box(layout.width, layout.height);
+        format!("{x:.1} {y:.1} {w:.1} {h:.1}")
+    };
     // Three layers with one geometry: the tracks (this SVG), the moving traffic (the canvas, see
     // `dots`), and above the traffic everything that must stay readable however busy it gets —
     // track centres, line names, stations and their labels, the trace path and the badges.
     html! {
         <>
-        <svg class="map map-base" viewBox={format!("0 0 {:.0} {:.0}", layout.width, layout.height)}
+        <svg class="map map-base" viewBox={view_box.clone()}
              preserveAspectRatio="xMidYMin meet" aria-hidden="true" focusable="false">
             <g class="tracks">{ for tracks }</g>
         </svg>
-        <svg class="map map-overlay" viewBox={format!("0 0 {:.0} {:.0}", layout.width, layout.height)}
+        <svg class="map map-overlay" viewBox={view_box.clone()}
              preserveAspectRatio="xMidYMin meet" role="group" aria-label={tr(lang, Msg::MapLabel)} data-testid="map">
             <defs>
                 <marker id="flow-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto">

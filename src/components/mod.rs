@@ -16,6 +16,7 @@ pub mod inspector;
 pub mod map;
 pub mod notices;
 pub mod sagas;
+pub mod timebar;
 pub mod traces;
 
 use std::rc::Rc;
