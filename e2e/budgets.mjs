@@ -148,7 +148,12 @@ async function measureFrames(query, what, prepare) {
   await page.waitForSelector('[data-testid="map"] .station');
   await prepare(page);
   await page.evaluate(() => { window.__frames = []; window.__dots = []; window.__work = []; });
-  await page.waitForTimeout(10000);
+  // The DevTools protocol's trace of three of the ten seconds says where a frame's work goes.
+  await page.waitForTimeout(3000);
+  await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8'] });
+  await page.waitForTimeout(3000);
+  const trace = JSON.parse((await browser.stopTracing()).toString());
+  await page.waitForTimeout(4000);
   const { frames, dots, work } = await page.evaluate(() => ({ frames: window.__frames, dots: window.__dots, work: window.__work }));
   const intervals = frames.slice(1).map((t, i) => t - frames[i]);
   const meanDots = dots.reduce((a, b) => a + b, 0) / Math.max(dots.length, 1);
@@ -158,7 +163,49 @@ async function measureFrames(query, what, prepare) {
     `work per frame p50 ${percentile(work, 0.5).toFixed(1)} ms, p95 ${percentile(work, 0.95).toFixed(1)} ms, ` +
     `p99 ${percentile(work, 0.99).toFixed(1)} ms, max ${Math.max(...work).toFixed(1)} ms (budget p95 16.7 ms)`,
   );
+  console.log(`trace    ${what}: ${whereTheTimeGoes(trace)}`);
   await context.close();
+}
+
+/**
+ * The renderer main thread's time in a DevTools trace, by kind, per animation frame: the
+ * app's animation-frame callbacks (the dots and the engine), other script (Yew's re-renders,
+ * timers, events), style recalculation, layout, paint and the rest of the frame's pipeline,
+ * and garbage collection.
+ */
+function whereTheTimeGoes(trace) {
+  const events = trace.traceEvents ?? trace;
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const onMain = events.filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur);
+  const kinds = {
+    'animation frames': ['FireAnimationFrame'],
+    'other script': ['FunctionCall', 'EventDispatch', 'TimerFire', 'RunMicrotasks', 'V8.Execute'],
+    style: ['UpdateLayoutTree', 'RecalculateStyles'],
+    layout: ['Layout'],
+    'paint and composite': ['PrePaint', 'Paint', 'Layerize', 'Commit', 'UpdateLayer', 'CompositeLayers', 'RasterTask'],
+    gc: ['MinorGC', 'MajorGC', 'V8.GC_SCAVENGER', 'V8.GCScavenger', 'V8.GCIncrementalMarking', 'V8.GCFinalizeMC'],
+  };
+  // Display frames in the traced span (60 Hz), so the figures are per frame as the user sees them.
+  const start = Math.min(...onMain.map((e) => e.ts));
+  const end = Math.max(...onMain.map((e) => e.ts + e.dur));
+  const frames = Math.max(1, Math.round((end - start) / 1000 / (1000 / 60)));
+  // Script events nest (a FunctionCall inside a FireAnimationFrame): each is counted only when
+  // no other script event encloses it. The pipeline's events are counted as they are.
+  const script = new Set([...kinds['animation frames'], ...kinds['other script']]);
+  const counted = [];
+  let scriptEnd = -Infinity;
+  for (const e of onMain.filter((e) => Object.values(kinds).flat().includes(e.name)).sort((a, b) => a.ts - b.ts)) {
+    if (script.has(e.name)) {
+      if (e.ts < scriptEnd) continue;
+      scriptEnd = e.ts + e.dur;
+    }
+    counted.push(e);
+  }
+  const parts = Object.entries(kinds).map(([kind, names]) => {
+    const ms = counted.filter((e) => names.includes(e.name)).reduce((sum, e) => sum + e.dur, 0) / 1000;
+    return `${kind} ${(ms / frames).toFixed(2)} ms`;
+  });
+  return `${frames} display frames traced; per frame: ${parts.join(', ')}`;
 }
 
 // 3. Frames with about 2,000 dots moving: the tail at scale lasts 60 virtual seconds, 12 s of

@@ -351,3 +351,102 @@ test('the first-visit hint says where to start, and once dismissed does not come
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('labels never collide with tracks, line names or each other at 1440, 1024 and 800 wide (the phone is reported)', async () => {
+  const sizes = [
+    { width: 1440, height: 900 },
+    { width: 1024, height: 768 },
+    { width: 800, height: 600 },
+    { width: 390, height: 844, isMobile: true },
+  ];
+  const report = [];
+  const collisions = [];
+  for (const { width, height, isMobile } of sizes) {
+    for (const id of builtins()) {
+      const { page, context } = await openPage(`?scenario=${id}`, { viewport: { width, height }, isMobile: !!isMobile });
+      await page.waitForTimeout(300);
+      const found = await page.evaluate(() => {
+        const visible = (el) => {
+          const r = el.getBoundingClientRect();
+          return r.width > 0 && r.height > 0 && getComputedStyle(el).display !== 'none' && getComputedStyle(el).visibility !== 'hidden';
+        };
+        const box = (el, name) => {
+          const r = el.getBoundingClientRect();
+          return { name, l: r.left, t: r.top, r: r.right, b: r.bottom };
+        };
+        const texts = [];
+        for (const station of document.querySelectorAll('[data-testid="map"] .station')) {
+          const owner = station.getAttribute('data-station');
+          for (const el of station.querySelectorAll('.station-name, .service-name')) {
+            if (visible(el)) texts.push({ ...box(el, `${owner}: "${el.textContent}"`), owner });
+          }
+        }
+        const pills = [...document.querySelectorAll('[data-testid="map"] .line-name')].filter(visible).map((el) => box(el, `line ${el.textContent}`));
+        const svg = document.querySelector('[data-testid="map"]');
+        const matrix = svg.getScreenCTM();
+        const samples = [];
+        for (const path of svg.querySelectorAll('.track-core')) {
+          const length = path.getTotalLength();
+          for (let at = 0; at <= length; at += 3) {
+            const p = path.getPointAtLength(at).matrixTransform(matrix);
+            samples.push([p.x, p.y]);
+          }
+        }
+        const hit = (a, b) => a.l < b.r - 1 && b.l < a.r - 1 && a.t < b.b - 1 && b.t < a.b - 1;
+        const out = [];
+        for (const [i, a] of texts.entries()) {
+          for (const b of texts.slice(i + 1)) if (hit(a, b)) out.push(`${a.name} overlaps ${b.name}`);
+          for (const p of pills) if (hit(a, p)) out.push(`${a.name} overlaps ${p.name}`);
+          const on = samples.filter(([x, y]) => x > a.l + 1 && x < a.r - 1 && y > a.t + 1 && y < a.b - 1).length;
+          if (on > 0) out.push(`${a.name} lies on a track`);
+        }
+        for (const [i, a] of pills.entries()) {
+          for (const b of pills.slice(i + 1)) if (hit(a, b)) out.push(`${a.name} overlaps ${b.name}`);
+        }
+        return { count: texts.length, out };
+      });
+      report.push(`${width}×${height} ${id}: ${found.count} labels, ${found.out.length} collisions`);
+      // On a phone at the whole-map view the names, kept at 11 px, do not all fit yet: that is
+      // recorded in the report (an open point), not asserted; zoomed in they part.
+      if (!isMobile) collisions.push(...found.out.map((text) => `${width}×${height} ${id}: ${text}`));
+      else report.push(...found.out.map((text) => `  (phone, not asserted) ${text}`));
+      await context.close();
+    }
+  }
+  writeFileSync(`${SHOTS}/14-label-report.txt`, report.join('\n') + '\n' + collisions.join('\n') + '\n');
+  assert.deepEqual(collisions, []);
+});
+
+test('the editor numbers its lines, marks and jumps to a problem line, keeps one notice and the seed', async () => {
+  const { page, context, problems } = await openPage('?scenario=mm1&seed=77');
+  await page.keyboard.press('e');
+  const editor = page.locator('[data-testid="editor-text"]');
+  const text = await editor.inputValue();
+  const lines = text.split('\n');
+  assert.equal(await page.locator('[data-testid="gutter"] .line-number').count(), lines.length, 'a number per line');
+  // Break one field, load twice: one notice about it, and its line is marked.
+  const broken = text.replace('workers = 1', 'workers = 0');
+  const badLine = broken.split('\n').indexOf('workers = 0') + 1;
+  await editor.fill(broken);
+  await page.click('[data-testid="apply-scenario"]');
+  await page.click('[data-testid="apply-scenario"]');
+  await page.waitForSelector('[data-testid="problem-place"]');
+  const marked = await page.$$eval('[data-testid="gutter"] .line-number.bad', (els) => els.map((el) => el.textContent.trim()));
+  assert.deepEqual(marked, [`⚠ ${badLine}`]);
+  assert.equal(await page.locator('[data-testid="notice"]').count(), 1, 'the second failure replaced the first notice');
+  // Jumping puts the caret on that line.
+  await page.click('[data-testid="problem-place"]');
+  const caretLine = await editor.evaluate((el) => el.value.slice(0, el.selectionStart).split('\n').length);
+  assert.equal(caretLine, badLine);
+  await page.screenshot({ path: `${SHOTS}/15-editor-problem.png` });
+  // A good load without a seed line keeps the learner's seed 77, and replaces the notice.
+  await editor.fill(text.split('\n').filter((line) => !line.startsWith('seed =')).join('\n'));
+  await page.click('[data-testid="apply-scenario"]');
+  await page.waitForSelector('[data-testid="editor-text"]', { state: 'detached' });
+  assert.equal(await page.inputValue('#seed-input'), '77');
+  const notices = await page.$$eval('[data-testid="notice"]', (els) => els.map((el) => el.textContent));
+  assert.equal(notices.length, 1, notices.join(' | '));
+  assert.match(notices[0], /seed is kept/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -141,7 +141,7 @@ catalogue! {
     LegendTimeout => "answer: timeout", "उत्तर: समय समाप्त";
     LegendLost => "lost in a partition", "विभाजन में खोया";
     LegendInterchange => "interchange (two or more lines)", "इंटरचेंज (दो या अधिक लाइनें)";
-    LegendInstance => "instance: filled = busy workers, bar = queue", "इंस्टेंस: भरा = व्यस्त वर्कर, पट्टी = कतार";
+    LegendInstance => "instance (dark cap): a cell per worker, filled = busy (or a box filled to the busy share); orange bar = queue, its length written when deep", "इंस्टेंस (गहरी टोपी): हर वर्कर का खाना, भरा = व्यस्त (या व्यस्त हिस्से तक भरा डिब्बा); नारंगी पट्टी = कतार, गहरी हो तो लंबाई लिखी";
     LegendDown => "instance down", "इंस्टेंस बंद";
     PaletteNote => "Line colours are a colour-blind-safe design inspired by Mumbai's suburban lines, not an official scheme.", "लाइनों के रंग मुंबई की उपनगरीय लाइनों से प्रेरित, रंग-अंधता के अनुकूल डिज़ाइन हैं; आधिकारिक योजना नहीं।";
     Inspect => "Inspect", "जाँचें";
@@ -172,7 +172,9 @@ catalogue! {
     Problems => "Problems", "समस्याएँ";
     ProblemsCount => "{0} problem(s) in this scenario; nothing was replaced.", "इस परिदृश्य में {0} समस्या(एँ); कुछ भी बदला नहीं गया।";
     ProblemAt => "line {0}, column {1}", "पंक्ति {0}, स्तंभ {1}";
-    ScenarioLoaded => "Scenario loaded.", "परिदृश्य लोड हुआ।";
+    JumpToLine => "Go to this line in the text", "पाठ में इस पंक्ति पर जाएँ";
+    ScenarioLoaded => "Scenario loaded (your seed is kept).", "परिदृश्य लोड हुआ (आपका सीड वही रहा)।";
+    ScenarioLoadedWithSeed => "Scenario loaded with the seed its file sets: {0}.", "परिदृश्य अपनी फ़ाइल के सीड {0} के साथ लोड हुआ।";
     DropHere => "Drop a .toml file to load it", "लोड करने के लिए .toml फ़ाइल यहाँ छोड़ें";
     FileUnreadable => "That file could not be read as text.", "वह फ़ाइल टेक्स्ट के रूप में पढ़ी नहीं जा सकी।";
     NoticeBadParam => "URL parameter {0}={1} was ignored: {2}", "URL पैरामीटर {0}={1} को अनदेखा किया गया: {2}";

@@ -26,6 +26,9 @@ pub struct StationPlace {
     pub lines: Vec<LineId>,
     /// Where the station's name and services go: the side its tracks leave most free.
     pub label_side: LabelSide,
+    /// How far the label block slides along its side (across for Above/Below, down for
+    /// Left/Right) to clear a track; (0, 0) when it needs not.
+    pub label_shift: Point,
     /// A unit vector across the station's first track, pointing to the label side: the
     /// direction of its tick mark.
     pub tick: Point,
@@ -117,13 +120,144 @@ fn overlaps(a: Rect, b: Rect) -> bool {
     a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
 }
 
+/// Whether the straight piece a–b passes through the box (Liang–Barsky clipping).
+fn crosses(r: Rect, a: Point, b: Point) -> bool {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (p, q) in [
+        (-dx, a.0 - r.0),
+        (dx, r.2 - a.0),
+        (-dy, a.1 - r.1),
+        (dy, r.3 - a.1),
+    ] {
+        if p.abs() < 1e-12 {
+            if q < 0.0 {
+                return false;
+            }
+        } else {
+            let t = q / p;
+            if p < 0.0 {
+                t0 = t0.max(t);
+            } else {
+                t1 = t1.min(t);
+            }
+            if t0 > t1 {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// How many straight pieces of track pass through the box.
+fn track_crossings(r: Rect, tracks: &[TrackPath]) -> usize {
+    tracks
+        .iter()
+        .flat_map(|track| &track.segments)
+        .flat_map(|segment| segment.windows(2))
+        .filter(|piece| crosses(r, piece[0], piece[1]))
+        .count()
+}
+
+/// A line's name pill: centred at `centre`, `width` wide (for the longer of its two names),
+/// beside its track where no label, station, other pill or track is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pill {
+    pub line: LineId,
+    pub centre: Point,
+    pub width: f64,
+}
+
+pub const PILL_HEIGHT: f64 = 22.0;
+
+/// The box a pill takes.
+pub fn pill_box(pill: &Pill) -> Rect {
+    let (x, y) = pill.centre;
+    (
+        x - pill.width / 2.0,
+        y - PILL_HEIGHT / 2.0,
+        x + pill.width / 2.0,
+        y + PILL_HEIGHT / 2.0,
+    )
+}
+
+/// Places each line's name beside its own track, on the longest straight stretches first, where
+/// it hits nothing (or, on a crowded map, the least).
+fn place_pills(
+    scenario: &Scenario,
+    tracks: &[TrackPath],
+    labels: &[Rect],
+    points: &[Point],
+) -> Vec<Pill> {
+    let mut pills: Vec<Pill> = Vec::new();
+    for (line, track) in scenario.lines.iter().zip(tracks) {
+        let hi = line
+            .name
+            .hi
+            .as_deref()
+            .map_or(0.0, |name| 16.0 + 7.5 * name.chars().count() as f64);
+        let width = (16.0 + 7.5 * line.name.en.chars().count() as f64).max(hi);
+        let mut pieces: Vec<(Point, Point)> = track
+            .segments
+            .iter()
+            .flat_map(|segment| segment.windows(2).map(|w| (w[0], w[1])))
+            .collect();
+        let length = |(a, b): &(Point, Point)| (b.0 - a.0).hypot(b.1 - a.1);
+        pieces.sort_by(|p, q| length(q).total_cmp(&length(p)));
+        let mut best: Option<(usize, Pill)> = None;
+        'search: for (a, b) in &pieces {
+            let piece_length = length(&(*a, *b));
+            let (ux, uy) = (
+                (b.0 - a.0) / piece_length.max(1e-9),
+                (b.1 - a.1) / piece_length.max(1e-9),
+            );
+            for along in [0.5, 0.35, 0.65, 0.2, 0.8] {
+                let (cx, cy) = (a.0 + (b.0 - a.0) * along, a.1 + (b.1 - a.1) * along);
+                for side in [1.0, -1.0] {
+                    // Beside the track: the pill's nearest edge clears the track's casing.
+                    let (nx, ny) = (-uy * side, ux * side);
+                    // The box's extent towards the track, plus the casing's half-width and a gap.
+                    let reach = 8.0 + nx.abs() * width / 2.0 + ny.abs() * PILL_HEIGHT / 2.0;
+                    let pill = Pill {
+                        line: line.id,
+                        centre: (cx + nx * reach, cy + ny * reach),
+                        width,
+                    };
+                    let r = pill_box(&pill);
+                    let cost = labels.iter().filter(|&&l| overlaps(r, l)).count() * 10
+                        + pills.iter().filter(|p| overlaps(r, pill_box(p))).count() * 10
+                        + points
+                            .iter()
+                            .filter(|&&(x, y)| {
+                                overlaps(r, (x - 12.0, y - 12.0, x + 12.0, y + 12.0))
+                            })
+                            .count()
+                            * 10
+                        + track_crossings(r, tracks) * 3;
+                    if best.as_ref().is_none_or(|(c, _)| cost < *c) {
+                        best = Some((cost, pill));
+                    }
+                    if cost == 0 {
+                        break 'search;
+                    }
+                }
+            }
+        }
+        if let Some((_, pill)) = best {
+            pills.push(pill);
+        }
+    }
+    pills
+}
+
 /// Picks each station's label side: the freest side whose label box hits no label placed
 /// before it and no other station, falling back to the freest side.
 fn place_labels(
     scenario: &Scenario,
     points: &[Point],
     directions: &[Vec<Point>],
-) -> Vec<(LabelSide, Rect)> {
+    tracks: &[TrackPath],
+) -> Vec<(LabelSide, Point, Rect)> {
     let mut placed: Vec<Rect> = Vec::new();
     let mut sides = Vec::with_capacity(points.len());
     for (index, station) in scenario.stations.iter().enumerate() {
@@ -144,23 +278,73 @@ fn place_labels(
             })
             .fold(0.0, f64::max);
         let width = name_width.max(service_width);
-        let height = 18.0 + services.len() as f64 * 44.0;
+        let height = 21.0 + services.len() as f64 * 44.0;
         let ranked = ranked_label_sides(&directions[index]);
-        let fits = |side: LabelSide| {
-            let candidate = label_box(points[index], side, width, height);
-            !placed.iter().any(|&other| overlaps(candidate, other))
-                && !points.iter().enumerate().any(|(other, &(x, y))| {
+        // What a side would hit: labels placed before, other stations, and track (a label across
+        // a line hides it). The clear sides come first; the others only when every clear side
+        // hits something and they hit less.
+        let cost = |side: LabelSide, shift: Point| {
+            let (x, y) = points[index];
+            let candidate = label_box((x + shift.0, y + shift.1), side, width, height);
+            // Labels grow when the map is drawn small (to stay 11 px): keep a margin between
+            // neighbours for that.
+            let (gx, gy) = (
+                (candidate.2 - candidate.0) * 0.12,
+                (candidate.3 - candidate.1) * 0.12,
+            );
+            let grown = (
+                candidate.0 - gx,
+                candidate.1 - gy,
+                candidate.2 + gx,
+                candidate.3 + gy,
+            );
+            let labels = placed
+                .iter()
+                .filter(|&&other| overlaps(grown, other))
+                .count();
+            let stations = points
+                .iter()
+                .enumerate()
+                .filter(|&(other, &(x, y))| {
                     other != index && overlaps(candidate, (x - 8.0, y - 8.0, x + 8.0, y + 8.0))
                 })
+                .count();
+            // A crossing outweighs any slide (at most 3), so a label slides off a track.
+            (labels + stations) * 10 + track_crossings(candidate, tracks) * 6
         };
-        let side = ranked
-            .iter()
-            .copied()
-            .find(|&side| fits(side))
-            .unwrap_or(ranked[0]);
-        let chosen = label_box(points[index], side, width, height);
+        let candidates = ranked.iter().copied().chain(
+            LabelSide::ALL
+                .iter()
+                .map(|&(side, _)| side)
+                .filter(|side| !ranked.contains(side)),
+        );
+        let mut side = ranked[0];
+        let mut shift = (0.0, 0.0);
+        let mut least = usize::MAX;
+        for (order, candidate) in candidates.enumerate() {
+            // A side along a track costs one more than a clear one with the same hits, and a
+            // label slid away from its station one more per step.
+            let penalty = usize::from(order >= ranked.len());
+            for (step, slide) in [0.0, 16.0, -16.0, 32.0, -32.0, 48.0, -48.0]
+                .into_iter()
+                .enumerate()
+            {
+                let offset = match candidate {
+                    LabelSide::Left | LabelSide::Right => (0.0, slide),
+                    LabelSide::Above | LabelSide::Below => (slide, 0.0),
+                };
+                let total = cost(candidate, offset).saturating_add(penalty + step.div_ceil(2));
+                if total < least {
+                    least = total;
+                    side = candidate;
+                    shift = offset;
+                }
+            }
+        }
+        let (x, y) = points[index];
+        let chosen = label_box((x + shift.0, y + shift.1), side, width, height);
         placed.push(chosen);
-        sides.push((side, chosen));
+        sides.push((side, shift, chosen));
     }
     sides
 }
@@ -213,6 +397,10 @@ pub struct MapLayout {
     pub height: f64,
     pub stations: Vec<StationPlace>,
     pub tracks: Vec<TrackPath>,
+    /// Each line's name pill, beside its track.
+    pub pills: Vec<Pill>,
+    /// Each station's label box (name and services), as placed (`x0, y0, x1, y1`).
+    pub labels: Vec<(f64, f64, f64, f64)>,
     /// Station adjacency along the lines, for routing.
     neighbours: Vec<Vec<StationId>>,
 }
@@ -404,11 +592,13 @@ impl MapLayout {
                 }
             }
         }
-        let placed = place_labels(scenario, &points, &directions);
+        let placed = place_labels(scenario, &points, &directions, &tracks);
+        let label_boxes: Vec<Rect> = placed.iter().map(|&(_, _, r)| r).collect();
+        let pills = place_pills(scenario, &tracks, &label_boxes, &points);
         let ticks: Vec<Point> = directions
             .iter()
             .zip(&placed)
-            .map(|(directions, (side, _))| {
+            .map(|(directions, (side, _, _))| {
                 let (sx, sy) = LabelSide::ALL
                     .iter()
                     .find(|(s, _)| s == side)
@@ -432,7 +622,11 @@ impl MapLayout {
             f64::NEG_INFINITY,
             f64::NEG_INFINITY,
         );
-        for &(_, (bx0, by0, bx1, by1)) in &placed {
+        for &(_, _, (bx0, by0, bx1, by1)) in &placed {
+            (x0, y0, x1, y1) = (x0.min(bx0), y0.min(by0), x1.max(bx1), y1.max(by1));
+        }
+        for pill in &pills {
+            let (bx0, by0, bx1, by1) = pill_box(pill);
             (x0, y0, x1, y1) = (x0.min(bx0), y0.min(by0), x1.max(bx1), y1.max(by1));
         }
         for &(x, y) in &points {
@@ -464,11 +658,28 @@ impl MapLayout {
             .zip(points)
             .zip(placed)
             .zip(ticks)
-            .map(|(((station, point), (label_side, _)), tick)| StationPlace {
-                point: moved(point),
-                lines: station.lines.clone(),
-                label_side,
-                tick,
+            .map(
+                |(((station, point), (label_side, label_shift, _)), tick)| StationPlace {
+                    point: moved(point),
+                    lines: station.lines.clone(),
+                    label_side,
+                    label_shift,
+                    tick,
+                },
+            )
+            .collect();
+        let pills = pills
+            .into_iter()
+            .map(|pill| Pill {
+                centre: moved(pill.centre),
+                ..pill
+            })
+            .collect();
+        let labels = label_boxes
+            .into_iter()
+            .map(|(bx0, by0, bx1, by1)| {
+                let (a, b) = (moved((bx0, by0)), moved((bx1, by1)));
+                (a.0, a.1, b.0, b.1)
             })
             .collect();
         MapLayout {
@@ -476,6 +687,8 @@ impl MapLayout {
             height,
             stations,
             tracks,
+            pills,
+            labels,
             neighbours,
         }
     }
@@ -943,7 +1156,7 @@ mod tests {
             let points: Vec<Point> = layout.stations.iter().map(|s| s.point).collect();
             let directions = vec![Vec::new(); points.len()];
             // Re-run placement and check every chosen box against every other.
-            let placed = place_labels(&scenario, &points, &directions);
+            let placed = place_labels(&scenario, &points, &directions, &layout.tracks);
             assert_eq!(placed.len(), points.len());
             let boxes: Vec<_> = points
                 .iter()
@@ -959,6 +1172,70 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn labels_pills_and_tracks_do_not_collide_in_the_builtins() {
+        let mut collisions = Vec::new();
+        for id in crate::engine::builtin::builtin_ids() {
+            let Some(Ok(scenario)) = load_builtin(id) else {
+                panic!("{id}")
+            };
+            let layout = MapLayout::new(&scenario);
+            let name = |i: usize| scenario.stations[i].name.clone();
+            for (i, &a) in layout.labels.iter().enumerate() {
+                for (j, &b) in layout.labels.iter().enumerate().skip(i + 1) {
+                    if overlaps(a, b) {
+                        collisions.push(format!(
+                            "{id}: the labels of {} and {} overlap",
+                            name(i),
+                            name(j)
+                        ));
+                    }
+                }
+                let crossings = track_crossings(a, &layout.tracks);
+                if crossings > 0 {
+                    collisions.push(format!(
+                        "{id}: {crossings} track pieces cross the label of {}",
+                        name(i)
+                    ));
+                }
+                for pill in &layout.pills {
+                    if overlaps(a, pill_box(pill)) {
+                        collisions.push(format!(
+                            "{id}: the label of {} covers a line's name",
+                            name(i)
+                        ));
+                    }
+                }
+            }
+            for (i, pill) in layout.pills.iter().enumerate() {
+                if track_crossings(pill_box(pill), &layout.tracks) > 0 {
+                    collisions.push(format!("{id}: line {i}'s name lies on a track"));
+                }
+                for other in layout.pills.iter().skip(i + 1) {
+                    if overlaps(pill_box(pill), pill_box(other)) {
+                        collisions.push(format!("{id}: two line names overlap"));
+                    }
+                }
+            }
+            assert_eq!(
+                layout.pills.len(),
+                scenario.lines.len(),
+                "{id}: every line is named"
+            );
+        }
+        assert!(collisions.is_empty(), "{}", collisions.join("\n"));
+    }
+
+    #[test]
+    fn a_piece_crosses_a_box_only_when_it_passes_through_it() {
+        let r = (0.0, 0.0, 10.0, 10.0);
+        assert!(crosses(r, (-5.0, 5.0), (15.0, 5.0)), "straight through");
+        assert!(crosses(r, (5.0, 5.0), (50.0, 50.0)), "starting inside");
+        assert!(!crosses(r, (-5.0, -5.0), (-1.0, 20.0)), "beside it");
+        assert!(!crosses(r, (11.0, -1.0), (20.0, 8.0)), "past a corner");
+        assert!(crosses(r, (-2.0, 8.0), (8.0, -2.0)), "across a corner");
     }
 
     #[test]

@@ -8,10 +8,12 @@
 //! - `moments`: a scenario's scripted moments, for the time bar;
 //! - `settings`: URL parameters and the saved session;
 //! - `i18n`: the English and Hindi message catalogue;
+//! - `editor`: the scenario editor's text logic (problem places, line numbers, seeds);
 //! - `browser`: localStorage, the URL, media queries, the panic panel.
 
 pub mod browser;
 pub mod compare;
+pub mod editor;
 pub mod i18n;
 pub mod layout;
 pub mod moments;

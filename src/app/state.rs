@@ -2,6 +2,7 @@
 //! derived from the old one), so it is unit-tested natively. Persistence and the animation loop
 //! react to state changes in effects, outside the reducer.
 
+use super::editor::file_sets_seed;
 use super::i18n::{Lang, Msg};
 use super::layout::MapView;
 use super::player::FollowedRequest;
@@ -90,6 +91,15 @@ pub struct Notice {
     pub id: u64,
     pub msg: Msg,
     pub args: Vec<String>,
+    /// Notices about the same thing replace each other instead of stacking.
+    pub topic: Option<NoticeTopic>,
+}
+
+/// What a notice is about, when a newer one on it makes the older one moot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticeTopic {
+    /// Loading the user's scenario: its problems, or that it loaded.
+    ScenarioLoad,
 }
 
 /// What the panels show, refreshed from the engine about ten times a second.
@@ -365,10 +375,24 @@ impl AppState {
     pub fn notify(&mut self, msg: Msg, args: Vec<String>) {
         let id = self.next_notice;
         self.next_notice += 1;
-        self.notices.push(Notice { id, msg, args });
+        self.notices.push(Notice {
+            id,
+            msg,
+            args,
+            topic: None,
+        });
         // Keep the list short: the oldest notices go first.
         if self.notices.len() > 5 {
             self.notices.remove(0);
+        }
+    }
+
+    /// A notice that replaces any earlier one on the same topic.
+    pub fn notify_about(&mut self, topic: NoticeTopic, msg: Msg, args: Vec<String>) {
+        self.notices.retain(|notice| notice.topic != Some(topic));
+        self.notify(msg, args);
+        if let Some(last) = self.notices.last_mut() {
+            last.topic = Some(topic);
         }
     }
 
@@ -456,12 +480,32 @@ impl Reducible for AppState {
             }
             Action::ApplyCustom(text) => match parse_scenario(&text) {
                 Ok(scenario) => {
+                    // The learner's seed stays unless the file names one (and then we say so).
+                    let seed = state.seed;
                     state.load(ScenarioSource::Custom(Rc::from(text.as_str())), scenario);
                     state.editor_open = false;
-                    state.notify(Msg::ScenarioLoaded, Vec::new());
+                    if file_sets_seed(&text) {
+                        let seed = state.seed.to_string();
+                        state.notify_about(
+                            NoticeTopic::ScenarioLoad,
+                            Msg::ScenarioLoadedWithSeed,
+                            vec![seed],
+                        );
+                    } else {
+                        state.seed = seed;
+                        state.notify_about(
+                            NoticeTopic::ScenarioLoad,
+                            Msg::ScenarioLoaded,
+                            Vec::new(),
+                        );
+                    }
                 }
                 Err(problems) => {
-                    state.notify(Msg::ProblemsCount, vec![problems.len().to_string()]);
+                    state.notify_about(
+                        NoticeTopic::ScenarioLoad,
+                        Msg::ProblemsCount,
+                        vec![problems.len().to_string()],
+                    );
                     state.problems = problems;
                     state.editor_open = true;
                 }
@@ -690,6 +734,50 @@ mod tests {
             ],
         );
         assert!(state.live.selected_trace.is_none());
+    }
+
+    #[test]
+    fn loading_an_edit_keeps_the_seed_unless_the_file_sets_one_and_notices_replace_each_other() {
+        let source = crate::engine::builtin::builtin_source("mm1")
+            .expect("mm1")
+            .to_string();
+        assert!(file_sets_seed(&source), "mm1 names its seed");
+        let without_seed: String = source
+            .lines()
+            .filter(|line| !line.starts_with("seed ="))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(!file_sets_seed(&without_seed));
+        let state = reduce(AppState::initial(Lang::En), &[Action::SetSeed(4242)]);
+        // Two failed loads leave one notice, not two.
+        let state = reduce(
+            state,
+            &[
+                Action::ApplyCustom("id = 1".into()),
+                Action::ApplyCustom("[[broken".into()),
+            ],
+        );
+        let about_load = |state: &AppState| {
+            state
+                .notices
+                .iter()
+                .filter(|n| n.topic == Some(NoticeTopic::ScenarioLoad))
+                .map(|n| n.msg)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(about_load(&state), vec![Msg::ProblemsCount]);
+        // A good load without a seed keeps 4242 and replaces the problem notice.
+        let state = reduce(state, &[Action::ApplyCustom(without_seed)]);
+        assert_eq!(state.seed, 4242);
+        assert_eq!(about_load(&state), vec![Msg::ScenarioLoaded]);
+        // One that sets its seed uses it, and says so.
+        let state = reduce(state, &[Action::ApplyCustom(source)]);
+        assert_eq!(state.seed, 1);
+        assert_eq!(about_load(&state), vec![Msg::ScenarioLoadedWithSeed]);
+        assert_eq!(
+            state.notices.last().map(|n| n.args.clone()),
+            Some(vec!["1".to_string()])
+        );
     }
 
     #[test]

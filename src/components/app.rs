@@ -204,7 +204,8 @@ fn breaker_band(state: &AppState) -> Option<Rc<BreakerBand>> {
         segments: band_segments(
             &transitions,
             breaker.state.key(),
-            live.now_us as f64 / 1e6,
+            // To the last whole second, like the charts above it (so it changes once a second).
+            (live.now_us / 1_000_000) as f64,
             word,
         ),
     }))
@@ -704,12 +705,7 @@ pub fn App() -> Html {
                             on_action={dispatch_action.clone()}
                         />
                         <canvas ref={canvas} class="dots" aria-hidden="true"></canvas>
-                        if *start_hint {
-                            <div class="start-hint" role="note" data-testid="start-hint">
-                                <p>{ tr(lang, Msg::StartHint) }</p>
-                                <button onclick={dismiss_hint}>{ tr(lang, Msg::GotIt) }</button>
-                            </div>
-                        }
+
                         // The key, on the map at every size (the full legend is also under it).
                         <details class="map-key" onpointerdown={Callback::from(|e: PointerEvent| e.stop_propagation())}
                                  onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
@@ -723,6 +719,13 @@ pub fn App() -> Html {
                         </div>
                     </div>
                     <TimeBar lang={lang} scenario={scenario.clone()} now_us={state.live.now_us} on_action={dispatch_action.clone()} />
+                    // Under the bar it talks about, not over the map.
+                    if *start_hint {
+                        <div class="start-hint" role="note" data-testid="start-hint">
+                            <p>{ tr(lang, Msg::StartHint) }</p>
+                            <button onclick={dismiss_hint}>{ tr(lang, Msg::GotIt) }</button>
+                        </div>
+                    }
                     <Legend scenario={scenario.clone()} lang={lang} />
                     if state.traces_open {
                         <TracePanel lang={lang} scenario={scenario.clone()} seed={state.seed} live={live.clone()}

@@ -50,9 +50,18 @@ pub fn Charts(props: &ChartsProps) -> Html {
         let scale = props
             .scale
             .unwrap_or_else(|| ChartScale::of(&[&props.series], props.arrivals_end_s));
+        // Redrawn when a second closes (the series grows) or what frames it changes, not at
+        // every ten-a-second refresh: a plotters redraw is the heaviest thing in a frame.
+        let series = Rc::clone(&props.series);
         use_effect_with(
-            (Rc::clone(&props.series), props.band.clone(), lang, scale),
-            move |(series, band, lang, scale)| {
+            (
+                series.len(),
+                series.last().copied(),
+                props.band.clone(),
+                lang,
+                scale,
+            ),
+            move |(_, _, band, lang, scale)| {
                 if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
                     let width = element.client_width().max(200) as u32;
                     let height = element.client_height().max(300) as u32;
@@ -64,7 +73,7 @@ pub fn Charts(props: &ChartsProps) -> Html {
                         let root = backend.into_drawing_area();
                         // A drawing error leaves the previous frame in place; nothing to recover.
                         let _ =
-                            draw_run_charts(&root, series, &labels(*lang), band.as_deref(), scale);
+                            draw_run_charts(&root, &series, &labels(*lang), band.as_deref(), scale);
                     }
                 }
             },

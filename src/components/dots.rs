@@ -6,7 +6,6 @@
 use crate::app::layout::{MapLayout, MapView, octilinear, offset_polyline};
 use crate::app::player::{DotKind, Player};
 use crate::engine::ids::{RequestId, StationId};
-use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
@@ -220,8 +219,12 @@ pub fn draw_dots(
     let dots = player.dots();
     let layout = player.layout();
 
+    // Per directed station pair, in one dense table (a map has at most a few dozen stations).
+    let stations = layout.stations.len();
+    let pair = |(from, to): (StationId, StationId)| from.index() * stations + to.index();
     let mut placed: Vec<Placed> = Vec::with_capacity(dots.len());
-    let mut loads: BTreeMap<(StationId, StationId), SegmentLoad> = BTreeMap::new();
+    let mut loads: Vec<SegmentLoad> = Vec::new();
+    loads.resize_with(stations * stations, SegmentLoad::default);
     for (index, dot) in dots.iter().enumerate() {
         let progress = dot.progress(now);
         if progress >= 1.0 || now < dot.start_ms {
@@ -230,7 +233,7 @@ pub fn draw_dots(
         let ((x, y), heading) = dot.route.line.at_with_heading(progress);
         let leg = dot.route.leg_at(progress);
         let segment = (leg.from, leg.to);
-        let load = loads.entry(segment).or_default();
+        let load = &mut loads[pair(segment)];
         load.dots += 1;
         load.per_kind[kind_index(dot.kind)] += 1;
         // In the direction's own lane, on the side `offset_polyline` shifts to (the bands' side).
@@ -242,36 +245,43 @@ pub fn draw_dots(
             segment,
         });
     }
-    for (&(from, to), load) in loads.iter_mut() {
-        let css_length = layout.leg_length(from, to) * fit.scale;
-        load.budget = ((css_length / CSS_PX_PER_DOT) as usize).max(MIN_DOTS_PER_SEGMENT);
+    let segments = || {
+        (0..stations).flat_map(move |from| {
+            (0..stations).map(move |to| (StationId::from_index(from), StationId::from_index(to)))
+        })
+    };
+    for segment in segments() {
+        let load = &mut loads[pair(segment)];
+        if load.dots > 0 {
+            let css_length = layout.leg_length(segment.0, segment.1) * fit.scale;
+            load.budget = ((css_length / CSS_PX_PER_DOT) as usize).max(MIN_DOTS_PER_SEGMENT);
+        }
     }
 
     // Bands first, under the dots, on the segments over budget.
-    let rates: BTreeMap<(StationId, StationId), f64> = layout
-        .segment_flows(&player.flows())
-        .into_iter()
-        .map(|(from, to, rate)| ((from, to), rate))
-        .collect();
-    let busiest = rates.values().copied().fold(1.0, f64::max);
+    let mut rates = vec![0.0; stations * stations];
+    for (from, to, rate) in layout.segment_flows(&player.flows()) {
+        rates[pair((from, to))] = rate;
+    }
+    let busiest = rates.iter().copied().fold(1.0, f64::max);
     let mut bands = 0;
-    for (&(from, to), load) in &loads {
-        if load.dots <= load.budget || from == to {
+    for segment in segments() {
+        let load = &loads[pair(segment)];
+        if load.dots <= load.budget || segment.0 == segment.1 {
             continue;
         }
-        let rate = rates.get(&(from, to)).copied().unwrap_or(0.0);
-        let width = 4.0 + 8.0 * (rate / busiest).clamp(0.0, 1.0).sqrt();
-        draw_band(&ctx, layout, (from, to), width, &load.per_kind);
+        let width = 4.0 + 8.0 * (rates[pair(segment)] / busiest).clamp(0.0, 1.0).sqrt();
+        draw_band(&ctx, layout, segment, width, &load.per_kind);
         bands += 1;
     }
 
     // Which dots to draw: on a segment over budget, every (dots / budget)-th in order of
     // departure, so those drawn stay spread along it; the followed request's always.
     let mut shown = vec![false; dots.len()];
-    let mut seen: BTreeMap<(StationId, StationId), usize> = BTreeMap::new();
+    let mut seen = vec![0usize; stations * stations];
     for place in &placed {
-        let load = &loads[&place.segment];
-        let nth = seen.entry(place.segment).or_insert(0);
+        let load = &loads[pair(place.segment)];
+        let nth = &mut seen[pair(place.segment)];
         let keep = load.dots <= load.budget
             || (*nth * load.budget) / load.dots != ((*nth + 1) * load.budget) / load.dots;
         *nth += 1;

@@ -2,6 +2,7 @@
 //! Every problem validation finds is listed beside the editor with its field path; an invalid
 //! scenario replaces nothing.
 
+use crate::app::editor::{line_count, problem_lines, utf16_offset};
 use crate::app::i18n::{Lang, Msg, fill, tr};
 use crate::app::state::{Action, ScenarioSource};
 use crate::engine::Problem;
@@ -113,6 +114,43 @@ pub fn Editor(props: &EditorProps) -> Html {
             }
         })
     };
+    // Line numbers beside the text, scrolled with it; lines with a problem are marked (⚠ and
+    // colour), and a problem's place jumps to its line.
+    let gutter = use_node_ref();
+    let on_scroll = {
+        let gutter = gutter.clone();
+        Callback::from(move |event: Event| {
+            let area: HtmlTextAreaElement = event.target_unchecked_into();
+            if let Some(gutter) = gutter.cast::<web_sys::Element>() {
+                gutter.set_scroll_top(area.scroll_top());
+            }
+        })
+    };
+    let bad_lines = problem_lines(&props.problems);
+    let numbers = (1..=line_count(&text)).map(|line| {
+        let bad = bad_lines.contains(&(line as u32));
+        html! { <span class={classes!("line-number", bad.then_some("bad"))}>{ if bad { format!("⚠ {line}") } else { line.to_string() } }{ "\n" }</span> }
+    });
+    let jump = |line: u32, column: u32| {
+        let textarea = textarea.clone();
+        let text = text.clone();
+        Callback::from(move |_: MouseEvent| {
+            let Some(area) = textarea.cast::<HtmlTextAreaElement>() else {
+                return;
+            };
+            let at = utf16_offset(&text, line, column);
+            let _ = area.focus();
+            let _ = area.set_selection_range(at, at);
+            // Put the line a few lines from the top of the box.
+            let line_height = web_sys::window()
+                .and_then(|w| w.get_computed_style(&area).ok().flatten())
+                .and_then(|style| style.get_property_value("line-height").ok())
+                .and_then(|value| value.trim_end_matches("px").parse::<f64>().ok())
+                .unwrap_or(18.0);
+            area.set_scroll_top(((f64::from(line) - 4.0).max(0.0) * line_height) as i32);
+        })
+    };
+
     let on_close = {
         let on_action = props.on_action.clone();
         Callback::from(move |_: MouseEvent| on_action.emit(Action::ToggleEditor))
@@ -124,8 +162,11 @@ pub fn Editor(props: &EditorProps) -> Html {
                 <h2 id="editor-title">{ tr(lang, Msg::Editor) }</h2>
                 <p class="hint">{ tr(lang, Msg::EditorHint) }</p>
                 <div class="editor-body">
-                    <textarea ref={textarea} spellcheck="false" value={(*text).clone()} oninput={on_input}
-                              aria-label={tr(lang, Msg::Editor)} data-testid="editor-text" />
+                    <div class="code-box">
+                        <pre class="gutter" ref={gutter} aria-hidden="true" data-testid="gutter">{ for numbers }</pre>
+                        <textarea ref={textarea.clone()} spellcheck="false" wrap="off" value={(*text).clone()} oninput={on_input} onscroll={on_scroll}
+                                  aria-label={tr(lang, Msg::Editor)} data-testid="editor-text" />
+                    </div>
                     <div class="problems" role="region" aria-label={tr(lang, Msg::Problems)} aria-live="polite" data-testid="problems">
                         if !props.problems.is_empty() {
                             <h3>{ fill(lang, Msg::ProblemsCount, &[&props.problems.len().to_string()]) }</h3>
@@ -133,7 +174,10 @@ pub fn Editor(props: &EditorProps) -> Html {
                                 { for props.problems.iter().map(|problem| html! {
                                     <li>
                                         if let Some(at) = problem.at {
-                                            <span class="where">{ fill(lang, Msg::ProblemAt, &[&at.line.to_string(), &at.column.to_string()]) }</span>{ " " }
+                                            <button class="where link" onclick={jump(at.line, at.column)} data-testid="problem-place"
+                                                    title={tr(lang, Msg::JumpToLine)}>
+                                                { fill(lang, Msg::ProblemAt, &[&at.line.to_string(), &at.column.to_string()]) }
+                                            </button>{ " " }
                                         }
                                         <code class="path">{ problem.path.clone() }</code>{ " " }<span>{ problem.message.clone() }</span>
                                     </li>

@@ -5,7 +5,7 @@
 
 use super::dependencies::{breaker_icon, breaker_word};
 use super::{Local, Shared};
-use crate::app::i18n::{Lang, Msg, fill, tr};
+use crate::app::i18n::{Lang, Msg, fill, group_indian, tr};
 use crate::app::layout::{
     LabelSide, MapLayout, MapView, Point, Polyline, octilinear, offset_polyline,
 };
@@ -59,17 +59,69 @@ pub struct MapProps {
     pub on_action: Callback<Action>,
 }
 
-/// Instance pips: a box per instance, filled to its share of busy workers, with a queue bar.
-fn pips(instances: &[&InstanceView], x: f64, y: f64, lang: Lang) -> Html {
-    const W: f64 = 11.0;
-    const H: f64 = 16.0;
+/// How one service's instances are drawn: each worker as a cell when there are few (an M/M/c
+/// station shows its ten counters), else a box filled to its share of busy workers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PipShape {
+    /// Worker cells across and down, when workers are drawn one by one.
+    pub cells: Option<(u32, u32)>,
+    pub width: f64,
+}
+
+const CELL: f64 = 5.0;
+const BOX_W: f64 = 11.0;
+const BOX_H: f64 = 16.0;
+const PIP_GAP: f64 = 4.0;
+
+impl PipShape {
+    pub fn of(workers: u32, instances: usize) -> PipShape {
+        if workers <= 16 && instances <= 4 {
+            let across = workers.clamp(1, 8);
+            let down = workers.div_ceil(across).max(1);
+            PipShape {
+                cells: Some((across, down)),
+                width: f64::from(across) * CELL + 2.0,
+            }
+        } else {
+            PipShape {
+                cells: None,
+                width: BOX_W,
+            }
+        }
+    }
+
+    /// The width of all the service's instances side by side.
+    pub fn row_width(&self, instances: usize) -> f64 {
+        instances as f64 * (self.width + PIP_GAP) - PIP_GAP
+    }
+}
+
+/// Queue bars are scaled to the queue's capacity when it is small enough to read so; a deep
+/// queue (10,000 places) would show nothing, so its bar follows the recent maximum instead and
+/// its length is written beside it.
+const READABLE_CAPACITY: u32 = 100;
+
+/// Instance pips: per instance its workers (cells, or a box filled to its busy share) under a
+/// dark cap (so an idle one reads as a server, not as a missing glyph), and its queue bar.
+fn pips(
+    instances: &[&InstanceView],
+    x: f64,
+    y: f64,
+    lang: Lang,
+    queue_scale: &dyn Fn(&InstanceView) -> f64,
+) -> Html {
+    let shape = PipShape::of(instances.first().map_or(1, |i| i.workers), instances.len());
+    let height = match shape.cells {
+        Some((_, down)) => f64::from(down) * CELL + 5.0,
+        None => BOX_H,
+    };
     // Faults in force show once, after the pips: ×N slower, !N% failing.
     let slow = instances.iter().map(|i| i.slow_factor).fold(1.0, f64::max);
     let failing = instances
         .iter()
         .map(|i| i.injected_error)
         .fold(0.0, f64::max);
-    let badge_x = x + instances.len() as f64 * (W + 3.0) + 2.0;
+    let badge_x = x + shape.row_width(instances.len()) + 4.0;
     html! {
         <g class="pips">
             if slow > 1.0 {
@@ -78,12 +130,8 @@ fn pips(instances: &[&InstanceView], x: f64, y: f64, lang: Lang) -> Html {
                 <text x={format!("{badge_x:.1}")} y={format!("{:.1}", y + 12.0)} class="pip-badge failing">{ format!("!{:.0}%", failing * 100.0) }</text>
             }
             { for instances.iter().enumerate().map(|(i, instance)| {
-                let px = x + i as f64 * (W + 3.0);
+                let px = x + i as f64 * (shape.width + PIP_GAP);
                 let busy = f64::from(instance.busy_workers) / f64::from(instance.workers.max(1));
-                let queue = if instance.queue_capacity == 0 { 0.0 } else {
-                    f64::from(instance.queue_length) / f64::from(instance.queue_capacity)
-                };
-                let fill_height = H * busy.clamp(0.0, 1.0);
                 let mut title = format!(
                     "#{} {} · {} {}/{} · {} {}/{}",
                     instance.ordinal,
@@ -97,19 +145,39 @@ fn pips(instances: &[&InstanceView], x: f64, y: f64, lang: Lang) -> Html {
                 if instance.injected_error > 0.0 {
                     title.push_str(&format!(" · {}", fill(lang, Msg::Failing, &[&format!("{:.0}", instance.injected_error * 100.0)])));
                 }
+                let workers = match shape.cells {
+                    Some((across, _)) => html! {
+                        { for (0..instance.workers).map(|w| {
+                            let (cx, cy) = (px + 1.0 + f64::from(w % across) * CELL, y + 4.0 + f64::from(w / across) * CELL);
+                            html! { <rect x={format!("{cx:.1}")} y={format!("{cy:.1}")} width="4" height="4"
+                                          class={classes!("pip-cell", (w < instance.busy_workers).then_some("busy"))} /> }
+                        }) }
+                    },
+                    None => {
+                        let fill_height = (BOX_H - 3.0) * busy.clamp(0.0, 1.0);
+                        html! { <rect x={format!("{px:.1}")} y={format!("{:.1}", y + BOX_H - fill_height)} width={BOX_W.to_string()}
+                                      height={format!("{fill_height:.1}")} class={classes!("pip-busy", (busy >= 1.0).then_some("full"))} /> }
+                    }
+                };
+                let queue_share = queue_scale(instance);
                 html! {
                     <g class={classes!("pip", (!instance.up).then_some("down"))} key={instance.instance.0}>
                         <title>{ title }</title>
-                        <rect x={format!("{px:.1}")} y={format!("{y:.1}")} width={W.to_string()} height={H.to_string()} rx="2" class="pip-frame" />
+                        <rect x={format!("{px:.1}")} y={format!("{y:.1}")} width={format!("{:.1}", shape.width)} height={format!("{height:.1}")} rx="1.5" class="pip-frame" />
+                        <rect x={format!("{px:.1}")} y={format!("{y:.1}")} width={format!("{:.1}", shape.width)} height="3" class="pip-cap" />
                         if instance.up {
-                            <rect x={format!("{px:.1}")} y={format!("{:.1}", y + H - fill_height)} width={W.to_string()}
-                                  height={format!("{fill_height:.1}")} rx="2" class={classes!("pip-busy", (busy >= 1.0).then_some("full"))} />
-                            <rect x={format!("{px:.1}")} y={format!("{:.1}", y + H + 2.0)} width={format!("{:.1}", W * queue.clamp(0.0, 1.0))}
+                            { workers }
+                            <rect x={format!("{px:.1}")} y={format!("{:.1}", y + height + 2.0)} width={format!("{:.1}", shape.width)} height="3" class="pip-queue-frame" />
+                            <rect x={format!("{px:.1}")} y={format!("{:.1}", y + height + 2.0)} width={format!("{:.1}", shape.width * queue_share)}
                                   height="3" class="pip-queue" />
+                            if instance.queue_length > 0 && instance.queue_capacity > READABLE_CAPACITY {
+                                <text x={format!("{:.1}", px + shape.width / 2.0)} y={format!("{:.1}", y + height + 12.0)} text-anchor="middle" class="pip-queue-count">
+                                    { group_indian(u64::from(instance.queue_length)) }
+                                </text>
+                            }
                         } else {
-                            <path d={format!("M{:.1} {:.1} L{:.1} {:.1} M{:.1} {:.1} L{:.1} {:.1}", px + 2.0, y + 3.0, px + W - 2.0, y + H - 3.0, px + W - 2.0, y + 3.0, px + 2.0, y + H - 3.0)} class="pip-cross" />
+                            <path d={format!("M{:.1} {:.1} L{:.1} {:.1} M{:.1} {:.1} L{:.1} {:.1}", px + 2.0, y + 5.0, px + shape.width - 2.0, y + height - 2.0, px + shape.width - 2.0, y + 5.0, px + 2.0, y + height - 2.0)} class="pip-cross" />
                         }
-
                     </g>
                 }
             }) }
@@ -124,6 +192,35 @@ pub fn Map(props: &MapProps) -> Html {
     let lang = props.lang;
     let live = &props.live.0;
     let client_station = scenario.workload.station;
+    // Deep queues' bars follow their recent maximum (decaying by half in about 3 s of refreshes).
+    let recent_max = use_mut_ref(Vec::<f64>::new);
+    {
+        let mut recent = recent_max.borrow_mut();
+        recent.resize(scenario.instances.len(), 0.0);
+        for instance in &live.instances {
+            if let Some(max) = recent.get_mut(instance.instance.index()) {
+                *max = (*max * 0.98).max(f64::from(instance.queue_length));
+            }
+        }
+    }
+    let recent_snapshot = recent_max.borrow().clone();
+    let queue_scale = move |instance: &InstanceView| -> f64 {
+        let length = f64::from(instance.queue_length);
+        let scale = if instance.queue_capacity <= READABLE_CAPACITY {
+            f64::from(instance.queue_capacity)
+        } else {
+            recent_snapshot
+                .get(instance.instance.index())
+                .copied()
+                .unwrap_or(length)
+                .max(length)
+        };
+        if scale <= 0.0 {
+            0.0
+        } else {
+            (length / scale).clamp(0.0, 1.0)
+        }
+    };
 
     let tracks = layout.tracks.iter().map(|track| {
         let colour = line_colour(track.style);
@@ -151,17 +248,10 @@ pub fn Map(props: &MapProps) -> Html {
         }
     });
 
-    // Each line's name sits on its longest straight stretch, where labels rarely are.
-    let line_names = scenario.lines.iter().zip(&layout.tracks).filter_map(|(line, track)| {
-        let (a, b) = track
-            .segments
-            .iter()
-            .flat_map(|segment| segment.windows(2).map(|pair| (pair[0], pair[1])))
-            .max_by(|p, q| {
-                let length = |(a, b): &(Point, Point)| (b.0 - a.0).hypot(b.1 - a.1);
-                length(p).total_cmp(&length(q))
-            })?;
-        let (x, y) = ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
+    // Each line's name in a pill beside its track, where the layout found room for it.
+    let line_names = layout.pills.iter().filter_map(|pill| {
+        let line = scenario.lines.get(pill.line.index())?;
+        let (x, y) = pill.centre;
         let name = line.name.in_language(lang.code());
         let width = 16.0 + 7.5 * name.chars().count() as f64;
         Some(html! {
@@ -356,22 +446,25 @@ pub fn Map(props: &MapProps) -> Html {
         };
         // Name and services go on the side the tracks leave free.
         let side = layout.stations[station.id.index()].label_side;
-        let block_height = 18.0 + services.len() as f64 * SERVICE_BLOCK;
+        // The label block, slid along its side where the layout moved it off a track.
+        let (shift_x, shift_y) = layout.stations[station.id.index()].label_shift;
+        let (lx, ly) = (x + shift_x, y + shift_y);
+        let block_height = 21.0 + services.len() as f64 * SERVICE_BLOCK;
         let (anchor, text_x, top) = match side {
-            LabelSide::Right => ("start", x + 18.0, y - 6.0),
-            LabelSide::Left => ("end", x - 18.0, y - 6.0),
-            LabelSide::Below => ("middle", x, y + 26.0),
-            LabelSide::Above => ("middle", x, y - 14.0 - block_height),
+            LabelSide::Right => ("start", lx + 18.0, ly - 6.0),
+            LabelSide::Left => ("end", lx - 18.0, ly - 6.0),
+            LabelSide::Below => ("middle", lx, ly + 26.0),
+            LabelSide::Above => ("middle", lx, ly - 14.0 - block_height),
         };
         let name_y = top + 4.0;
         let service_blocks = services.iter().enumerate().map(|(index, service)| {
             let instances: Vec<&InstanceView> = live.instances.iter().filter(|i| i.service == service.id).collect();
-            let width = instances.len() as f64 * 14.0 - 3.0;
-            let block_top = name_y + 6.0 + index as f64 * SERVICE_BLOCK;
+            let width = PipShape::of(service.workers, instances.len()).row_width(instances.len());
+            let block_top = name_y + 9.0 + index as f64 * SERVICE_BLOCK;
             let pip_x = match side {
                 LabelSide::Right => text_x,
                 LabelSide::Left => text_x - width,
-                LabelSide::Above | LabelSide::Below => x - width / 2.0,
+                LabelSide::Above | LabelSide::Below => lx - width / 2.0,
             };
             let limiter = live.patterns.resilience.limiters.get(service.id.index()).copied().flatten();
             html! {
@@ -380,7 +473,7 @@ pub fn Map(props: &MapProps) -> Html {
                         { service.label.in_language(lang.code()) }
                     </text>
                     { " " }
-                    { pips(&instances, pip_x, block_top + 18.0, lang) }
+                    { pips(&instances, pip_x, block_top + 18.0, lang, &queue_scale) }
                     if let Some(limiter) = limiter {
                         <g class="server-limit" transform={format!("translate({:.1} {:.1})", pip_x + width + 6.0, block_top + 20.0)}>
                             <title>{ format!("{} {:.0}/{:.0}", tr(lang, Msg::ServerLimit), limiter.used, limiter.capacity) }</title>
@@ -413,12 +506,16 @@ pub fn Map(props: &MapProps) -> Html {
                         <circle cx="13" cy="4" r="3.2" /><path d="M8 15 Q13 7 18 15 z" />
                     </g>
                 }
-                <text x={format!("{text_x:.1}")} y={format!("{name_y:.1}")} text-anchor={anchor} class="station-name">
-                    { station.label.in_language(lang.code()) }
-                </text>
-                // Spaces between the texts, so assistive tools read "Dadar Catalogue", not "DadarCatalogue".
-                { " " }
-                { service_blocks }
+                // The name and services grow together, from the corner nearest the station, when
+                // the map is drawn small (so text stays readable and keeps its own spacing).
+                <g class="label-block" style={format!("transform-origin: {text_x:.1}px {:.1}px", if side == LabelSide::Above { top + block_height } else { top })}>
+                    <text x={format!("{text_x:.1}")} y={format!("{name_y:.1}")} text-anchor={anchor} class="station-name">
+                        { station.label.in_language(lang.code()) }
+                    </text>
+                    // Spaces between the texts, so assistive tools read "Dadar Catalogue", not "DadarCatalogue".
+                    { " " }
+                    { service_blocks }
+                </g>
             </g>
         }
     });
@@ -529,7 +626,9 @@ pub fn Legend(props: &LegendProps) -> Html {
                 }
                 { item(html! { <><path d="M-7 0 L7 0" class="trace-path-casing legend" /><path d="M-7 0 L7 0" class="trace-path-core legend" /></> }, Msg::LegendTracePath) }
                 { item(html! { <circle r="5.5" class="interchange legend" /> }, Msg::LegendInterchange) }
-                { item(html! { <><rect x="-4" y="-6" width="8" height="12" rx="2" class="pip-frame" /><rect x="-4" y="0" width="8" height="6" rx="2" class="pip-busy" /></> }, Msg::LegendInstance) }
+                { item(html! { <><rect x="-6" y="-6" width="12" height="11" rx="1.5" class="pip-frame" /><rect x="-6" y="-6" width="12" height="3" class="pip-cap" />
+                               <rect x="-5" y="-2" width="4" height="4" class="pip-cell busy" /><rect x="0" y="-2" width="4" height="4" class="pip-cell" />
+                               <rect x="-6" y="6.5" width="12" height="2.5" class="pip-queue" /></> }, Msg::LegendInstance) }
                 { item(html! { <><rect x="-4" y="-6" width="8" height="12" rx="2" class="pip-frame down-frame" /><path d="M-2.5 -3.5 L2.5 3.5 M2.5 -3.5 L-2.5 3.5" class="pip-cross" /></> }, Msg::LegendDown) }
             </ul>
             <p class="legend-note">{ tr(lang, Msg::LegendVirtualRates) }</p>
