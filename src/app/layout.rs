@@ -224,7 +224,14 @@ fn place_pills(
                         width,
                     };
                     let r = pill_box(&pill);
+                    // A pill grows (up to about twice) when the map is drawn small: keep labels
+                    // clear of the grown pill too.
+                    let grown = {
+                        let (gx, gy) = ((r.2 - r.0) * 0.5, (r.3 - r.1) * 0.5);
+                        (r.0 - gx, r.1 - gy, r.2 + gx, r.3 + gy)
+                    };
                     let cost = labels.iter().filter(|&&l| overlaps(r, l)).count() * 10
+                        + labels.iter().filter(|&&l| overlaps(grown, l)).count() * 2
                         + pills.iter().filter(|p| overlaps(r, pill_box(p))).count() * 10
                         + points
                             .iter()

@@ -146,13 +146,23 @@ fn pips(
                     title.push_str(&format!(" · {}", fill(lang, Msg::Failing, &[&format!("{:.0}", instance.injected_error * 100.0)])));
                 }
                 let workers = match shape.cells {
-                    Some((across, _)) => html! {
-                        { for (0..instance.workers).map(|w| {
+                    // Two paths per instance (busy cells, idle cells), not a node per worker: the
+                    // map re-renders ten times a second.
+                    Some((across, _)) => {
+                        let mut busy_cells = String::new();
+                        let mut idle_cells = String::new();
+                        for w in 0..instance.workers {
                             let (cx, cy) = (px + 1.0 + f64::from(w % across) * CELL, y + 4.0 + f64::from(w / across) * CELL);
-                            html! { <rect x={format!("{cx:.1}")} y={format!("{cy:.1}")} width="4" height="4"
-                                          class={classes!("pip-cell", (w < instance.busy_workers).then_some("busy"))} /> }
-                        }) }
-                    },
+                            let cells = if w < instance.busy_workers { &mut busy_cells } else { &mut idle_cells };
+                            cells.push_str(&format!("M{cx:.1} {cy:.1}h4v4h-4z"));
+                        }
+                        html! {
+                            <>
+                                <path d={idle_cells} class="pip-cell" />
+                                <path d={busy_cells} class="pip-cell busy" />
+                            </>
+                        }
+                    }
                     None => {
                         let fill_height = (BOX_H - 3.0) * busy.clamp(0.0, 1.0);
                         html! { <rect x={format!("{px:.1}")} y={format!("{:.1}", y + BOX_H - fill_height)} width={BOX_W.to_string()}
