@@ -8,7 +8,7 @@
 use gloo::timers::future::TimeoutFuture;
 use lokal::app::i18n::Lang;
 use lokal::app::i18n::Msg;
-use lokal::app::layout::MapLayout;
+use lokal::app::layout::{MapLayout, MapView};
 use lokal::app::state::{Action, LiveView, Notice};
 use lokal::components::help::{Help, HelpProps, SHORTCUTS};
 use lokal::components::map::{Map, MapProps};
@@ -64,6 +64,7 @@ fn map_props(id: &str, lang: Lang) -> MapProps {
         selected_station: None,
         trace_path: None,
         reduced_motion: false,
+        view: MapView::FIT,
         on_action: Callback::noop(),
     }
 }
@@ -169,6 +170,7 @@ async fn notices_render_in_the_chosen_language() {
             id: 1,
             msg: Msg::ScenarioLoaded,
             args: Vec::new(),
+            topic: None,
         }],
         on_action: Callback::from(|_: Action| {}),
     };

@@ -83,6 +83,9 @@ catalogue! {
     WatchPolicy => "a protection changes", "एक सुरक्षा बदलती है";
     StartHint => "Start here: press ▶ Play (or Space). The marks on the bar under the map are this scenario's big moments — jump to one, or click a station to break it yourself.", "यहाँ से शुरू करें: ▶ चलाएँ दबाएँ (या Space)। नक्शे के नीचे की पट्टी पर निशान इस परिदृश्य के बड़े पल हैं — किसी पर जाएँ, या कोई स्टेशन चुनकर खुद उसे तोड़िए।";
     GotIt => "Got it", "समझ गया";
+    ShortcutZoom => "Zoom the map in / out (also Ctrl + wheel, a pinch, or the + − buttons)", "नक्शा ज़ूम इन / आउट (Ctrl + व्हील, पिंच, या + − बटन से भी)";
+    ShortcutPan => "Move the zoomed map (or drag it)", "ज़ूम किया नक्शा खिसकाएँ (या खींचें)";
+    ShortcutFit => "Show the whole map (Fit)", "पूरा नक्शा दिखाएँ";
     MapZoom => "Map zoom", "नक्शे का ज़ूम";
     ZoomIn => "Zoom in", "ज़ूम इन";
     ZoomOut => "Zoom out", "ज़ूम आउट";

@@ -5,7 +5,7 @@ use crate::app::state::Action;
 use yew::prelude::*;
 
 /// (keys, what they do), in the order the overlay lists them.
-pub const SHORTCUTS: [(&str, Msg); 20] = [
+pub const SHORTCUTS: [(&str, Msg); 23] = [
     ("Space / K", Msg::ShortcutPlay),
     (". / N", Msg::ShortcutStep),
     ("+ / ]", Msg::ShortcutFaster),
@@ -25,6 +25,9 @@ pub const SHORTCUTS: [(&str, Msg); 20] = [
     ("L", Msg::ShortcutLang),
     ("E", Msg::ShortcutEditor),
     ("V", Msg::ShortcutCompare),
+    ("Z / Shift+Z", Msg::ShortcutZoom),
+    ("Shift + ← ↑ → ↓", Msg::ShortcutPan),
+    ("0", Msg::ShortcutFit),
     ("? / H · Esc", Msg::ShortcutHelp),
 ];
 

@@ -250,7 +250,7 @@ pub fn Map(props: &MapProps) -> Html {
     let track_cores = layout.tracks.iter().map(|track| {
         let colour = line_colour(track.style);
         html! {
-            <g class="track" key={track.line.0} data-line-colour={colour}>
+            <g class="track-centre" key={track.line.0}>
                 { for track.segments.iter().map(|segment| html! {
                     <path d={path_data(segment)} class="track-core" stroke={colour} />
                 }) }
