@@ -451,3 +451,29 @@ test('the editor numbers its lines, marks and jumps to a problem line, keeps one
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('health shows on the tracks and at the stations, in words as well as colour', async () => {
+  const { page, context, problems } = await openPage('?scenario=zomato-unprotected&speed=2&autoplay=1');
+  // Jump to the failing phase (50 s) and let a few virtual seconds of answers come back.
+  await page.locator('[data-testid="moment"]').nth(1).click();
+  await waitForVirtualSeconds(page, 54, 20000);
+  await page.waitForSelector('[data-testid="segment-health"]', { timeout: 10000 });
+  const label = await page.getAttribute('[data-testid="segment-health"] >> nth=0', 'aria-label');
+  assert.match(label, /\d+ % of answers failed \(\d+\/s\)/);
+  // The failing service says so in words at its station.
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="service-alert"]')].some((el) => /errors|all down/.test(el.textContent)));
+  // Focus shows the segment's figures in words on the map.
+  await page.focus('[data-testid="segment-health"] >> nth=0');
+  assert.equal(await page.locator('[data-testid="segment-health"]:focus .health-label').isVisible(), true);
+  // The busiest directions carry their rates.
+  assert.ok((await page.locator('.rate-label').count()) >= 1);
+  await page.screenshot({ path: `${SHOTS}/16-health.png` });
+  // Crash every instance of a service: its station says "all down".
+  await page.click('[data-station="Thane"]');
+  const crash = page.getByRole('button', { name: 'Crash an instance' });
+  await crash.click();
+  await crash.click();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="service-alert"]')].some((el) => el.textContent.includes('all down')));
+  assert.deepEqual(problems, []);
+  await context.close();
+});

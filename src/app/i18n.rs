@@ -86,6 +86,9 @@ catalogue! {
     ShortcutZoom => "Zoom the map in / out (also Ctrl + wheel, a pinch, or the + − buttons)", "नक्शा ज़ूम इन / आउट (Ctrl + व्हील, पिंच, या + − बटन से भी)";
     ShortcutPan => "Move the zoomed map (or drag it)", "ज़ूम किया नक्शा खिसकाएँ (या खींचें)";
     ShortcutFit => "Show the whole map (Fit)", "पूरा नक्शा दिखाएँ";
+    SegmentHealth => "{0} – {1}: {2} % of answers failed ({3}/s)", "{0} – {1}: {2} % उत्तर विफल ({3}/से)";
+    AllDown => "all down", "सब बंद";
+    ErrorsShare => "{0} % errors", "{0} % त्रुटियाँ";
     MapZoom => "Map zoom", "नक्शे का ज़ूम";
     ZoomIn => "Zoom in", "ज़ूम इन";
     ZoomOut => "Zoom out", "ज़ूम आउट";

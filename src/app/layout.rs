@@ -741,6 +741,51 @@ impl MapLayout {
         vec![from, to]
     }
 
+    /// The health of each track segment (either direction): answers per second crossing it and
+    /// the share of them that carry a failure, from `(from, to, answers/s, failed/s)` between
+    /// stations. Keyed by the segment's stations in index order.
+    pub fn segment_health(
+        &self,
+        answers: &[(StationId, StationId, f64, f64)],
+    ) -> Vec<SegmentHealth> {
+        let mut per_segment: BTreeMap<(StationId, StationId), (f64, f64)> = BTreeMap::new();
+        for &(from, to, all, failed) in answers {
+            for pair in self.station_route(from, to).windows(2) {
+                let key = if pair[0].index() <= pair[1].index() {
+                    (pair[0], pair[1])
+                } else {
+                    (pair[1], pair[0])
+                };
+                let entry = per_segment.entry(key).or_insert((0.0, 0.0));
+                entry.0 += all;
+                entry.1 += failed;
+            }
+        }
+        per_segment
+            .into_iter()
+            .filter(|(_, (all, _))| *all > 0.0)
+            .map(|((a, b), (all, failed))| SegmentHealth {
+                a,
+                b,
+                answers_per_s: all,
+                error_share: (failed / all).clamp(0.0, 1.0),
+            })
+            .collect()
+    }
+
+    /// How many lines run between two neighbouring stations (the corridor's width in tracks).
+    pub fn lines_between(&self, scenario: &Scenario, a: StationId, b: StationId) -> usize {
+        scenario
+            .lines
+            .iter()
+            .filter(|line| {
+                line.stations
+                    .windows(2)
+                    .any(|w| (w[0] == a && w[1] == b) || (w[0] == b && w[1] == a))
+            })
+            .count()
+    }
+
     /// Hop rates between stations spread onto the track segments they travel, per direction:
     /// what the static flow overlay draws.
     pub fn segment_flows(
@@ -893,6 +938,15 @@ impl MapView {
             centre: (x + size / 2.0, y + size / 2.0),
         }
     }
+}
+
+/// A track segment's health, as the map shows it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SegmentHealth {
+    pub a: StationId,
+    pub b: StationId,
+    pub answers_per_s: f64,
+    pub error_share: f64,
 }
 
 /// One station-to-station stretch of a route, ending at fraction `until` of the whole way.
@@ -1243,6 +1297,41 @@ mod tests {
         assert!(!crosses(r, (-5.0, -5.0), (-1.0, 20.0)), "beside it");
         assert!(!crosses(r, (11.0, -1.0), (20.0, 8.0)), "past a corner");
         assert!(crosses(r, (-2.0, 8.0), (8.0, -2.0)), "across a corner");
+    }
+
+    #[test]
+    fn a_segments_health_adds_both_directions_and_every_route_over_it() {
+        let Some(Ok(scenario)) = load_builtin("flipkart") else {
+            panic!()
+        };
+        let layout = MapLayout::new(&scenario);
+        let id = |name: &str| scenario.station_named(name).expect(name);
+        // Answers from Bandra to Churchgate pass Dadar and Mumbai Central; some from Dadar too.
+        let health = layout.segment_health(&[
+            (id("Bandra"), id("Churchgate"), 40.0, 10.0),
+            (id("Dadar"), id("Mumbai Central"), 60.0, 0.0),
+        ]);
+        let at = |a: &str, b: &str| {
+            let (a, b) = (id(a), id(b));
+            let key = if a.index() <= b.index() {
+                (a, b)
+            } else {
+                (b, a)
+            };
+            health
+                .iter()
+                .find(|h| (h.a, h.b) == key)
+                .copied()
+                .expect("a segment")
+        };
+        let shared = at("Dadar", "Mumbai Central");
+        assert_eq!(shared.answers_per_s, 100.0);
+        assert!((shared.error_share - 0.1).abs() < 1e-12);
+        assert!((at("Bandra", "Dadar").error_share - 0.25).abs() < 1e-12);
+        assert_eq!(
+            layout.lines_between(&scenario, id("Dadar"), id("Bandra")),
+            1
+        );
     }
 
     #[test]

@@ -127,6 +127,9 @@ pub struct Player {
     dots: Vec<Dot>,
     /// Hops between each pair of stations, counted with a one-second (wall) exponential decay.
     flows: BTreeMap<(StationId, StationId), f64>,
+    /// Answers travelling between each pair of stations, and those of them that carry a failure,
+    /// with the same decay: the error share a track shows.
+    answers: BTreeMap<(StationId, StationId), (f64, f64)>,
     /// Virtual seconds simulated, with the same decay: `flows / this` is hops per virtual second,
     /// whatever the speed and even when the player falls behind.
     virtual_s_decayed: f64,
@@ -174,6 +177,7 @@ impl Player {
             dots: Vec::new(),
             flows: BTreeMap::new(),
             virtual_s_decayed: 0.0,
+            answers: BTreeMap::new(),
             departures_per_s: 0.0,
             recent: VecDeque::new(),
             handled_through: 0,
@@ -236,6 +240,25 @@ impl Player {
             .collect()
     }
 
+    /// Answers per *virtual* second between each pair of stations, and how many of them carry a
+    /// failure: `(from, to, answers_per_s, failed_per_s)`.
+    pub fn answer_health(&self) -> Vec<(StationId, StationId, f64, f64)> {
+        if self.virtual_s_decayed <= 1e-9 {
+            return Vec::new();
+        }
+        self.answers
+            .iter()
+            .map(|(&(from, to), &(all, failed))| {
+                (
+                    from,
+                    to,
+                    all / self.virtual_s_decayed,
+                    failed / self.virtual_s_decayed,
+                )
+            })
+            .collect()
+    }
+
     /// The share of requests currently drawn as dots.
     pub fn sample_probability(&self) -> f64 {
         let dots_if_all = self.departures_per_s * MIN_TRAVEL_MS / 1_000.0;
@@ -279,6 +302,7 @@ impl Player {
                 .copied()
                 .collect(),
             flows: self.flows(),
+            answer_health: self.answer_health(),
             patterns: self.engine.pattern_views(),
             commands: self.engine.command_log_shared(),
             selected_trace: trace.and_then(|request| self.engine.trace_of(request)),
@@ -369,6 +393,7 @@ impl Player {
         drop(self.engine.drain_events());
         self.dots.clear();
         self.flows.clear();
+        self.answers.clear();
         self.virtual_s_decayed = 0.0;
         self.departures_per_s = 0.0;
         match outcome {
@@ -439,6 +464,13 @@ impl Player {
                 role,
             } => {
                 *self.flows.entry((from, to)).or_insert(0.0) += 1.0;
+                if let Some(status) = status {
+                    let answers = self.answers.entry((from, to)).or_insert((0.0, 0.0));
+                    answers.0 += 1.0;
+                    if !status.is_ok() {
+                        answers.1 += 1.0;
+                    }
+                }
                 self.departures_per_s += 1.0;
                 if sampled(request, probability) && self.dots.len() < MAX_DOTS {
                     let real_ms =
@@ -557,6 +589,11 @@ impl Player {
             *rate *= keep;
         }
         self.flows.retain(|_, rate| *rate > 0.01);
+        for (all, failed) in self.answers.values_mut() {
+            *all *= keep;
+            *failed *= keep;
+        }
+        self.answers.retain(|_, (all, _)| *all > 0.01);
     }
 
     fn prune(&mut self) {

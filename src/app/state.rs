@@ -113,6 +113,8 @@ pub struct LiveView {
     pub active_faults: Vec<FaultView>,
     pub series: Vec<SecondPoint>,
     pub flows: Vec<(StationId, StationId, f64)>,
+    /// Answers per virtual second between stations and how many carry a failure.
+    pub answer_health: Vec<(StationId, StationId, f64, f64)>,
     /// Every pattern's view: resilience's edges, policies, rolling counts, sparklines,
     /// latencies and limiters; the saga's runs and totals.
     pub patterns: PatternViews,

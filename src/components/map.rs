@@ -7,7 +7,7 @@ use super::dependencies::{breaker_icon, breaker_word};
 use super::{Local, Shared};
 use crate::app::i18n::{Lang, Msg, fill, group_indian, tr};
 use crate::app::layout::{
-    LabelSide, MapLayout, MapView, Point, Polyline, octilinear, offset_polyline,
+    LabelSide, MapLayout, MapView, PARALLEL_SPACING, Point, Polyline, octilinear, offset_polyline,
 };
 use crate::app::state::{Action, LiveView};
 use crate::app::traces::PathHop;
@@ -272,6 +272,64 @@ pub fn Map(props: &MapProps) -> Html {
         })
     });
 
+    // Health on the tracks, as Kiali colours its edges: a segment whose answers fail (5 % or
+    // more) gets a red dashed border on both sides of its tracks, denser as more fail, with its
+    // figures in words on hover and focus (and always in reduced motion).
+    let health = layout.segment_health(&live.answer_health);
+    let health_marks = health
+        .iter()
+        .filter(|h| h.answers_per_s >= 0.5 && h.error_share >= 0.05)
+        .map(|h| {
+            let centre = octilinear(layout.station_point(h.a), layout.station_point(h.b));
+            let lines = layout.lines_between(scenario, h.a, h.b).max(1) as f64;
+            let reach = (lines - 1.0) * PARALLEL_SPACING / 2.0 + 8.5;
+            let dash = if h.error_share >= 0.5 { "none" } else if h.error_share >= 0.25 { "8 3" } else { "3 4" };
+            let percent = format!("{:.0}", h.error_share * 100.0);
+            let text = fill(lang, Msg::SegmentHealth, &[
+                scenario.station(h.a).label.in_language(lang.code()),
+                scenario.station(h.b).label.in_language(lang.code()),
+                &percent,
+                &format!("{:.0}", h.answers_per_s),
+            ]);
+            let (mx, my) = Polyline::new(centre.clone()).at(0.5);
+            html! {
+                <g class="health" key={format!("{}-{}", h.a.0, h.b.0)} tabindex="0" role="img" aria-label={text.clone()} data-testid="segment-health">
+                    <title>{ text }</title>
+                    <path d={path_data(&offset_polyline(&centre, reach))} class="health-edge" stroke-dasharray={dash} />
+                    <path d={path_data(&offset_polyline(&centre, -reach))} class="health-edge" stroke-dasharray={dash} />
+                    <text x={format!("{mx:.1}")} y={format!("{:.1}", my - reach - 5.0)} text-anchor="middle" class="health-label">
+                        { format!("✗ {percent} %") }
+                    </text>
+                </g>
+            }
+        })
+        .collect::<Html>();
+
+    // Rates per direction on the busiest segments (the three busiest directions), outside their
+    // lanes, in virtual time; in reduced motion the flow overlay labels every segment instead.
+    let rate_labels = if props.reduced_motion {
+        Html::default()
+    } else {
+        let mut busiest = layout.segment_flows(&live.flows);
+        busiest.retain(|f| f.0 != f.1 && f.2 >= 1.0);
+        busiest.sort_by(|p, q| q.2.total_cmp(&p.2));
+        busiest.truncate(3);
+        html! {
+            <g class="rate-labels" aria-hidden="true">
+                { for busiest.iter().map(|&(from, to, rate)| {
+                    let centre = octilinear(layout.station_point(from), layout.station_point(to));
+                    let lines = layout.lines_between(scenario, from, to).max(1) as f64;
+                    let (x, y) = Polyline::new(offset_polyline(&centre, (lines - 1.0) * PARALLEL_SPACING / 2.0 + 20.0)).at(0.5);
+                    html! {
+                        <text key={format!("{}-{}", from.0, to.0)} x={format!("{x:.1}")} y={format!("{:.1}", y + 4.0)} text-anchor="middle" class="rate-label">
+                            { fill(lang, Msg::FlowLabel, &[&format!("{rate:.0}")]) }
+                        </text>
+                    }
+                }) }
+            </g>
+        }
+    };
+
     // Reduced motion: instead of dots, each track segment shows its traffic per direction,
     // in its own lane (left of travel), thicker for more requests per second.
     let flows = if props.reduced_motion {
@@ -477,10 +535,29 @@ pub fn Map(props: &MapProps) -> Html {
                 LabelSide::Above | LabelSide::Below => lx - width / 2.0,
             };
             let limiter = live.patterns.resilience.limiters.get(service.id.index()).copied().flatten();
+            let all_down = !instances.is_empty() && instances.iter().all(|i| !i.up);
+            let error_share = live
+                .services
+                .iter()
+                .find(|v| v.service == service.id)
+                .and_then(|v| v.last_second)
+                .filter(|p| p.completed + p.failed + p.rejected + p.timed_out > 0)
+                .map(|p| p.error_ratio());
+            let alert = if all_down {
+                Some(format!("✗ {}", tr(lang, Msg::AllDown)))
+            } else {
+                error_share
+                    .filter(|&share| share >= 0.1)
+                    .map(|share| format!("⚠ {}", fill(lang, Msg::ErrorsShare, &[&format!("{:.0}", share * 100.0)])))
+            };
             html! {
                 <g class="service" key={service.id.0}>
                     <text x={format!("{text_x:.1}")} y={format!("{:.1}", block_top + 12.0)} text-anchor={anchor} class="service-name">
                         { service.label.in_language(lang.code()) }
+                        // Unmistakable, in words and a sign: every instance down, or many errors.
+                        if let Some(alert) = alert.as_ref() {
+                            <tspan class="service-alert" data-testid="service-alert">{ format!(" {alert}") }</tspan>
+                        }
                     </text>
                     { " " }
                     { pips(&instances, pip_x, block_top + 18.0, lang, &queue_scale) }
@@ -583,6 +660,8 @@ pub fn Map(props: &MapProps) -> Html {
                 </marker>
             </defs>
             <g class="track-cores" aria-hidden="true">{ for track_cores }</g>
+            <g class="health-marks">{ health_marks }</g>
+            { rate_labels }
             { flows }
             { trace_path }
             <g class="line-names" aria-hidden="true">{ for line_names }</g>
