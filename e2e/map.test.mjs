@@ -8,7 +8,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { serveDist } from './server.mjs';
 import { launch } from './browser.mjs';
@@ -468,6 +468,14 @@ test('health shows on the tracks and at the stations, in words as well as colour
   // The busiest directions carry their rates.
   assert.ok((await page.locator('.rate-label').count()) >= 1);
   await page.screenshot({ path: `${SHOTS}/16-health.png` });
+  // Health marks, alerts and rate labels pass axe too.
+  await page.addScriptTag({ content: readFileSync('node_modules/axe-core/axe.min.js', 'utf8') });
+  const violations = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const report = await axe.run(document, { resultTypes: ['violations'] });
+    return report.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes[0]?.html.slice(0, 120)}`);
+  });
+  assert.deepEqual(violations, []);
   // Crash every instance of a service: its station says "all down".
   await page.click('[data-station="Thane"]');
   const crash = page.getByRole('button', { name: 'Crash an instance' });

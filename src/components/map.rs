@@ -181,7 +181,7 @@ fn pips(
                             <rect x={format!("{px:.1}")} y={format!("{:.1}", y + height + 2.0)} width={format!("{:.1}", shape.width * queue_share)}
                                   height="3" class="pip-queue" />
                             if instance.queue_length > 0 && instance.queue_capacity > READABLE_CAPACITY {
-                                <text x={format!("{:.1}", px + shape.width / 2.0)} y={format!("{:.1}", y + height + 12.0)} text-anchor="middle" class="pip-queue-count">
+                                <text x={format!("{:.1}", px + shape.width / 2.0)} y={format!("{:.1}", y + height + 12.0)} text-anchor="middle" class="pip-queue-count" aria-hidden="true">
                                     { group_indian(u64::from(instance.queue_length)) }
                                 </text>
                             }
@@ -440,6 +440,33 @@ pub fn Map(props: &MapProps) -> Html {
         }
     });
 
+    // A service's state at its station, in words and a sign (never colour alone): every instance
+    // down, or a tenth or more of the last second's requests failing. Written after its name,
+    // and in the station's accessible name in the same place.
+    let service_alert = |service: crate::engine::ids::ServiceId| -> Option<String> {
+        let mut instances = live
+            .instances
+            .iter()
+            .filter(|i| i.service == service)
+            .peekable();
+        let all_down = instances.peek().is_some() && instances.all(|i| !i.up);
+        if all_down {
+            return Some(format!("✗ {}", tr(lang, Msg::AllDown)));
+        }
+        live.services
+            .iter()
+            .find(|v| v.service == service)
+            .and_then(|v| v.last_second)
+            .filter(|p| p.completed + p.failed + p.rejected + p.timed_out > 0)
+            .map(|p| p.error_ratio())
+            .filter(|&share| share >= 0.1)
+            .map(|share| {
+                format!(
+                    "⚠ {}",
+                    fill(lang, Msg::ErrorsShare, &[&format!("{:.0}", share * 100.0)])
+                )
+            })
+    };
     let stations = scenario.stations.iter().map(|station| {
         let (x, y) = layout.station_point(station.id);
         let services: Vec<_> = scenario.services.iter().filter(|s| s.station == station.id).collect();
@@ -484,6 +511,10 @@ pub fn Map(props: &MapProps) -> Html {
         for service in &services {
             aria.push(' ');
             aria.push_str(service.label.in_language(lang.code()));
+            if let Some(alert) = service_alert(service.id) {
+                aria.push(' ');
+                aria.push_str(&alert);
+            }
             let instances = live.instances.iter().filter(|i| i.service == service.id);
             let slow = instances.clone().map(|i| i.slow_factor).fold(1.0, f64::max);
             let failing = instances.map(|i| i.injected_error).fold(0.0, f64::max);
@@ -535,21 +566,7 @@ pub fn Map(props: &MapProps) -> Html {
                 LabelSide::Above | LabelSide::Below => lx - width / 2.0,
             };
             let limiter = live.patterns.resilience.limiters.get(service.id.index()).copied().flatten();
-            let all_down = !instances.is_empty() && instances.iter().all(|i| !i.up);
-            let error_share = live
-                .services
-                .iter()
-                .find(|v| v.service == service.id)
-                .and_then(|v| v.last_second)
-                .filter(|p| p.completed + p.failed + p.rejected + p.timed_out > 0)
-                .map(|p| p.error_ratio());
-            let alert = if all_down {
-                Some(format!("✗ {}", tr(lang, Msg::AllDown)))
-            } else {
-                error_share
-                    .filter(|&share| share >= 0.1)
-                    .map(|share| format!("⚠ {}", fill(lang, Msg::ErrorsShare, &[&format!("{:.0}", share * 100.0)])))
-            };
+            let alert = service_alert(service.id);
             html! {
                 <g class="service" key={service.id.0}>
                     <text x={format!("{text_x:.1}")} y={format!("{:.1}", block_top + 12.0)} text-anchor={anchor} class="service-name">
