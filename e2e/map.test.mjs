@@ -485,3 +485,22 @@ test('health shows on the tracks and at the stations, in words as well as colour
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('no word is cut in the saga panel, in English or Hindi', async () => {
+  for (const lang of ['en', 'hi']) {
+    for (const width of [1440, 1024]) {
+      const { page, context, problems } = await openPage(`?scenario=paytm-saga&speed=5&autoplay=1&seed=3&lang=${lang}`, { viewport: { width, height: 900 } });
+      await waitForVirtualSeconds(page, 40);
+      await page.waitForSelector('.saga-run.compensated');
+      const cut = await page.$$eval('.saga-panel *', (els) =>
+        els
+          .filter((el) => el.children.length === 0 && el.textContent.trim() && el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflow !== 'visible')
+          .map((el) => el.textContent.trim()),
+      );
+      await page.locator('.saga-panel').screenshot({ path: `${SHOTS}/17-sagas-${lang}-${width}.png` });
+      assert.deepEqual(cut, [], `${lang} at ${width}: words cut off`);
+      assert.deepEqual(problems, []);
+      await context.close();
+    }
+  }
+});
