@@ -504,3 +504,24 @@ test('no word is cut in the saga panel, in English or Hindi', async () => {
     }
   }
 });
+
+test('figures are right or absent: badge attempts, empty windows, throughput of a dead service', async () => {
+  const { page, context, problems } = await openPage('?scenario=zomato-protected');
+  // The edge badge counts attempts, as the policy does (max_attempts = 2).
+  assert.match(await page.textContent('[data-testid="edge-badge"]'), /up to 2 attempts/);
+  // Before anything ran, the dependency card's windows say that nothing completed.
+  await page.click('[data-station="CSMT"]');
+  await page.waitForSelector('[data-testid="latency-last-second"]');
+  assert.match(await page.textContent('[data-testid="latency-last-second"]'), /none completed/);
+  assert.match(await page.textContent('[data-testid="latency-whole-run"]'), /none completed/);
+  // With every instance of order tracking down, its throughput is 0/s while requests still arrive.
+  await page.click('[data-station="Thane"]');
+  const crash = page.getByRole('button', { name: 'Crash an instance' });
+  await crash.click();
+  await crash.click();
+  await page.keyboard.press('Space');
+  await waitForVirtualSeconds(page, 3);
+  await page.waitForFunction(() => document.querySelector('[data-testid="throughput"]')?.textContent === '0/s');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
