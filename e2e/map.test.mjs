@@ -525,3 +525,15 @@ test('figures are right or absent: badge attempts, empty windows, throughput of 
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('choosing a station brings its figures and dependency panel into view with the focus', async () => {
+  // At 1024×768 the side panel is below the map: choosing a station must bring it up.
+  const { page, context, problems } = await openPage('?scenario=zomato-protected', { viewport: { width: 1024, height: 768 } });
+  await page.click('[data-station="CSMT"]');
+  await page.waitForFunction(() => document.activeElement?.id === 'inspector');
+  await page.waitForSelector('[data-testid="dependency"]');
+  const top = await page.$eval('#inspector', (el) => el.getBoundingClientRect().top);
+  assert.ok(top >= -1 && top < 768, `the inspector is in view (top ${top})`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

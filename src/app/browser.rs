@@ -78,6 +78,17 @@ pub fn reveal(id: &str) {
     let _ = element.focus();
 }
 
+/// Moves keyboard focus to the element with this id (it needs a tabindex); the browser scrolls
+/// it into view only if it is not already (so a panel in view does not make the page jump).
+pub fn focus(id: &str) {
+    if let Some(element) = gloo::utils::document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = element.focus();
+    }
+}
+
 /// Replaces the address bar's query (no new history entry), keeping path and fragment.
 pub fn replace_query(query: &str) {
     let Some(window) = web_sys::window() else {

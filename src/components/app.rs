@@ -413,6 +413,14 @@ pub fn App() -> Html {
 
     use_effect_with(state.lang, |&lang| browser::set_document_lang(lang));
 
+    // A station chosen opens its figures and dependency panel in the inspector: focus moves
+    // there, and the page scrolls to it only when it is out of view (one column, a phone).
+    use_effect_with(state.selected_station, |&station| {
+        if station.is_some() {
+            browser::focus("inspector");
+        }
+    });
+
     // A panel that opens comes into view with the focus on it: the trace panel when it opens,
     // the waterfall when a trace is chosen (once its spans are there to show).
     use_effect_with(state.traces_open, |&open| {

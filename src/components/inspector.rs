@@ -266,7 +266,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
     };
 
     html! {
-        <section class="inspector" aria-labelledby="inspector-title">
+        <section class="inspector" id="inspector" tabindex="-1" aria-labelledby="inspector-title">
             <h2 id="inspector-title">{ tr(lang, Msg::Inspect) }</h2>
             { station_panel }
             { faults }
