@@ -92,6 +92,11 @@ fn text_width(text: &str) -> f64 {
     text.chars().count() as f64 * 7.5
 }
 
+/// The width of a line's name pill: its text and the rounded ends.
+pub fn pill_width(name: &str) -> f64 {
+    16.0 + text_width(name)
+}
+
 /// An axis-aligned box (x0, y0, x1, y1).
 type Rect = (f64, f64, f64, f64);
 
@@ -191,12 +196,8 @@ fn place_pills(
 ) -> Vec<Pill> {
     let mut pills: Vec<Pill> = Vec::new();
     for (line, track) in scenario.lines.iter().zip(tracks) {
-        let hi = line
-            .name
-            .hi
-            .as_deref()
-            .map_or(0.0, |name| 16.0 + 7.5 * name.chars().count() as f64);
-        let width = (16.0 + 7.5 * line.name.en.chars().count() as f64).max(hi);
+        // Room for the longer of its two names.
+        let width = pill_width(&line.name.en).max(line.name.hi.as_deref().map_or(0.0, pill_width));
         let mut pieces: Vec<(Point, Point)> = track
             .segments
             .iter()
@@ -408,6 +409,8 @@ pub struct MapLayout {
     pub pills: Vec<Pill>,
     /// Each station's label box (name and services), as placed (`x0, y0, x1, y1`).
     pub labels: Vec<(f64, f64, f64, f64)>,
+    /// How many lines run each corridor, keyed by its stations' indices in order.
+    corridor_lines: BTreeMap<(usize, usize), usize>,
     /// Station adjacency along the lines, for routing.
     neighbours: Vec<Vec<StationId>>,
 }
@@ -696,6 +699,10 @@ impl MapLayout {
             tracks,
             pills,
             labels,
+            corridor_lines: corridor_lines
+                .into_iter()
+                .map(|(key, lines)| (key, lines.len()))
+                .collect(),
             neighbours,
         }
     }
@@ -774,16 +781,15 @@ impl MapLayout {
     }
 
     /// How many lines run between two neighbouring stations (the corridor's width in tracks).
-    pub fn lines_between(&self, scenario: &Scenario, a: StationId, b: StationId) -> usize {
-        scenario
-            .lines
-            .iter()
-            .filter(|line| {
-                line.stations
-                    .windows(2)
-                    .any(|w| (w[0] == a && w[1] == b) || (w[0] == b && w[1] == a))
-            })
-            .count()
+    pub fn lines_between(&self, a: StationId, b: StationId) -> usize {
+        let key = (a.index().min(b.index()), a.index().max(b.index()));
+        self.corridor_lines.get(&key).copied().unwrap_or(0)
+    }
+
+    /// From the corridor's centre to the outer edge of its outermost track's centre line: what
+    /// a mark beside the tracks must clear (plus its own gap).
+    pub fn corridor_half_width(&self, a: StationId, b: StationId) -> f64 {
+        (self.lines_between(a, b).max(1) as f64 - 1.0) * PARALLEL_SPACING / 2.0
     }
 
     /// Hop rates between stations spread onto the track segments they travel, per direction:
@@ -1328,10 +1334,7 @@ mod tests {
         assert_eq!(shared.answers_per_s, 100.0);
         assert!((shared.error_share - 0.1).abs() < 1e-12);
         assert!((at("Bandra", "Dadar").error_share - 0.25).abs() < 1e-12);
-        assert_eq!(
-            layout.lines_between(&scenario, id("Dadar"), id("Bandra")),
-            1
-        );
+        assert_eq!(layout.lines_between(id("Dadar"), id("Bandra")), 1);
     }
 
     #[test]

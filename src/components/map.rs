@@ -7,7 +7,7 @@ use super::dependencies::{breaker_icon, breaker_word};
 use super::{Local, Shared};
 use crate::app::i18n::{Lang, Msg, fill, group_indian, tr};
 use crate::app::layout::{
-    LabelSide, MapLayout, MapView, PARALLEL_SPACING, Point, Polyline, octilinear, offset_polyline,
+    LabelSide, MapLayout, MapView, Point, Polyline, octilinear, offset_polyline, pill_width,
 };
 use crate::app::state::{Action, LiveView};
 use crate::app::traces::PathHop;
@@ -263,7 +263,7 @@ pub fn Map(props: &MapProps) -> Html {
         let line = scenario.lines.get(pill.line.index())?;
         let (x, y) = pill.centre;
         let name = line.name.in_language(lang.code());
-        let width = 16.0 + 7.5 * name.chars().count() as f64;
+        let width = pill_width(name);
         Some(html! {
             <g class="line-name" key={line.id.0}>
                 <rect x={format!("{:.1}", x - width / 2.0)} y={format!("{:.1}", y - 11.0)} width={format!("{width:.1}")} height="22" rx="11" fill={line_colour(line.style)} />
@@ -281,8 +281,7 @@ pub fn Map(props: &MapProps) -> Html {
         .filter(|h| h.answers_per_s >= 0.5 && h.error_share >= 0.05)
         .map(|h| {
             let centre = octilinear(layout.station_point(h.a), layout.station_point(h.b));
-            let lines = layout.lines_between(scenario, h.a, h.b).max(1) as f64;
-            let reach = (lines - 1.0) * PARALLEL_SPACING / 2.0 + 8.5;
+            let reach = layout.corridor_half_width(h.a, h.b) + 8.5;
             let dash = if h.error_share >= 0.5 { "none" } else if h.error_share >= 0.25 { "8 3" } else { "3 4" };
             let percent = format!("{:.0}", h.error_share * 100.0);
             let text = fill(lang, Msg::SegmentHealth, &[
@@ -318,8 +317,7 @@ pub fn Map(props: &MapProps) -> Html {
             <g class="rate-labels" aria-hidden="true">
                 { for busiest.iter().map(|&(from, to, rate)| {
                     let centre = octilinear(layout.station_point(from), layout.station_point(to));
-                    let lines = layout.lines_between(scenario, from, to).max(1) as f64;
-                    let (x, y) = Polyline::new(offset_polyline(&centre, (lines - 1.0) * PARALLEL_SPACING / 2.0 + 20.0)).at(0.5);
+                    let (x, y) = Polyline::new(offset_polyline(&centre, layout.corridor_half_width(from, to) + 20.0)).at(0.5);
                     html! {
                         <text key={format!("{}-{}", from.0, to.0)} x={format!("{x:.1}")} y={format!("{:.1}", y + 4.0)} text-anchor="middle" class="rate-label">
                             { fill(lang, Msg::FlowLabel, &[&format!("{rate:.0}")]) }
