@@ -107,6 +107,25 @@ pub struct FollowedRequest {
     pub outcome: Option<RequestOutcome>,
 }
 
+/// What travelled between two stations: every hop, the answers among them and the answers that
+/// carry a failure (decayed counts, or rates).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct HopCounts {
+    hops: f64,
+    answers: f64,
+    failed: f64,
+}
+
+impl HopCounts {
+    fn scaled(self, factor: f64) -> HopCounts {
+        HopCounts {
+            hops: self.hops * factor,
+            answers: self.answers * factor,
+            failed: self.failed * factor,
+        }
+    }
+}
+
 /// What one frame did.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct FrameOutcome {
@@ -125,12 +144,10 @@ pub struct Player {
     /// Display time: advances with wall time while playing, stands still while paused.
     display_ms: f64,
     dots: Vec<Dot>,
-    /// Hops between each pair of stations, counted with a one-second (wall) exponential decay.
-    flows: BTreeMap<(StationId, StationId), f64>,
-    /// Answers travelling between each pair of stations, and those of them that carry a failure,
-    /// with the same decay: the error share a track shows.
-    answers: BTreeMap<(StationId, StationId), (f64, f64)>,
-    /// Virtual seconds simulated, with the same decay: `flows / this` is hops per virtual second,
+    /// What travelled between each pair of stations, counted with a one-second (wall)
+    /// exponential decay.
+    hops: BTreeMap<(StationId, StationId), HopCounts>,
+    /// Virtual seconds simulated, with the same decay: a count over this is per virtual second,
     /// whatever the speed and even when the player falls behind.
     virtual_s_decayed: f64,
     /// Smoothed hop departures per display second, for the sampler.
@@ -175,9 +192,8 @@ impl Player {
             behind: false,
             display_ms: 0.0,
             dots: Vec::new(),
-            flows: BTreeMap::new(),
+            hops: BTreeMap::new(),
             virtual_s_decayed: 0.0,
-            answers: BTreeMap::new(),
             departures_per_s: 0.0,
             recent: VecDeque::new(),
             handled_through: 0,
@@ -231,31 +247,35 @@ impl Player {
     /// Hops per *virtual* second between each pair of stations, over about the last wall
     /// second: the same figure at 1× and at 100×.
     pub fn flows(&self) -> Vec<(StationId, StationId, f64)> {
-        if self.virtual_s_decayed <= 1e-9 {
-            return Vec::new();
-        }
-        self.flows
-            .iter()
-            .map(|(&(from, to), &count)| (from, to, count / self.virtual_s_decayed))
+        self.per_virtual_second(|counts| counts.hops > 0.01)
+            .into_iter()
+            .map(|(from, to, rates)| (from, to, rates.hops))
             .collect()
     }
 
     /// Answers per *virtual* second between each pair of stations, and how many of them carry a
     /// failure: `(from, to, answers_per_s, failed_per_s)`.
     pub fn answer_health(&self) -> Vec<(StationId, StationId, f64, f64)> {
-        if self.virtual_s_decayed <= 1e-9 {
+        self.per_virtual_second(|counts| counts.answers > 0.01)
+            .into_iter()
+            .map(|(from, to, rates)| (from, to, rates.answers, rates.failed))
+            .collect()
+    }
+
+    /// The decayed counts that pass `keep`, as rates per virtual second (none before any virtual
+    /// time has passed).
+    fn per_virtual_second(
+        &self,
+        keep: impl Fn(&HopCounts) -> bool,
+    ) -> Vec<(StationId, StationId, HopCounts)> {
+        let seconds = self.virtual_s_decayed;
+        if seconds <= 1e-9 {
             return Vec::new();
         }
-        self.answers
+        self.hops
             .iter()
-            .map(|(&(from, to), &(all, failed))| {
-                (
-                    from,
-                    to,
-                    all / self.virtual_s_decayed,
-                    failed / self.virtual_s_decayed,
-                )
-            })
+            .filter(|(_, counts)| keep(counts))
+            .map(|(&(from, to), counts)| (from, to, counts.scaled(1.0 / seconds)))
             .collect()
     }
 
@@ -392,8 +412,7 @@ impl Player {
         // The events on the way are not drawn; requests followed meanwhile keep no outcome.
         drop(self.engine.drain_events());
         self.dots.clear();
-        self.flows.clear();
-        self.answers.clear();
+        self.hops.clear();
         self.virtual_s_decayed = 0.0;
         self.departures_per_s = 0.0;
         match outcome {
@@ -463,12 +482,12 @@ impl Player {
                 attempt,
                 role,
             } => {
-                *self.flows.entry((from, to)).or_insert(0.0) += 1.0;
+                let counts = self.hops.entry((from, to)).or_default();
+                counts.hops += 1.0;
                 if let Some(status) = status {
-                    let answers = self.answers.entry((from, to)).or_insert((0.0, 0.0));
-                    answers.0 += 1.0;
+                    counts.answers += 1.0;
                     if !status.is_ok() {
-                        answers.1 += 1.0;
+                        counts.failed += 1.0;
                     }
                 }
                 self.departures_per_s += 1.0;
@@ -585,15 +604,10 @@ impl Player {
         let keep = (-wall_dt_ms / 1_000.0).exp();
         self.departures_per_s *= keep;
         self.virtual_s_decayed *= keep;
-        for rate in self.flows.values_mut() {
-            *rate *= keep;
+        for counts in self.hops.values_mut() {
+            *counts = counts.scaled(keep);
         }
-        self.flows.retain(|_, rate| *rate > 0.01);
-        for (all, failed) in self.answers.values_mut() {
-            *all *= keep;
-            *failed *= keep;
-        }
-        self.answers.retain(|_, (all, _)| *all > 0.01);
+        self.hops.retain(|_, counts| counts.hops > 0.01);
     }
 
     fn prune(&mut self) {
