@@ -65,21 +65,9 @@ pub fn query_string() -> String {
         .unwrap_or_default()
 }
 
-/// Brings the element with this id into view and moves keyboard focus to it (it needs a
-/// tabindex), so a panel that just opened is where the learner's eyes and keys are.
-pub fn reveal(id: &str) {
-    let Some(element) = gloo::utils::document()
-        .get_element_by_id(id)
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-    else {
-        return;
-    };
-    element.scroll_into_view_with_bool(true);
-    let _ = element.focus();
-}
-
-/// Moves keyboard focus to the element with this id (it needs a tabindex); the browser scrolls
-/// it into view only if it is not already (so a panel in view does not make the page jump).
+/// Moves keyboard focus to the element with this id (it needs a tabindex), so a panel that just
+/// opened is where the learner's eyes and keys are; the browser scrolls it into view only if it
+/// is not already (so a panel in view does not make the page jump).
 pub fn focus(id: &str) {
     if let Some(element) = gloo::utils::document()
         .get_element_by_id(id)

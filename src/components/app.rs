@@ -425,7 +425,7 @@ pub fn App() -> Html {
     // the waterfall when a trace is chosen (once its spans are there to show).
     use_effect_with(state.traces_open, |&open| {
         if open {
-            browser::reveal("trace-panel");
+            browser::focus("trace-panel");
         }
     });
     {
@@ -436,7 +436,7 @@ pub fn App() -> Html {
             .map(|trace| trace.request);
         use_effect_with((state.selected_trace, shown), |&(chosen, shown)| {
             if chosen.is_some() && chosen == shown {
-                browser::reveal("trace-view");
+                browser::focus("trace-view");
             }
         });
     }
