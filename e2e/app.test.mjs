@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { serveDist } from './server.mjs';
 import { launch } from './browser.mjs';
+import { openApp, waitForVirtualSeconds } from './pages.mjs';
 
 const SHOTS = 'e2e/screenshots';
 mkdirSync(SHOTS, { recursive: true });
@@ -28,18 +29,8 @@ after(async () => {
   server?.close();
 });
 
-/** A fresh page (own storage) that records console errors and page errors. */
-async function openPage(query = '', options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, ...options });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  await page.goto(base + query);
-  await page.waitForSelector('[data-testid="map"] .station', { timeout: 20000 });
-  return { page, context, problems };
+function openPage(query = '', options = {}) {
+  return openApp(browser, base, query, options);
 }
 
 async function counter(page, id) {
@@ -54,18 +45,6 @@ async function clockSeconds(page) {
   return (minutes ? Number(minutes[1]) * 60 : 0) + seconds;
 }
 
-async function waitForVirtualSeconds(page, seconds) {
-  await page.waitForFunction(
-    (target) => {
-      const text = document.querySelector('[data-testid="clock"]')?.textContent ?? '';
-      const minutes = text.match(/(\d+) min/);
-      const s = Number(text.match(/([\d.]+) s/)?.[1] ?? 0);
-      return (minutes ? Number(minutes[1]) * 60 : 0) + s >= target;
-    },
-    seconds,
-    { timeout: 30000 },
-  );
-}
 
 /** Station names of a scenario file, read independently of the app: every `stations = [...]`. */
 function stationNames(file) {

@@ -12,6 +12,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { serveDist } from './server.mjs';
 import { launch } from './browser.mjs';
+import { openApp, waitForVirtualSeconds } from './pages.mjs';
 
 const SHOTS = 'e2e/screenshots';
 mkdirSync(SHOTS, { recursive: true });
@@ -38,30 +39,9 @@ after(async () => {
   server?.close();
 });
 
-async function openPage(query = '', options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, ...options });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  await page.goto(base + query);
-  await page.waitForSelector('[data-testid="map"] .station', { timeout: 20000 });
-  return { page, context, problems };
-}
-
-async function waitForVirtualSeconds(page, seconds, timeout = 60000) {
-  await page.waitForFunction(
-    (target) => {
-      const text = document.querySelector('[data-testid="clock"]')?.textContent ?? '';
-      const minutes = text.match(/(\d+) min/);
-      const s = Number(text.match(/([\d.]+) s/)?.[1] ?? 0);
-      return (minutes ? Number(minutes[1]) * 60 : 0) + s >= target;
-    },
-    seconds,
-    { timeout },
-  );
+/** The app in a fresh page, at 1440×900 unless `options` say otherwise. */
+function openPage(query = '', options = {}) {
+  return openApp(browser, base, query, { viewport: { width: 1440, height: 900 }, ...options });
 }
 
 const builtins = () =>
