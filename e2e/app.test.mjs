@@ -4,34 +4,19 @@
 // The bundle is served from a sub-path (/course/lokal/) to prove it embeds anywhere.
 // Screenshots go to e2e/screenshots/ (ignored by git) for a person to look at.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
-import { serveDist } from './server.mjs';
-import { launch } from './browser.mjs';
-import { openApp, waitForVirtualSeconds } from './pages.mjs';
+import { appUnderTest, waitForVirtualSeconds } from './pages.mjs';
 
 const SHOTS = 'e2e/screenshots';
 mkdirSync(SHOTS, { recursive: true });
 
-let server;
-let base;
-let browser;
 const consoleProblems = [];
 
-before(async () => {
-  ({ server, url: base } = await serveDist(process.env.LOKAL_DIST ?? 'dist'));
-  browser = await launch();
-});
+const app = appUnderTest();
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-function openPage(query = '', options = {}) {
-  return openApp(browser, base, query, options);
-}
+const openPage = app.open;
 
 async function counter(page, id) {
   const text = await page.textContent(`[data-testid="${id}"]`);
@@ -157,6 +142,8 @@ test('switching to Hindi shows Devanagari everywhere, and it is remembered', asy
   const stationText = await page.textContent('[data-station="Dadar"] .station-name');
   assert.match(stationText, /[\u0900-\u097F]/, `station label: ${stationText}`);
   assert.match(await page.textContent('.scenario-intro h2'), /[\u0900-\u097F]/);
+  for (const tab of await page.locator('[role="tab"]').allTextContents()) assert.match(tab, /[\u0900-\u097F]/, `tab: ${tab}`);
+  await page.click('#side-tab-station');
   assert.match(await page.textContent('.inspector h2'), /[\u0900-\u097F]/);
   await page.screenshot({ path: `${SHOTS}/06-hindi.png`, fullPage: true });
   await page.reload();
@@ -221,7 +208,7 @@ test('the last scenario, seed and speed persist; corrupt storage is set aside', 
   await page.keyboard.press('Enter');
   await page.click('h1');
   await page.keyboard.press('+');
-  await page.goto(base);
+  await page.goto(app.base);
   await page.waitForSelector('[data-testid="map"] .station');
   assert.equal(await page.locator('select').inputValue(), 'mm1');
   assert.equal(await page.inputValue('input[aria-label="Seed"]'), '4242');
@@ -260,11 +247,11 @@ test('keyboard alone drives the app: help, select, crash, step', async () => {
 });
 
 test('a crash shows a readable bilingual panel that reloads with the last good scenario', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  await page.goto(base + '?scenario=mm1');
+  await page.goto(app.base + '?scenario=mm1');
   await page.waitForSelector('[data-testid="map"] .station');
-  await page.goto(base + '?selftest=panic');
+  await page.goto(app.base + '?selftest=panic');
   await page.waitForSelector('#lokal-fatal .fatal', { timeout: 15000 });
   const panel = await page.textContent('#lokal-fatal');
   assert.match(panel, /Something went wrong/);

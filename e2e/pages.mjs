@@ -1,5 +1,9 @@
-// What the browser tests share: opening the app in a fresh page that records problems, and
-// waiting for the run's virtual clock.
+// What the browser tests share: the served bundle and browser of a test file, opening the app
+// in a fresh page that records problems, and waiting for the run's virtual clock.
+
+import { before, after } from 'node:test';
+import { serveDist } from './server.mjs';
+import { launch } from './browser.mjs';
 
 /** A fresh page (own storage) at `base + query` that records console and page errors; resolves
  * once the map has drawn its stations. `options` are Playwright context options (viewport…). */
@@ -28,4 +32,26 @@ export async function waitForVirtualSeconds(page, seconds, timeout = 30000) {
     seconds,
     { timeout },
   );
+}
+
+/** Registers a test file's `before`/`after`: the release bundle (`LOKAL_DIST`, else `dist/`)
+ * served under a sub-path, and one Chromium. Returns the live handles (`base`, `browser`, once
+ * `before` has run) and `open(query, options)`, which opens a fresh page with `defaults` as its
+ * context options under `options`. */
+export function appUnderTest(defaults = {}) {
+  const app = {
+    server: undefined,
+    base: undefined,
+    browser: undefined,
+    open: (query = '', options = {}) => openApp(app.browser, app.base, query, { ...defaults, ...options }),
+  };
+  before(async () => {
+    ({ server: app.server, url: app.base } = await serveDist(process.env.LOKAL_DIST ?? 'dist'));
+    app.browser = await launch();
+  });
+  after(async () => {
+    await app.browser?.close();
+    app.server?.close();
+  });
+  return app;
 }

@@ -66,13 +66,23 @@ pub fn query_string() -> String {
 }
 
 /// Moves keyboard focus to the element with this id (it needs a tabindex), so a panel that just
-/// opened is where the learner's eyes and keys are; the browser scrolls it into view only if it
-/// is not already (so a panel in view does not make the page jump).
+/// opened is where the learner's eyes and keys are; the page scrolls only if the panel's top is
+/// not in view already (so a panel in view does not make the page jump).
 pub fn focus(id: &str) {
     if let Some(element) = gloo::utils::document()
         .get_element_by_id(id)
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
     {
+        // The browser scrolls a focused element only when none of it shows; a tall panel whose
+        // top is above the screen, or low on it, is brought up so that it reads from its start.
+        let top = element.get_bounding_client_rect().top();
+        let screen = web_sys::window()
+            .and_then(|w| w.inner_height().ok())
+            .and_then(|h| h.as_f64())
+            .unwrap_or(f64::INFINITY);
+        if top < 0.0 || top > screen * 0.75 {
+            element.scroll_into_view_with_bool(true);
+        }
         let _ = element.focus();
     }
 }

@@ -232,6 +232,12 @@ catalogue! {
     Dependencies => "Dependencies", "निर्भरताएँ";
     DependenciesHint => "Calls this service makes, counted like the Hystrix dashboard: the circle grows with the request rate and turns from green to red with the error rate.", "यह सेवा जो कॉल करती है, हिस्ट्रिक्स डैशबोर्ड की तरह गिनी गईं: गोला अनुरोध दर के साथ बढ़ता है और त्रुटि दर के साथ हरे से लाल होता है।";
     NoDependencies => "This service calls no other service.", "यह सेवा किसी दूसरी सेवा को नहीं बुलाती।";
+    NoCircuits => "No service calls another in this scenario.", "इस परिदृश्य में कोई सेवा दूसरी सेवा को नहीं बुलाती।";
+    AllCircuits => "Every circuit", "सभी सर्किट";
+    AllCircuitsHint => "Every call from one service to another, counted like the Hystrix dashboard: the circle grows with the request rate and turns from green to red with the error rate; counters cover the last 10 s.", "एक सेवा से दूसरी की हर कॉल, हिस्ट्रिक्स डैशबोर्ड की तरह गिनी गई: गोला अनुरोध दर के साथ बढ़ता है और त्रुटि दर के साथ हरे से लाल होता है; गिनती पिछले 10 से की है।";
+    CircuitScope => "Which circuits", "कौन-से सर्किट";
+    CircuitsThisService => "This service", "यह सेवा";
+    CircuitsAll => "All circuits ({0})", "सभी सर्किट ({0})";
     Last10s => "last 10 s", "पिछले 10 से";
     CountSuccess => "success", "सफल";
     CountShortCircuited => "short-circuited", "शॉर्ट-सर्किट";
@@ -253,6 +259,7 @@ catalogue! {
     LimiterGauge => "rate limit", "दर सीमा";
     ServerLimit => "429 limit", "429 सीमा";
     Knobs => "Protections (live)", "सुरक्षा (लाइव)";
+    KnobsShort => "Tune", "बदलें";
     KnobsHint => "Each change is a recorded command: the run stays reproducible.", "हर बदलाव दर्ज आदेश है: रन दोहराया जा सकता है।";
     KnobTimeout => "Timeout per attempt (ms)", "हर प्रयास का टाइमआउट (मि.से.)";
     KnobAttempts => "Attempts (1 = no retry)", "प्रयास (1 = रीट्राई नहीं)";
@@ -355,6 +362,10 @@ catalogue! {
     OpenTrace => "Open its trace", "इसका ट्रेस खोलें";
     RequestPathInTrace => "Its path, call by call, with timings: the trace panel below the map.", "इसका रास्ता, हर कॉल और उसके समय के साथ: नक्शे के नीचे ट्रेस पैनल में।";
     Sagas => "Sagas", "सागा";
+    NamesHidden => "Stations shortened at this size: {0} — zoom in (+) to see their names, services and instances.", "इस आकार पर छोटे किए गए स्टेशन: {0} — उनके नाम, सेवाएँ और इंस्टेंस देखने के लिए ज़ूम करें (+)।";
+    MoreControls => "More", "और";
+    Circuits => "Circuits", "सर्किट";
+    SidePanels => "Panels", "पैनल";
     SagaHint => "One row per step: the action, then (if a step up to the pivot fails) the compensations in reverse order, in brown dashes.", "हर कदम की एक पंक्ति: कार्रवाई, फिर (अगर पिवट तक कोई कदम विफल हो) उल्टे क्रम में क्षतिपूर्तियाँ, भूरी रेखाओं में।";
     SagaCounts => "{0} started · {1} completed · {2} compensated · {3} running", "{0} शुरू · {1} पूरे · {2} क्षतिपूर्त · {3} चल रहे";
     SagaMore => "{0} compensations run · {1} retries · {2} locks seen", "{0} क्षतिपूर्तियाँ · {1} रीट्राई · {2} लॉक देखे गए";
@@ -375,6 +386,19 @@ catalogue! {
     LegendCompensation => "saga compensation: undoing a step (brown dashes)", "सागा क्षतिपूर्ति: कदम को उलटना (भूरी रेखाएँ)";
     LegendTracePath => "path of the selected trace", "चुने गए ट्रेस का रास्ता";
     ShortcutTraces => "Show or hide traces", "ट्रेस दिखाएँ या छिपाएँ";
+    Fold => "Fold this span's sub-tree", "इस स्पैन का उप-वृक्ष समेटें";
+    Unfold => "Unfold this span's sub-tree", "इस स्पैन का उप-वृक्ष खोलें";
+    SpansFolded => "+{0} folded", "+{0} समेटे";
+    MinimapLabel => "Minimap: every span of the trace on its time axis", "मिनीमैप: ट्रेस का हर स्पैन अपनी समय-धुरी पर";
+    MinimapHint => "Drag across the minimap to zoom in on part of the trace.", "ट्रेस के किसी हिस्से को बड़ा देखने के लिए मिनीमैप पर खींचें।";
+    ZoomToSpan => "Zoom to the selected span", "चुने स्पैन पर ज़ूम करें";
+    WholeTrace => "Whole trace", "पूरा ट्रेस";
+    ScatterTitle => "Duration of each kept trace over time — click a point to open its trace", "समय के साथ हर रखे गए ट्रेस की अवधि — ट्रेस खोलने के लिए बिंदु पर क्लिक करें";
+    ScatterPoint => "Request #{0} · {1} ms · {2}", "अनुरोध #{0} · {1} मि.से. · {2}";
+    ScatterAxes => "start (virtual time) → · ↑ duration (ms)", "शुरुआत (आभासी समय) → · ↑ अवधि (मि.से.)";
+    ShortcutCircuits => "Show every circuit (Hystrix grid)", "सभी सर्किट दिखाएँ (हिस्ट्रिक्स ग्रिड)";
+    ShortcutSagas => "Show the sagas", "सागा दिखाएँ";
+    ShortcutCharts => "Show the charts", "चार्ट दिखाएँ";
     About => "Same scenario + same seed + same actions = the same run, every time.", "वही परिदृश्य + वही सीड + वही क्रियाएँ = हर बार वही रन।";
 }
 

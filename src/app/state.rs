@@ -4,7 +4,7 @@
 
 use super::editor::file_sets_seed;
 use super::i18n::{Lang, Msg};
-use super::layout::MapView;
+use super::layout::{LabelFit, MapView};
 use super::player::FollowedRequest;
 use super::traces::TraceFilter;
 use crate::engine::SimTime;
@@ -160,15 +160,49 @@ pub struct AppState {
     pub selected_span: Option<usize>,
     pub trace_filter: TraceFilter,
     pub show_critical_path: bool,
+    /// The side panel's tab the learner chose, if any (`side_tab` says which one is shown).
+    side_tab: Option<SideTab>,
+    /// Bumped when a panel is opened from elsewhere (a shortcut, a station, a link), so that
+    /// the panel comes into view with the focus on it; clicking a tab itself leaves the focus
+    /// on the tab, as tabs do.
+    pub side_focus: u64,
     pub reduced_motion: bool,
     /// The part of the map on screen (zoom and pan); the whole map for a new scenario.
     pub map_view: MapView,
+    /// How the map's labels are placed for the size it is drawn at (measured by the frames).
+    pub label_fit: LabelFit,
     /// Crash on purpose once mounted (`?selftest=panic`), to show the crash panel.
     pub selftest_panic: bool,
     /// What the user asked of the running engine, in order, not yet carried out: an effect
     /// applies them to the player and answers with `Action::RequestsHandled`.
     pub requests: Rc<Vec<(u64, PlayerRequest)>>,
     next_request: u64,
+}
+
+/// The side panel's tabs: one panel at a time beside (or, on a narrow screen, under) the map,
+/// so that an embed or a phone shows the map first and a panel without a long scroll.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SideTab {
+    /// The selected station: its services, faults and circuits.
+    Station,
+    /// Every circuit of the scenario, as a Hystrix-style grid.
+    Circuits,
+    /// The scenario's sagas (only when it has any).
+    Sagas,
+    /// The run's charts.
+    Charts,
+}
+
+impl SideTab {
+    /// A stable key for ids and tests.
+    pub fn key(self) -> &'static str {
+        match self {
+            SideTab::Station => "station",
+            SideTab::Circuits => "circuits",
+            SideTab::Sagas => "sagas",
+            SideTab::Charts => "charts",
+        }
+    }
 }
 
 /// Something the user asks of the running engine.
@@ -257,6 +291,11 @@ pub enum Action {
     SelectSpan(Option<usize>),
     SetTraceFilter(TraceFilter),
     ToggleCriticalPath,
+    /// Show a side panel's tab; `focus` brings the panel into view with the focus on it.
+    ShowSideTab {
+        tab: SideTab,
+        focus: bool,
+    },
     Live(Rc<LiveView>),
     Notify(Msg, Vec<String>),
     Dismiss(u64),
@@ -278,6 +317,8 @@ pub enum Action {
     },
     /// Show the whole map.
     FitMap,
+    /// Place the map's labels for the size it is drawn at.
+    FitLabels(LabelFit),
     /// Run ahead to a scripted moment (virtual µs).
     JumpTo(u64),
     /// A fault button or shortcut for the selected service.
@@ -337,8 +378,11 @@ impl AppState {
             selected_span: None,
             trace_filter: TraceFilter::default(),
             show_critical_path: true,
+            side_tab: None,
+            side_focus: 0,
             reduced_motion: false,
             map_view: MapView::FIT,
+            label_fit: LabelFit::NATURAL,
             selftest_panic: false,
             requests: Rc::new(Vec::new()),
             next_request: 1,
@@ -399,6 +443,27 @@ impl AppState {
     }
 
     /// The run has ended: the engine has nothing left to simulate.
+    /// The side panel's tabs for this scenario, in order.
+    pub fn side_tabs(&self) -> Vec<SideTab> {
+        let mut tabs = vec![SideTab::Station, SideTab::Circuits];
+        if !self.scenario.sagas().is_empty() {
+            tabs.push(SideTab::Sagas);
+        }
+        tabs.push(SideTab::Charts);
+        tabs
+    }
+
+    /// The tab shown: the learner's choice if this scenario has it, else the sagas of a saga
+    /// scenario (what it is there to show), else the charts.
+    pub fn side_tab(&self) -> SideTab {
+        let tabs = self.side_tabs();
+        match self.side_tab {
+            Some(tab) if tabs.contains(&tab) => tab,
+            _ if tabs.contains(&SideTab::Sagas) => SideTab::Sagas,
+            _ => SideTab::Charts,
+        }
+    }
+
     pub fn run_is_over(&self) -> bool {
         self.live.finished && self.live.now_us > 0
     }
@@ -547,6 +612,9 @@ impl Reducible for AppState {
             Action::SelectStation(station) => {
                 state.selected_station = station;
                 state.selected_service = state.services_at_selection().first().copied();
+                if station.is_some() {
+                    state.side_tab = Some(SideTab::Station);
+                }
             }
             Action::SelectNextStation => {
                 let count = state.scenario.stations.len() as u32;
@@ -556,11 +624,14 @@ impl Reducible for AppState {
                 };
                 state.selected_station = Some(StationId(next));
                 state.selected_service = state.services_at_selection().first().copied();
+                state.side_tab = Some(SideTab::Station);
             }
             Action::SelectService(service) => state.selected_service = Some(service),
             Action::SelectRequest(request) => {
                 state.selected_request = request;
                 if request.is_some() {
+                    // The request's card is in the station tab.
+                    state.side_tab = Some(SideTab::Station);
                     state.selected_trace = request;
                     state.selected_span = None;
                     state.traces_open = true;
@@ -575,6 +646,13 @@ impl Reducible for AppState {
             Action::SelectSpan(span) => state.selected_span = span,
             Action::SetTraceFilter(filter) => state.trace_filter = filter,
             Action::ToggleCriticalPath => state.show_critical_path = !state.show_critical_path,
+            Action::FitLabels(fit) => state.label_fit = fit,
+            Action::ShowSideTab { tab, focus } => {
+                state.side_tab = Some(tab);
+                if focus {
+                    state.side_focus += 1;
+                }
+            }
             Action::Live(mut live) => {
                 // Nothing left to simulate: the run is over and no longer playing, so the button
                 // offers Replay rather than Pause.

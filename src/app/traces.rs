@@ -143,6 +143,125 @@ pub fn waterfall(trace: &Trace, now_us: u64) -> Vec<Row> {
         .collect()
 }
 
+/// The part of a trace's time axis the waterfall shows, as shares (0–1) of the whole trace:
+/// all of it, or the window the learner chose on the minimap (Jaeger's "zoom").
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimeWindow {
+    pub from: f64,
+    pub to: f64,
+}
+
+impl TimeWindow {
+    pub const WHOLE: TimeWindow = TimeWindow { from: 0.0, to: 1.0 };
+    /// A window narrower than this (a click rather than a drag) is not a zoom.
+    const NARROWEST: f64 = 0.005;
+
+    /// The window between two shares, in either order, or `None` if it is too narrow.
+    pub fn between(a: f64, b: f64) -> Option<TimeWindow> {
+        let (from, to) = (a.min(b).clamp(0.0, 1.0), a.max(b).clamp(0.0, 1.0));
+        (to - from >= Self::NARROWEST).then_some(TimeWindow { from, to })
+    }
+
+    /// The window around one segment (a span's bar), with a little room either side.
+    pub fn around(segment: Segment) -> TimeWindow {
+        let pad = (segment.width * 0.05).max(Self::NARROWEST);
+        TimeWindow::between(segment.left - pad, segment.left + segment.width + pad)
+            .unwrap_or(TimeWindow::WHOLE)
+    }
+
+    /// Where a share of the whole trace falls in this window (may be outside 0–1).
+    pub fn place(self, share: f64) -> f64 {
+        (share - self.from) / (self.to - self.from)
+    }
+
+    /// The part of `segment` inside this window, re-scaled to it; `None` if none is.
+    pub fn clip(self, segment: Segment) -> Option<Segment> {
+        let left = self.place(segment.left);
+        let right = self.place(segment.left + segment.width);
+        (right >= 0.0 && left <= 1.0).then(|| Segment {
+            left: left.clamp(0.0, 1.0),
+            width: right.clamp(0.0, 1.0) - left.clamp(0.0, 1.0),
+        })
+    }
+}
+
+/// The waterfall rows left when the sub-trees under `folded` (span indices) are folded away:
+/// (position in `rows`, whether the row has children and so can be folded).
+pub fn visible_rows(rows: &[Row], folded: &[usize]) -> Vec<(usize, bool)> {
+    let mut shown = Vec::with_capacity(rows.len());
+    // The depth of the folded row whose sub-tree is being skipped, if any.
+    let mut skipping_below: Option<usize> = None;
+    for (position, row) in rows.iter().enumerate() {
+        if let Some(depth) = skipping_below {
+            if row.depth > depth {
+                continue;
+            }
+            skipping_below = None;
+        }
+        let has_children = rows
+            .get(position + 1)
+            .is_some_and(|next| next.depth > row.depth);
+        shown.push((position, has_children));
+        if has_children && folded.contains(&row.index) {
+            skipping_below = Some(row.depth);
+        }
+    }
+    shown
+}
+
+/// One kept trace in the duration scatter plot (Jaeger's search page): when it started across,
+/// how long it took up, both as shares of the plot's axes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScatterPoint {
+    pub request: crate::engine::ids::RequestId,
+    pub x: f64,
+    pub y: f64,
+    pub duration_us: u64,
+    pub error: bool,
+}
+
+/// The scatter plot of `traces`' durations against their start times.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scatter {
+    pub points: Vec<ScatterPoint>,
+    /// The start-time axis, virtual µs.
+    pub from_us: u64,
+    pub to_us: u64,
+    /// The duration axis runs from 0 to this (a round number at or above the longest).
+    pub max_duration_us: u64,
+}
+
+/// The duration scatter of the traces at `now_us` (open traces run to now), or `None` if there
+/// are none (an empty plot is not drawn).
+pub fn scatter<'a>(traces: impl IntoIterator<Item = &'a Trace>, now_us: u64) -> Option<Scatter> {
+    let measured: Vec<(&Trace, u64, u64)> = traces
+        .into_iter()
+        .map(|t| (t, t.start_us(), t.duration_us(now_us)))
+        .collect();
+    let from_us = measured.iter().map(|m| m.1).min()?;
+    let to_us = measured.iter().map(|m| m.1).max()?.max(from_us + 1);
+    let longest = measured.iter().map(|m| m.2).max()?.max(1);
+    // The axis ends on the first round step (the ruler's) at or above the longest trace.
+    let step = ruler_ticks(longest).get(1).map_or(longest, |t| t.1).max(1);
+    let max_duration_us = longest.div_ceil(step) * step;
+    let points = measured
+        .iter()
+        .map(|&(trace, start, duration)| ScatterPoint {
+            request: trace.request,
+            x: (start - from_us) as f64 / (to_us - from_us) as f64,
+            y: duration as f64 / max_duration_us as f64,
+            duration_us: duration,
+            error: trace.has_error(),
+        })
+        .collect();
+    Some(Scatter {
+        points,
+        from_us,
+        to_us,
+        max_duration_us,
+    })
+}
+
 /// One hop of a trace on the map: a call from one station to another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PathHop {
@@ -317,6 +436,102 @@ mod tests {
         let path = trace_path(compensated);
         assert!(path.iter().any(|h| !h.compensation));
         assert!(waterfall(compensated, 0).iter().any(|r| r.outlived_parent));
+    }
+
+    #[test]
+    fn folding_a_row_hides_its_sub_tree_and_nothing_else() {
+        let (_, traces) = traces("paytm-saga", 30);
+        let trace = traces
+            .iter()
+            .max_by_key(|t| t.spans.len())
+            .expect("some trace");
+        let rows = waterfall(trace, 0);
+        let all = visible_rows(&rows, &[]);
+        assert_eq!(all.len(), rows.len());
+        // Fold each row that has children: exactly its descendants disappear.
+        for &(position, has_children) in &all {
+            let row = &rows[position];
+            let descendants = rows[position + 1..]
+                .iter()
+                .take_while(|r| r.depth > row.depth)
+                .count();
+            assert_eq!(has_children, descendants > 0);
+            let shown = visible_rows(&rows, &[row.index]);
+            assert_eq!(shown.len(), rows.len() - descendants, "row {position}");
+            assert!(
+                shown.iter().any(|&(p, _)| p == position),
+                "the folded row stays"
+            );
+        }
+        // Folding the root leaves the root alone.
+        assert_eq!(visible_rows(&rows, &[rows[0].index]).len(), 1);
+    }
+
+    #[test]
+    fn a_time_window_clips_and_rescales_bars() {
+        let window = TimeWindow::between(0.5, 0.25).expect("wide enough");
+        assert_eq!((window.from, window.to), (0.25, 0.5));
+        let inside = window
+            .clip(Segment {
+                left: 0.3,
+                width: 0.1,
+            })
+            .unwrap();
+        assert!((inside.left - 0.2).abs() < 1e-9 && (inside.width - 0.4).abs() < 1e-9);
+        let across = window
+            .clip(Segment {
+                left: 0.0,
+                width: 1.0,
+            })
+            .unwrap();
+        assert_eq!((across.left, across.width), (0.0, 1.0));
+        assert!(
+            window
+                .clip(Segment {
+                    left: 0.6,
+                    width: 0.1
+                })
+                .is_none()
+        );
+        assert!(
+            TimeWindow::between(0.4, 0.401).is_none(),
+            "a click is not a zoom"
+        );
+        let around = TimeWindow::around(Segment {
+            left: 0.4,
+            width: 0.2,
+        });
+        assert!(around.from < 0.4 && around.to > 0.6 && around.to - around.from < 0.3);
+        let whole = TimeWindow::WHOLE
+            .clip(Segment {
+                left: 0.1,
+                width: 0.2,
+            })
+            .unwrap();
+        assert!((whole.left - 0.1).abs() < 1e-12 && (whole.width - 0.2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_scatter_places_every_trace_inside_its_axes() {
+        let (_, traces) = traces("paytm-saga", 60);
+        let plot = scatter(traces.iter().map(|t| t.as_ref()), 0).expect("traces");
+        assert_eq!(plot.points.len(), traces.len());
+        let longest = traces.iter().map(|t| t.duration_us(0)).max().unwrap();
+        assert!(plot.max_duration_us >= longest);
+        assert!(
+            plot.max_duration_us < longest * 2 + 1,
+            "{} vs {longest}",
+            plot.max_duration_us
+        );
+        for (point, trace) in plot.points.iter().zip(&traces) {
+            assert_eq!(point.request, trace.request);
+            assert!((0.0..=1.0).contains(&point.x) && (0.0..=1.0).contains(&point.y));
+            assert_eq!(point.error, trace.has_error());
+            let expected = trace.duration_us(0) as f64 / plot.max_duration_us as f64;
+            assert!((point.y - expected).abs() < 1e-12);
+        }
+        assert!(plot.points.iter().any(|p| p.x == 0.0) && plot.points.iter().any(|p| p.x == 1.0));
+        assert!(scatter(std::iter::empty(), 0).is_none());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use super::charts::Charts;
 use super::compare::Compare;
 use super::controls::Controls;
+use super::dependencies::Dependencies;
 use super::dots::{DrawnDot, draw_dots, nearest_dot};
 use super::editor::Editor;
 use super::help::Help;
@@ -11,17 +12,18 @@ use super::inspector::Inspector;
 use super::map::{Legend, Map};
 use super::notices::Notices;
 use super::sagas::SagaPanel;
+use super::side::{SideTabs, tab_id};
 use super::timebar::TimeBar;
 use super::traces::TracePanel;
 use super::{Local, Shared};
 use crate::app::browser;
-use crate::app::i18n::{Msg, tr};
-use crate::app::layout::{MapLayout, MapView};
+use crate::app::i18n::{Msg, fill, tr};
+use crate::app::layout::{LabelFit, MapLayout, MapView};
 use crate::app::player::Player;
 use crate::app::settings::{StoredOutcome, StoredSession, parse_url, read_stored, starting_state};
-use crate::app::state::{Action, AppState, FaultKind, ScenarioSource};
+use crate::app::state::{Action, AppState, FaultKind, ScenarioSource, SideTab};
 use crate::charts::{BreakerBand, band_segments};
-use crate::engine::ids::RequestId;
+use crate::engine::ids::{RequestId, ServiceId};
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{AnimationFrame, request_animation_frame};
 use std::cell::{Cell, RefCell};
@@ -30,6 +32,9 @@ use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlCanvasElement, KeyboardEvent, PointerEvent, WheelEvent};
 use yew::prelude::*;
+
+/// A map drawn this narrow (CSS px) at its whole-map view writes only its station names.
+const PHONE_MAP_PX: i32 = 520;
 
 /// How often the panels, counters and charts refresh (the dots move every frame).
 const LIVE_REFRESH_MS: f64 = 100.0;
@@ -61,6 +66,7 @@ struct FrameInputs {
     selected_trace: Option<RequestId>,
     reduced_motion: bool,
     map_view: MapView,
+    label_fit: LabelFit,
 }
 
 impl FrameInputs {
@@ -70,6 +76,7 @@ impl FrameInputs {
             selected_trace: state.selected_trace,
             reduced_motion: state.reduced_motion,
             map_view: state.map_view,
+            label_fit: state.label_fit,
         }
     }
 }
@@ -85,6 +92,8 @@ struct FrameLoop {
     drawn_dots: Rc<RefCell<Vec<DrawnDot>>>,
     last_frame_ms: Cell<Option<f64>>,
     last_live_ms: Cell<f64>,
+    /// What the labels were last placed for: stage size, growth, names only.
+    label_probe: Cell<Option<(i32, i32, u64, bool)>>,
     handle: RefCell<Option<AnimationFrame>>,
     running: Cell<bool>,
 }
@@ -111,6 +120,68 @@ impl FrameLoop {
         self.handle.borrow_mut().take();
     }
 
+    /// Places the map's labels for the scale it is drawn at (`scale`, CSS px per map unit):
+    /// growing them in steps so text stays at least 11 CSS px (shrinking back only well past a
+    /// step, so a map does not flicker between two placements), only station names at a
+    /// phone's whole-map view, and clear of the controls floating over the map. Measured only
+    /// when the stage, the zoom or the growth needed changes.
+    fn fit_labels(
+        &self,
+        canvas: &HtmlCanvasElement,
+        player: &Player,
+        scale: f64,
+        inputs: FrameInputs,
+    ) {
+        let current = inputs.label_fit;
+        let needed = LabelFit::growth_for(scale);
+        let growth = if needed > current.growth || needed <= current.growth - 0.25 {
+            needed
+        } else {
+            current.growth
+        };
+        let (stage_w, stage_h) = (canvas.client_width(), canvas.client_height());
+        let names_only = stage_w <= PHONE_MAP_PX && inputs.map_view.zoom <= 1.0;
+        let probe = (stage_w, stage_h, growth.to_bits(), names_only);
+        if self.label_probe.replace(Some(probe)) == Some(probe) && current.growth == growth {
+            return;
+        }
+        let wanted = if growth <= 1.0 && !names_only {
+            LabelFit::NATURAL
+        } else {
+            let stage = canvas.get_bounding_client_rect();
+            let control = |selector: &str| {
+                canvas
+                    .parent_element()
+                    .and_then(|stage| stage.query_selector(selector).ok().flatten())
+                    .map(|e| e.get_bounding_client_rect())
+                    .map_or((0.0, 0.0, 0.0, 0.0), |r| {
+                        (
+                            r.left() - stage.left(),
+                            r.top() - stage.top(),
+                            r.right() - stage.left(),
+                            r.bottom() - stage.top(),
+                        )
+                    })
+            };
+            let layout = player.layout();
+            let (room, covered) = LabelFit::on_screen(
+                layout.width,
+                layout.height,
+                (f64::from(stage_w), f64::from(stage_h)),
+                [control(".map-key summary"), control(".map-zoom")],
+            );
+            LabelFit {
+                growth,
+                names_only,
+                room: Some(room),
+                covered,
+            }
+        };
+        if wanted != current {
+            self.dispatch.dispatch(Action::FitLabels(wanted));
+        }
+    }
+
     fn on_frame(self: &Rc<Self>, timestamp: f64) {
         let dt = self
             .last_frame_ms
@@ -127,11 +198,20 @@ impl FrameLoop {
                     player,
                     inputs.selected_request,
                     inputs.reduced_motion,
-                    inputs.map_view,
+                    inputs
+                        .map_view
+                        .view_box(player.layout().width, player.layout().height),
                     &mut self.drawn_dots.borrow_mut(),
                 );
-                // Labels never shrink below 11 CSS px: the stylesheet sizes them from the scale.
-                // (Read back each frame: a re-render may have rewritten the stage's style.)
+                // Labels never shrink below 11 CSS px: they are placed for the scale the map is
+                // drawn at (growing in steps; shrinking back only well past a step, so a map
+                // does not flicker between two placements), and only station names are written
+                // at a phone's whole-map view.
+                if let Some(fit) = fit {
+                    self.fit_labels(&canvas, player, fit.scale, inputs);
+                }
+                // Badges grow from the scale in the stylesheet. (Read back each frame: a
+                // re-render may have rewritten the stage's style.)
                 if let Some(fit) = fit
                     && let Some(stage) = canvas
                         .parent_element()
@@ -271,6 +351,18 @@ fn on_key(event: &KeyboardEvent, player: &SharedPlayer, dispatch: &UseReducerDis
         "p" => Some(Action::NextScenario),
         "v" => Some(Action::ToggleCompare),
         "t" => Some(Action::ToggleTraces),
+        "d" => Some(Action::ShowSideTab {
+            tab: SideTab::Circuits,
+            focus: true,
+        }),
+        "a" => Some(Action::ShowSideTab {
+            tab: SideTab::Sagas,
+            focus: true,
+        }),
+        "m" => Some(Action::ShowSideTab {
+            tab: SideTab::Charts,
+            focus: true,
+        }),
         "i" => {
             if let Some(input) = gloo::utils::document()
                 .get_element_by_id("seed-input")
@@ -317,20 +409,29 @@ pub fn App() -> Html {
             start_hint.set(false);
         })
     };
-    inputs.borrow().set(FrameInputs::of(&state));
-
-    let layout = {
+    // The map's geometry (what the player moves requests along), and the same map with its
+    // labels placed for the size it is drawn at (what the map draws).
+    let base_layout = {
         let scenario = Arc::clone(&state.scenario);
         use_memo(Arc::as_ptr(&state.scenario) as usize, move |_| {
             MapLayout::new(&scenario)
         })
     };
+    let layout = {
+        let scenario = Arc::clone(&state.scenario);
+        let base = Rc::clone(&base_layout);
+        let fit = state.label_fit;
+        use_memo((Rc::as_ptr(&base_layout) as usize, fit), move |_| {
+            base.with_label_fit(&scenario, fit)
+        })
+    };
+    inputs.borrow().set(FrameInputs::of(&state));
 
     // A new run: a fresh player for the scenario and seed.
     {
         let player = Rc::clone(&player);
         let scenario = Arc::clone(&state.scenario);
-        let layout = Rc::clone(&layout);
+        let layout = Rc::clone(&base_layout);
         let (seed, speed, playing) = (state.seed, state.speed, state.playing);
         let dispatch = state.dispatcher();
         use_effect_with(state.run, move |_| {
@@ -421,6 +522,13 @@ pub fn App() -> Html {
         }
     });
 
+    // A side panel opened from elsewhere (a shortcut) comes into view with the focus on it.
+    use_effect_with(state.side_focus, |&requests| {
+        if requests > 0 {
+            browser::focus("side-panel");
+        }
+    });
+
     // A panel that opens comes into view with the focus on it: the trace panel when it opens,
     // the waterfall when a trace is chosen (once its spans are there to show).
     use_effect_with(state.traces_open, |&open| {
@@ -458,6 +566,7 @@ pub fn App() -> Html {
             drawn_dots: Rc::clone(&drawn_dots),
             last_frame_ms: Cell::new(None),
             last_live_ms: Cell::new(f64::NEG_INFINITY),
+            label_probe: Cell::new(None),
             handle: RefCell::new(None),
             running: Cell::new(false),
         });
@@ -660,6 +769,23 @@ pub fn App() -> Html {
         .selected_trace
         .as_ref()
         .map(|t| Rc::new(crate::app::traces::trace_path(t)));
+    let side_tab = state.side_tab();
+    // Stations whose name or services are left out because the map is drawn too small for
+    // them (they return when zoomed in).
+    let shortened = layout
+        .stations
+        .iter()
+        .zip(&state.scenario.stations)
+        .filter(|(place, station)| {
+            !place.label_shown
+                || (!place.services_shown
+                    && state
+                        .scenario
+                        .services
+                        .iter()
+                        .any(|s| s.station == station.id))
+        })
+        .count();
     let builtin = match &state.source {
         ScenarioSource::Builtin(id) => Some(id.clone()),
         ScenarioSource::Custom(_) => None,
@@ -726,6 +852,11 @@ pub fn App() -> Html {
                             <button onclick={fit_button} disabled={state.map_view == MapView::FIT} data-testid="fit-map" title={format!("{} (0)", tr(lang, Msg::FitMap))}>{ tr(lang, Msg::FitMap) }</button>
                         </div>
                     </div>
+                    if shortened > 0 {
+                        <p class="names-hidden" role="note" data-testid="names-hidden">
+                            { fill(lang, Msg::NamesHidden, &[&shortened.to_string()]) }
+                        </p>
+                    }
                     <TimeBar lang={lang} scenario={scenario.clone()} now_us={state.live.now_us} on_action={dispatch_action.clone()} />
                     // Under the bar it talks about, not over the map.
                     if *start_hint {
@@ -743,12 +874,29 @@ pub fn App() -> Html {
                     }
                 </section>
                 <aside class="side-panel">
-                    <Inspector lang={lang} scenario={scenario.clone()} seed={state.seed} live={live.clone()}
-                               selected_station={state.selected_station} selected_service={state.selected_service}
-                               selected_request={state.selected_request} on_action={dispatch_action.clone()} />
-                    <SagaPanel lang={lang} scenario={scenario.clone()} live={live.clone()} on_action={dispatch_action.clone()} />
-                    <Charts lang={lang} series={Rc::new(state.live.series.clone())} band={breaker_band(&state)}
-                            arrivals_end_s={Some(state.scenario.duration.as_secs_f64())} />
+                    <SideTabs lang={lang} tabs={state.side_tabs()} shown={side_tab} on_action={dispatch_action.clone()} />
+                    // Only the panel shown is built: a hidden one costs nothing per frame.
+                    <div class="side-body" role="tabpanel" id="side-panel" tabindex="-1" aria-labelledby={tab_id(side_tab)}
+                         data-testid="side-panel" data-tab={side_tab.key()}>
+                        { match side_tab {
+                            SideTab::Station => html! {
+                                <Inspector lang={lang} scenario={scenario.clone()} seed={state.seed} live={live.clone()}
+                                           selected_station={state.selected_station} selected_service={state.selected_service}
+                                           selected_request={state.selected_request} on_action={dispatch_action.clone()} />
+                            },
+                            SideTab::Circuits => html! {
+                                <Dependencies lang={lang} scenario={scenario.clone()} live={live.clone()} service={None::<ServiceId>}
+                                              on_action={dispatch_action.clone()} />
+                            },
+                            SideTab::Sagas => html! {
+                                <SagaPanel lang={lang} scenario={scenario.clone()} live={live.clone()} on_action={dispatch_action.clone()} />
+                            },
+                            SideTab::Charts => html! {
+                                <Charts lang={lang} series={Rc::new(state.live.series.clone())} band={breaker_band(&state)}
+                                        arrivals_end_s={Some(state.scenario.duration.as_secs_f64())} />
+                            },
+                        } }
+                    </div>
                 </aside>
             </main>
             if state.editor_open {

@@ -60,6 +60,11 @@ pub fn Controls(props: &ControlsProps) -> Html {
         .builtin
         .clone()
         .unwrap_or_else(|| "custom".to_string());
+    let more_open = use_state_eq(|| false);
+    let toggle_more = {
+        let more_open = more_open.clone();
+        Callback::from(move |_: MouseEvent| more_open.set(!*more_open))
+    };
     let live = &props.live.0;
     let over = live.finished && live.now_us > 0;
     let play_label = if props.playing {
@@ -108,17 +113,6 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <output class="speed-value" aria-live="polite">{ format!("{}×", props.speed) }</output>
                 <button onclick={action(Action::Faster)} aria-label={tr(lang, Msg::Faster)} aria-keyshortcuts="+" title={format!("{} (+)", tr(lang, Msg::Faster))}><span aria-hidden="true">{ "+" }</span></button>
             </div>
-            <SeedField seed={props.seed} lang={lang} on_action={props.on_action.clone()} />
-            <div class="control-group misc">
-                <button onclick={action(Action::ToggleLang)} title={tr(lang, Msg::LanguageName)} aria-keyshortcuts="L" lang={lang.other().code()}>{ tr(lang, Msg::Language) }</button>
-                <button onclick={action(Action::ToggleEditor)} title={tr(lang, Msg::Editor)} aria-keyshortcuts="E" aria-expanded={props.editor_open.to_string()}>{ tr(lang, Msg::EditorShort) }</button>
-                <button onclick={action(Action::ToggleTraces)} title={format!("{} (T)", tr(lang, Msg::ShortcutTraces))} aria-keyshortcuts="T"
-                        aria-expanded={props.traces_open.to_string()} aria-controls="trace-panel" data-testid="traces-button">{ tr(lang, Msg::Traces) }</button>
-                if props.scenario.0.has_protections() {
-                    <button onclick={action(Action::ToggleCompare)} title={tr(lang, Msg::CompareTitle)} aria-keyshortcuts="V" data-testid="compare-button">{ tr(lang, Msg::Compare) }</button>
-                }
-                <button onclick={action(Action::ToggleHelp)} aria-label={tr(lang, Msg::Help)} title={tr(lang, Msg::Help)} aria-keyshortcuts="?" aria-expanded={props.help_open.to_string()}><span aria-hidden="true">{ "?" }</span></button>
-            </div>
             <div class="status" role="status" aria-live="off">
                 <span class="clock" title={tr(lang, Msg::VirtualTime)}>
                     <span class="control-label">{ tr(lang, Msg::VirtualTime) }</span>
@@ -131,6 +125,26 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     <span class="badge done" title={tr(lang, Msg::Finished)}>{ "✓ " }{ tr(lang, Msg::Finished) }</span>
                 }
             </div>
+            // In an embed or on a phone the toolbar keeps one row: what is used less (seed, language,
+            // editor, traces, compare, help, counters) folds into a drawer under "More". On a wide
+            // screen the drawer is not a box at all and its controls sit in the row.
+            <button class="more-toggle" aria-expanded={more_open.to_string()} aria-controls="more-controls"
+                    onclick={toggle_more} data-testid="more-controls-toggle" title={tr(lang, Msg::MoreControls)}>
+                <span aria-hidden="true">{ if *more_open { "✕" } else { "☰" } }</span>
+                <span class="more-word">{ tr(lang, Msg::MoreControls) }</span>
+            </button>
+            <div id="more-controls" class={classes!("more-controls", more_open.then_some("open"))}>
+            <SeedField seed={props.seed} lang={lang} on_action={props.on_action.clone()} />
+            <div class="control-group misc">
+                <button onclick={action(Action::ToggleLang)} title={tr(lang, Msg::LanguageName)} aria-keyshortcuts="L" lang={lang.other().code()}>{ tr(lang, Msg::Language) }</button>
+                <button onclick={action(Action::ToggleEditor)} title={tr(lang, Msg::Editor)} aria-keyshortcuts="E" aria-expanded={props.editor_open.to_string()}>{ tr(lang, Msg::EditorShort) }</button>
+                <button onclick={action(Action::ToggleTraces)} title={format!("{} (T)", tr(lang, Msg::ShortcutTraces))} aria-keyshortcuts="T"
+                        aria-expanded={props.traces_open.to_string()} aria-controls="trace-panel" data-testid="traces-button">{ tr(lang, Msg::Traces) }</button>
+                if props.scenario.0.has_protections() {
+                    <button onclick={action(Action::ToggleCompare)} title={tr(lang, Msg::CompareTitle)} aria-keyshortcuts="V" data-testid="compare-button">{ tr(lang, Msg::Compare) }</button>
+                }
+                <button onclick={action(Action::ToggleHelp)} aria-label={tr(lang, Msg::Help)} title={tr(lang, Msg::Help)} aria-keyshortcuts="?" aria-expanded={props.help_open.to_string()}><span aria-hidden="true">{ "?" }</span></button>
+            </div>
             <dl class="counters" aria-label={tr(lang, Msg::Throughput)}>
                 <div class="counter"><dt>{ tr(lang, Msg::Arrived) }</dt><dd data-testid="arrived">{ group_indian(live.counters.arrived) }</dd></div>
                 <div class="counter ok"><dt>{ tr(lang, Msg::Completed) }</dt><dd data-testid="completed">{ group_indian(live.counters.completed) }</dd></div>
@@ -140,6 +154,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <div class="counter"><dt>{ tr(lang, Msg::InFlight) }</dt><dd data-testid="in-flight">{ group_indian(live.counters.in_flight()) }</dd></div>
                 <div class="counter"><dt>{ tr(lang, Msg::Throughput) }</dt><dd>{ live.last_second.map(|p| fill(lang, Msg::FlowLabel, &[&p.completed.to_string()])).unwrap_or_else(|| "—".into()) }</dd></div>
             </dl>
+            </div>
         </nav>
     }
 }

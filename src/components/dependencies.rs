@@ -1,10 +1,11 @@
-//! The dependency panel, in the spirit of the Hystrix dashboard: for each service the selected
-//! one calls, a circle that grows with the request rate and turns from green to red with the
-//! error rate, the breaker's state (colour, icon and word), rolling counters, latency
-//! percentiles and a two-minute sparkline — and the live knobs that change its protections.
+//! The circuit grid, in the spirit of the Hystrix dashboard: one compact cell per call edge of
+//! the selected service (or of the whole scenario) with a circle that grows with the request
+//! rate and turns from green to red with the error rate, the breaker's state (colour, icon and
+//! word), rolling counters, latency percentiles and a two-minute sparkline — and the live knobs
+//! that change its protections.
 
 use super::{Local, Shared, format_ms};
-use crate::app::i18n::{Lang, Msg, tr};
+use crate::app::i18n::{Lang, Msg, fill, tr};
 use crate::app::state::{Action, LiveView};
 use crate::engine::Scenario;
 use crate::engine::ids::{EdgeId, ServiceId};
@@ -197,7 +198,8 @@ pub fn Knobs(props: &KnobsProps) -> Html {
     let id = |name: &str| format!("knob-{}-{name}", edge.0);
     html! {
         <details class="knobs">
-            <summary>{ tr(lang, Msg::Knobs) }</summary>
+            <summary title={tr(lang, Msg::Knobs)}><span aria-hidden="true">{ "⚙ " }</span>{ tr(lang, Msg::KnobsShort) }</summary>
+            <h6>{ tr(lang, Msg::Knobs) }</h6>
             <p class="hint">{ tr(lang, Msg::KnobsHint) }</p>
             <div class="knob-grid">
                 <label for={id("timeout")}>{ tr(lang, Msg::KnobTimeout) }</label>
@@ -248,37 +250,58 @@ pub struct DependenciesProps {
     pub lang: Lang,
     pub scenario: Shared<Scenario>,
     pub live: Local<LiveView>,
-    pub service: ServiceId,
+    /// The service whose calls are shown; `None` shows every circuit of the scenario.
+    pub service: Option<ServiceId>,
     pub on_action: Callback<Action>,
 }
 
+/// Every circuit (call edge) of one service, or of the whole scenario, as a compact grid of
+/// cells like the Hystrix dashboard's: one cell per edge, a few lines each, so that a dozen
+/// circuits are seen at once instead of a column of tall cards.
 #[component]
 pub fn Dependencies(props: &DependenciesProps) -> Html {
     let lang = props.lang;
     let scenario = &props.scenario.0;
     let live: &LiveView = &props.live.0;
+    // A service's panel can widen to the whole scenario (and back) without losing the station.
+    let whole_scenario = use_state_eq(|| false);
+    let scope = if *whole_scenario { None } else { props.service };
     let edges: Vec<EdgeId> = scenario
         .edges
         .iter()
         .enumerate()
-        .filter(|(_, e)| e.from == props.service)
+        .filter(|(_, e)| scope.is_none_or(|service| e.from == service))
         .map(|(i, _)| EdgeId::from_index(i))
         .collect();
-    if edges.is_empty() {
-        return html! { <p class="hint">{ tr(lang, Msg::NoDependencies) }</p> };
-    }
-    let cards = edges.iter().map(|&edge| {
+    let scope_switch = props.service.map(|_| {
+        let choose = |whole: bool| {
+            let whole_scenario = whole_scenario.clone();
+            Callback::from(move |_: MouseEvent| whole_scenario.set(whole))
+        };
+        html! {
+            <div class="circuit-scope" role="group" aria-label={tr(lang, Msg::CircuitScope)}>
+                <button aria-pressed={(!*whole_scenario).to_string()} onclick={choose(false)}>{ tr(lang, Msg::CircuitsThisService) }</button>
+                <button aria-pressed={whole_scenario.to_string()} onclick={choose(true)} data-testid="all-circuits">
+                    { fill(lang, Msg::CircuitsAll, &[&scenario.edges.len().to_string()]) }
+                </button>
+            </div>
+        }
+    });
+    let cells = edges.iter().map(|&edge| {
         let policy = scenario.edge_policy(edge);
+        let caller = scenario.service(scenario.edges[edge.index()].from);
         let callee = scenario.service(policy.to);
-        let view = live.patterns.resilience.edges.get(edge.index());
-        let rolling = live.patterns.resilience.rolling.get(edge.index()).copied().unwrap_or_default();
-        let sparkline_points = live.patterns.resilience.sparklines.get(edge.index()).cloned().unwrap_or_default();
-        let (last, summary) = live.patterns.resilience.latency.get(edge.index()).copied().unwrap_or_default();
+        let resilience = &live.patterns.resilience;
+        let view = resilience.edges.get(edge.index());
+        let rolling = resilience.rolling.get(edge.index()).copied().unwrap_or_default();
+        let sparkline_points = resilience.sparklines.get(edge.index()).cloned().unwrap_or_default();
+        let (last, summary) = resilience.latency.get(edge.index()).copied().unwrap_or_default();
         let rate = rolling.calls as f64 / 10.0;
         let error = rolling.error_percentage();
-        let radius = (6.0 + rate.sqrt() * 2.0).min(26.0);
-        let live_policy = live.patterns.resilience.policies.get(edge.index()).cloned().unwrap_or_else(|| policy.clone());
+        let radius = (5.0 + rate.sqrt() * 2.0).min(17.0);
+        let live_policy = resilience.policies.get(edge.index()).cloned().unwrap_or_else(|| policy.clone());
         let breaker = view.and_then(|v| v.breaker);
+        // Hystrix's counters, each with its word (never its colour alone).
         let counts = [
             (Msg::CountSuccess, rolling.success, "ok"),
             (Msg::CountFallback, rolling.fallback_served, "fallback"),
@@ -289,64 +312,81 @@ pub fn Dependencies(props: &DependenciesProps) -> Html {
             (Msg::CountFailure, rolling.failure, "failure"),
             (Msg::CountRetries, rolling.retries, "retries"),
         ];
+        let name = if scope.is_none() {
+            format!("{} → {}", caller.label.in_language(lang.code()), callee.label.in_language(lang.code()))
+        } else {
+            format!("→ {}", callee.label.in_language(lang.code()))
+        };
         html! {
-            <section class="dependency" key={edge.0} data-testid="dependency">
+            <section class="dependency" key={edge.0} data-testid="dependency" aria-label={name.clone()}>
                 <div class="dependency-head">
-                    <svg class="health" viewBox="-28 -28 56 56" aria-hidden="true" focusable="false">
+                    <svg class="health" viewBox="-18 -18 36 36" aria-hidden="true" focusable="false">
                         <circle r={format!("{radius:.1}")} class={health_class(error)} />
                     </svg>
-                    <div>
-                        <h4>{ format!("→ {}", callee.label.in_language(lang.code())) }</h4>
+                    <div class="dependency-name">
+                        <h5>{ name }</h5>
                         <p class="dependency-rate">
                             <strong>{ format!("{rate:.1}/s") }</strong>
                             { " · " }
                             <span class={health_class(error)}>{ format!("{error:.1} % {}", tr(lang, Msg::ErrorRate)) }</span>
                         </p>
                     </div>
-                    if let Some(breaker) = breaker {
-                        <span class={classes!("breaker-chip", breaker.state.key())} data-testid="breaker-state" data-state={breaker.state.key()}>
-                            <svg viewBox="-8 -8 16 16" aria-hidden="true" focusable="false">{ breaker_icon(breaker.state, 0.0, 0.0, 6.0) }</svg>
-                            { format!("{}: {}", tr(lang, Msg::CircuitBreaker), breaker_word(lang, breaker.state)) }
-                        </span>
-                    }
                 </div>
-                <dl class="rolling" aria-label={tr(lang, Msg::Last10s)}>
-                    { for counts.iter().map(|(msg, n, class)| html! {
-                        <div class={*class}><dt>{ tr(lang, *msg) }</dt><dd>{ n }</dd></div>
+                if let Some(breaker) = breaker {
+                    <span class={classes!("breaker-chip", breaker.state.key())} data-testid="breaker-state" data-state={breaker.state.key()}
+                          title={tr(lang, Msg::CircuitBreaker)}>
+                        <svg viewBox="-8 -8 16 16" aria-hidden="true" focusable="false">{ breaker_icon(breaker.state, 0.0, 0.0, 6.0) }</svg>
+                        { breaker_word(lang, breaker.state) }
+                    </span>
+                }
+                // The counters that are not zero (success always), each a number with its word.
+                <dl class="rolling" aria-label={tr(lang, Msg::Last10s)} title={tr(lang, Msg::Last10s)}>
+                    { for counts.iter().filter(|(_, n, class)| *n > 0 || *class == "ok").map(|(msg, n, class)| html! {
+                        <div class={*class}><dd>{ n }</dd><dt>{ tr(lang, *msg) }</dt></div>
                     }) }
                 </dl>
-                // Each line is one window, and a window in which nothing completed shows no
-                // percentile at all (never 0).
-                <p class="latency-line" data-testid="latency-last-second">
-                    { format!("{} ({}): ", tr(lang, Msg::Latency), tr(lang, Msg::LatencyLastSecond)) }
-                    { match last.filter(|p| p.completed > 0) {
-                        Some(p) => format!("p50 {} · p95 {} · p99 {} {}", format_ms(p.latency_p50_us), format_ms(p.latency_p95_us),
-                                           format_ms(p.latency_p99_us), tr(lang, Msg::Milliseconds)),
-                        None => tr(lang, Msg::NoneCompleted).to_string(),
-                    } }
-                </p>
-                <p class="latency-line" data-testid="latency-whole-run">
-                    { format!("{} ({}): ", tr(lang, Msg::Latency), tr(lang, Msg::LatencyWholeRun)) }
-                    { if summary.count > 0 {
-                        format!("p50 {} · p90 {} · p99 {} {}", format_ms(summary.p50_us), format_ms(summary.p90_us),
-                                format_ms(summary.p99_us), tr(lang, Msg::Milliseconds))
-                    } else {
-                        tr(lang, Msg::NoneCompleted).to_string()
-                    } }
-                </p>
-                <div class="sparkline-row" title={tr(lang, Msg::Sparkline)}>
-                    { sparkline(&sparkline_points) }
-                    <span class="hint">{ tr(lang, Msg::Sparkline) }</span>
+                // One row per window; a window in which nothing completed shows no percentile at
+                // all (never 0).
+                <table class="latency-table">
+                    <caption class="visually-hidden">{ format!("{} ({})", tr(lang, Msg::Latency), tr(lang, Msg::Milliseconds)) }</caption>
+                    <tr><th></th><th scope="col">{ "p50" }</th><th scope="col">{ "p99" }</th><th></th></tr>
+                    <tr data-testid="latency-last-second"
+                        title={last.filter(|p| p.completed > 0).map(|p| format!("p95 {} {}", format_ms(p.latency_p95_us), tr(lang, Msg::Milliseconds)))}>
+                        <th scope="row">{ tr(lang, Msg::LatencyLastSecond) }</th>
+                        { match last.filter(|p| p.completed > 0) {
+                            Some(p) => html! { <>
+                                <td>{ format_ms(p.latency_p50_us) }</td><td>{ format_ms(p.latency_p99_us) }</td><td>{ tr(lang, Msg::Milliseconds) }</td>
+                            </> },
+                            None => html! { <td colspan="3">{ tr(lang, Msg::NoneCompleted) }</td> },
+                        } }
+                    </tr>
+                    <tr data-testid="latency-whole-run"
+                        title={(summary.count > 0).then(|| format!("p90 {} {}", format_ms(summary.p90_us), tr(lang, Msg::Milliseconds)))}>
+                        <th scope="row">{ tr(lang, Msg::LatencyWholeRun) }</th>
+                        if summary.count > 0 {
+                            <td>{ format_ms(summary.p50_us) }</td><td>{ format_ms(summary.p99_us) }</td><td>{ tr(lang, Msg::Milliseconds) }</td>
+                        } else {
+                            <td colspan="3">{ tr(lang, Msg::NoneCompleted) }</td>
+                        }
+                    </tr>
+                </table>
+                <div class="cell-foot">
+                    <span class="sparkline-row" title={tr(lang, Msg::Sparkline)}>{ sparkline(&sparkline_points) }</span>
+                    <Knobs lang={lang} edge={edge} policy={live_policy} on_action={props.on_action.clone()} />
                 </div>
-                <Knobs lang={lang} edge={edge} policy={live_policy} on_action={props.on_action.clone()} />
             </section>
         }
     });
     html! {
-        <section class="dependencies" aria-label={tr(lang, Msg::Dependencies)}>
-            <h4>{ tr(lang, Msg::Dependencies) }</h4>
-            <p class="hint">{ tr(lang, Msg::DependenciesHint) }</p>
-            { for cards }
+        <section class="dependencies" aria-label={tr(lang, Msg::Dependencies)} data-testid="circuits">
+            <h4>{ tr(lang, if props.service.is_some() { Msg::Dependencies } else { Msg::AllCircuits }) }</h4>
+            <p class="hint">{ tr(lang, if scope.is_some() { Msg::DependenciesHint } else { Msg::AllCircuitsHint }) }</p>
+            { scope_switch.unwrap_or_default() }
+            if edges.is_empty() {
+                <p class="hint">{ tr(lang, if scope.is_some() { Msg::NoDependencies } else { Msg::NoCircuits }) }</p>
+            } else {
+                <div class="circuit-grid">{ for cells }</div>
+            }
         </section>
     }
 }

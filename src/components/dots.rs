@@ -3,7 +3,7 @@
 //! *and* shape, so nothing depends on colour alone. In reduced-motion mode the canvas stays empty
 //! and the map shows a static flow overlay instead.
 
-use crate::app::layout::{MapLayout, MapView, octilinear, offset_polyline};
+use crate::app::layout::{MapLayout, octilinear, offset_polyline};
 use crate::app::player::{DotKind, Player};
 use crate::engine::ids::{RequestId, StationId};
 use wasm_bindgen::JsCast;
@@ -132,8 +132,7 @@ const KINDS: [DotKind; 9] = [
 /// Sizes the canvas to its box and returns its context with the map transform applied.
 fn prepare(
     canvas: &HtmlCanvasElement,
-    player: &Player,
-    view: MapView,
+    view_box: (f64, f64, f64, f64),
 ) -> Option<(CanvasRenderingContext2d, Fit)> {
     let ctx = canvas
         .get_context("2d")
@@ -153,8 +152,7 @@ fn prepare(
         canvas.set_width(pixel_w);
         canvas.set_height(pixel_h);
     }
-    let layout = player.layout();
-    let fit = fit(css_w, css_h, view.view_box(layout.width, layout.height));
+    let fit = fit(css_w, css_h, view_box);
     let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
     ctx.clear_rect(0.0, 0.0, f64::from(pixel_w), f64::from(pixel_h));
     let _ = ctx.set_transform(
@@ -205,11 +203,12 @@ pub fn draw_dots(
     player: &Player,
     selected: Option<RequestId>,
     reduced_motion: bool,
-    view: MapView,
+    // The map's window (`MapView::view_box` over the drawing's extent), shared with the SVG.
+    view_box: (f64, f64, f64, f64),
     drawn_dots: &mut Vec<DrawnDot>,
 ) -> Option<Fit> {
     drawn_dots.clear();
-    let (ctx, fit) = prepare(canvas, player, view)?;
+    let (ctx, fit) = prepare(canvas, view_box)?;
     if reduced_motion {
         let _ = canvas.set_attribute("data-dot-count", "0");
         let _ = canvas.set_attribute("data-band-count", "0");

@@ -5,7 +5,7 @@ use crate::app::state::Action;
 use yew::prelude::*;
 
 /// (keys, what they do), in the order the overlay lists them.
-pub const SHORTCUTS: [(&str, Msg); 23] = [
+pub const SHORTCUTS: [(&str, Msg); 26] = [
     ("Space / K", Msg::ShortcutPlay),
     (". / N", Msg::ShortcutStep),
     ("+ / ]", Msg::ShortcutFaster),
@@ -18,6 +18,9 @@ pub const SHORTCUTS: [(&str, Msg); 23] = [
     ("Tab, Enter", Msg::ShortcutNextStation),
     ("J", Msg::ShortcutRequest),
     ("T", Msg::ShortcutTraces),
+    ("D", Msg::ShortcutCircuits),
+    ("A", Msg::ShortcutSagas),
+    ("M", Msg::ShortcutCharts),
     ("C", Msg::ShortcutCrash),
     ("W", Msg::ShortcutSlow),
     ("F", Msg::ShortcutFail),

@@ -190,7 +190,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                         </div>
                         if let Some(service) = props.selected_service {
                             <Dependencies lang={lang} scenario={props.scenario.clone()} live={props.live.clone()}
-                                          service={service} on_action={props.on_action.clone()} />
+                                          service={Some(service)} on_action={props.on_action.clone()} />
                         }
                     }
                 </>

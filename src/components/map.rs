@@ -7,7 +7,8 @@ use super::dependencies::{breaker_icon, breaker_word};
 use super::{Local, Shared};
 use crate::app::i18n::{Lang, Msg, fill, group_indian, tr};
 use crate::app::layout::{
-    LabelSide, MapLayout, MapView, Point, Polyline, octilinear, offset_polyline, pill_width,
+    BOX_H, BOX_W, CELL, LabelSide, MapLayout, MapView, PIP_GAP, PipShape, Point, Polyline,
+    octilinear, offset_polyline, pill_width,
 };
 use crate::app::state::{Action, LiveView};
 use crate::app::traces::PathHop;
@@ -57,43 +58,6 @@ pub struct MapProps {
     /// The part of the map on screen.
     pub view: MapView,
     pub on_action: Callback<Action>,
-}
-
-/// How one service's instances are drawn: each worker as a cell when there are few (an M/M/c
-/// station shows its ten counters), else a box filled to its share of busy workers.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct PipShape {
-    /// Worker cells across and down, when workers are drawn one by one.
-    pub cells: Option<(u32, u32)>,
-    pub width: f64,
-}
-
-const CELL: f64 = 5.0;
-const BOX_W: f64 = 11.0;
-const BOX_H: f64 = 16.0;
-const PIP_GAP: f64 = 4.0;
-
-impl PipShape {
-    pub fn of(workers: u32, instances: usize) -> PipShape {
-        if workers <= 16 && instances <= 4 {
-            let across = workers.clamp(1, 8);
-            let down = workers.div_ceil(across).max(1);
-            PipShape {
-                cells: Some((across, down)),
-                width: f64::from(across) * CELL + 2.0,
-            }
-        } else {
-            PipShape {
-                cells: None,
-                width: BOX_W,
-            }
-        }
-    }
-
-    /// The width of all the service's instances side by side.
-    pub fn row_width(&self, instances: usize) -> f64 {
-        instances as f64 * (self.width + PIP_GAP) - PIP_GAP
-    }
 }
 
 /// Queue bars are scaled to the queue's capacity when it is small enough to read so; a deep
@@ -265,7 +229,7 @@ pub fn Map(props: &MapProps) -> Html {
         let name = line.name.in_language(lang.code());
         let width = pill_width(name);
         Some(html! {
-            <g class="line-name" key={line.id.0}>
+            <g class="line-name" key={line.id.0} style={format!("scale: {}", pill.scale)}>
                 <rect x={format!("{:.1}", x - width / 2.0)} y={format!("{:.1}", y - 11.0)} width={format!("{width:.1}")} height="22" rx="11" fill={line_colour(line.style)} />
                 <text x={format!("{x:.1}")} y={format!("{:.1}", y + 4.5)} text-anchor="middle">{ name }</text>
             </g>
@@ -542,11 +506,13 @@ pub fn Map(props: &MapProps) -> Html {
             }
         };
         // Name and services go on the side the tracks leave free.
-        let side = layout.stations[station.id.index()].label_side;
+        let place = &layout.stations[station.id.index()];
+        let fit = layout.label_fit;
+        let side = place.label_side;
         // The label block, slid along its side where the layout moved it off a track.
-        let (shift_x, shift_y) = layout.stations[station.id.index()].label_shift;
+        let (shift_x, shift_y) = place.label_shift;
         let (lx, ly) = (x + shift_x, y + shift_y);
-        let block_height = 21.0 + services.len() as f64 * SERVICE_BLOCK;
+        let block_height = if place.services_shown { 21.0 + services.len() as f64 * SERVICE_BLOCK } else { 21.0 };
         let (anchor, text_x, top) = match side {
             LabelSide::Right => ("start", lx + 18.0, ly - 6.0),
             LabelSide::Left => ("end", lx - 18.0, ly - 6.0),
@@ -610,14 +576,28 @@ pub fn Map(props: &MapProps) -> Html {
                 }
                 // The name and services grow together, from the corner nearest the station, when
                 // the map is drawn small (so text stays readable and keeps its own spacing).
-                <g class="label-block" style={format!("transform-origin: {text_x:.1}px {:.1}px", if side == LabelSide::Above { top + block_height } else { top })}>
-                    <text x={format!("{text_x:.1}")} y={format!("{name_y:.1}")} text-anchor={anchor} class="station-name">
-                        { station.label.in_language(lang.code()) }
-                    </text>
-                    // Spaces between the texts, so assistive tools read "Dadar Catalogue", not "DadarCatalogue".
-                    { " " }
-                    { service_blocks }
-                </g>
+                if place.label_shown {
+                    // The label is part of the station's target: clicking a name chooses it.
+                    if let Some(&(x0, y0, x1, y1)) = layout.labels.get(station.id.index()) {
+                        <rect class="hit-area" x={format!("{x0:.1}")} y={format!("{y0:.1}")}
+                              width={format!("{:.1}", x1 - x0)} height={format!("{:.1}", y1 - y0)} />
+                    }
+                    // Grown about the corner nearest the station (as the layout's label box is).
+                    <g class="label-block" style={format!("transform-origin: {text_x:.1}px {:.1}px; scale: {}", match side {
+                        LabelSide::Above => top + block_height,
+                        LabelSide::Below => ly + 16.0,
+                        LabelSide::Left | LabelSide::Right => top,
+                    }, fit.growth)}>
+                        <text x={format!("{text_x:.1}")} y={format!("{name_y:.1}")} text-anchor={anchor} class="station-name">
+                            { station.label.in_language(lang.code()) }
+                        </text>
+                        // Spaces between the texts, so assistive tools read "Dadar Catalogue", not "DadarCatalogue".
+                        { " " }
+                        if place.services_shown {
+                            { service_blocks }
+                        }
+                    </g>
+                }
             </g>
         }
     });

@@ -16,7 +16,9 @@ pub mod inspector;
 pub mod map;
 pub mod notices;
 pub mod sagas;
+pub mod side;
 pub mod timebar;
+pub mod trace_plots;
 pub mod traces;
 
 use std::rc::Rc;

@@ -4,12 +4,14 @@
 //! attributes and events, and downloads as Jaeger JSON or OTLP/JSON.
 
 use super::inspector::status_text;
+use super::trace_plots::{DurationScatter, Minimap, SameTraces};
 use super::{Local, Shared, class_list, figure, figure_marked, format_clock, format_ms};
 use crate::app::browser;
 use crate::app::i18n::{Lang, Msg, fill, tr};
 use crate::app::state::{Action, LiveView};
 use crate::app::traces::{
-    Segment, StatusFilter, TraceFilter, parse_bound_ms, ruler_ticks, service_count, waterfall,
+    Segment, StatusFilter, TimeWindow, TraceFilter, parse_bound_ms, ruler_ticks, service_count,
+    visible_rows, waterfall,
 };
 use crate::engine::Scenario;
 use crate::engine::ids::RequestId;
@@ -344,7 +346,7 @@ pub fn TracePanel(props: &TracePanelProps) -> Html {
         (_, None) => html! { <p class="hint">{ tr(lang, Msg::TracePick) }</p> },
         (None, Some(request)) => trace_missing(lang, scenario, props.seed, request),
         (Some(trace), Some(_)) => html! {
-            <TraceView scenario={props.scenario.clone()} lang={lang} seed={props.seed}
+            <TraceView key={trace.request.0} scenario={props.scenario.clone()} lang={lang} seed={props.seed}
                        trace={Shared(Arc::clone(trace))} now_us={if trace.complete { 0 } else { now }}
                        show_critical={props.show_critical_path} selected_span={props.selected_span}
                        on_action={props.on_action.clone()} />
@@ -412,6 +414,8 @@ pub fn TracePanel(props: &TracePanelProps) -> Html {
                     if shown.is_empty() {
                         <p class="hint">{ tr(lang, Msg::TracesNone) }</p>
                     }
+                    <DurationScatter lang={lang} traces={SameTraces(std::rc::Rc::clone(&live.traces))} filter={filter}
+                                     selected={props.selected_trace} on_action={props.on_action.clone()} />
                     <div class="trace-list-hold" ref={list_ref} onpointerenter={on_pointer_enter} onpointerleave={on_pointer_leave}
                          onfocusin={on_focus_in} onfocusout={on_focus_out}>
                         if newer > 0 {
@@ -539,6 +543,10 @@ fn TraceView(props: &TraceViewProps) -> Html {
     let total = trace.duration_us(now);
     let rows = waterfall(trace, now);
     let show_critical = props.show_critical;
+    // Jaeger's extras: sub-trees folded away, and the part of the time axis shown (chosen by
+    // dragging on the minimap, or around the selected span).
+    let folded: UseStateHandle<Vec<usize>> = use_state(Vec::new);
+    let window = use_state(|| TimeWindow::WHOLE);
     let root_status = trace.root_status();
 
     let downloads = {
@@ -572,8 +580,31 @@ fn TraceView(props: &TraceViewProps) -> Html {
         let on_action = props.on_action.clone();
         Callback::from(move |_: Event| on_action.emit(Action::ToggleCriticalPath))
     };
-    let row_html = rows.iter().map(|row| {
+    let shown_rows = visible_rows(&rows, &folded);
+    let row_html = shown_rows.iter().map(|&(position, has_children)| {
+        let row = &rows[position];
         let span = &trace.spans[row.index];
+        let window = *window;
+        let is_folded = folded.contains(&row.index);
+        let on_fold = {
+            let folded = folded.clone();
+            let index = row.index;
+            Callback::from(move |_: MouseEvent| {
+                let mut next = (*folded).clone();
+                match next.iter().position(|&i| i == index) {
+                    Some(at) => {
+                        next.remove(at);
+                    }
+                    None => next.push(index),
+                }
+                folded.set(next);
+            })
+        };
+        let hidden_below = if is_folded {
+            rows[position + 1..].iter().take_while(|r| r.depth > row.depth).count()
+        } else {
+            0
+        };
         let selected = props.selected_span == Some(row.index);
         let error = span.is_error();
         let on_click = {
@@ -588,10 +619,18 @@ fn TraceView(props: &TraceViewProps) -> Html {
         let operation = span_operation_name(scenario, span);
         let compensation = span.role == crate::engine::CallRole::SagaCompensation;
         html! {
-            <li key={row.index} role="treeitem" aria-level={(row.depth + 1).to_string()} aria-selected={selected.to_string()}>
+            <li key={row.index} role="treeitem" aria-level={(row.depth + 1).to_string()} aria-selected={selected.to_string()}
+                aria-expanded={has_children.then(|| (!is_folded).to_string())}>
+                if has_children {
+                    <button class="fold" onclick={on_fold} style={format!("left:{}rem", 0.8 * row.depth as f64)}
+                            aria-label={tr(lang, if is_folded { Msg::Unfold } else { Msg::Fold })}
+                            title={tr(lang, if is_folded { Msg::Unfold } else { Msg::Fold })} data-testid="fold">
+                        <span aria-hidden="true">{ if is_folded { "▸" } else { "▾" } }</span>
+                    </button>
+                }
                 <button class={class_list(&[("span-row", true), ("selected", selected), ("error", error), ("compensation", compensation)])}
                         onclick={on_click} data-testid="span-row">
-                    <span class="span-label" style={format!("padding-left:{}rem", 0.2 + 0.8 * row.depth as f64)}>
+                    <span class="span-label" style={format!("padding-left:{}rem", 1.2 + 0.8 * row.depth as f64)}>
                         <span class="service-swatch" style={format!("background:{}", service_colour(span))}></span>
                         <span class="span-service">{ name }</span>{ " " }
                         <span class="span-operation">{ operation }</span>
@@ -599,17 +638,22 @@ fn TraceView(props: &TraceViewProps) -> Html {
                         if error {
                             { " " }<span class="span-error-mark">{ "⚠ " }{ tr(lang, Msg::SpanErrorMark) }</span>
                         }
+                        if hidden_below > 0 {
+                            { " " }<span class="span-folded" data-testid="folded-count">{ fill(lang, Msg::SpansFolded, &[&hidden_below.to_string()]) }</span>
+                        }
                     </span>
                     <span class="span-track">
-                        <span class={class_list(&[("span-bar", true), ("open", row.open)])} style={format!("{};background:{}", bar_style(row.bar), service_colour(span))}></span>
-                        if let Some(queued) = row.queued {
+                        if let Some(bar) = window.clip(row.bar) {
+                            <span class={class_list(&[("span-bar", true), ("open", row.open)])} style={format!("{};background:{}", bar_style(bar), service_colour(span))}></span>
+                        }
+                        if let Some(queued) = row.queued.and_then(|q| window.clip(q)) {
                             <span class="span-queued" style={bar_style(queued)}></span>
                         }
                         if show_critical {
-                            { for row.critical.iter().map(|c| html! { <span class="span-critical" style={bar_style(*c)}></span> }) }
+                            { for row.critical.iter().filter_map(|c| window.clip(*c)).map(|c| html! { <span class="span-critical" style={bar_style(c)}></span> }) }
                         }
-                        { for row.events.iter().map(|&at| html! { <span class="span-event" style={format!("left:{}", percent(at))}></span> }) }
-                        <span class="span-duration" style={format!("left:min({}, calc(100% - 5.5rem))", percent(row.bar.left + row.bar.width))}>
+                        { for row.events.iter().map(|&at| window.place(at)).filter(|at| (0.0..=1.0).contains(at)).map(|at| html! { <span class="span-event" style={format!("left:{}", percent(at))}></span> }) }
+                        <span class="span-duration" style={format!("left:min({}, calc(100% - 5.5rem))", percent(window.place(row.bar.left + row.bar.width).clamp(0.0, 1.0)))}>
                             { ms(lang, end - span.start_us) }
                             if row.outlived_parent {
                                 { " " }<span title={tr(lang, Msg::SpanOutlived)} aria-label={tr(lang, Msg::SpanOutlived)}>{ "↦" }</span>
@@ -620,6 +664,24 @@ fn TraceView(props: &TraceViewProps) -> Html {
             </li>
         }
     });
+
+    // The ruler of the part shown: its length and where it starts, in µs from the trace's start.
+    let window_start_us = (window.from * total as f64).round() as u64;
+    let window_us = ((window.to - window.from) * total as f64).round() as u64;
+    let minimap = {
+        let selected_bar = props
+            .selected_span
+            .and_then(|index| rows.iter().find(|r| r.index == index))
+            .map(|r| r.bar);
+        let on_zoom = {
+            let window = window.clone();
+            Callback::from(move |zoom: TimeWindow| window.set(zoom))
+        };
+        html! {
+            <Minimap lang={lang} bars={rows.iter().map(|r| (r.bar, trace.spans[r.index].is_error())).collect::<Vec<_>>()}
+                     window={*window} selected_bar={selected_bar} on_zoom={on_zoom} />
+        }
+    };
 
     let span_detail = props
         .selected_span
@@ -653,11 +715,12 @@ fn TraceView(props: &TraceViewProps) -> Html {
                 </label>
                 <p class="hint">{ tr(lang, Msg::CriticalPathHint) }</p>
             </header>
+            { minimap }
             <div class="waterfall-ruler" aria-hidden="true">
                 <span class="span-label"></span>
                 <span class="span-track">
-                    { for ruler_ticks(total).into_iter().map(|(at, us)| html! {
-                        <span class="tick" style={format!("left:{}", percent(at))}>{ format_ms(us) }</span>
+                    { for ruler_ticks(window_us).into_iter().map(|(at, us)| html! {
+                        <span class="tick" style={format!("left:{}", percent(at))}>{ format_ms(us + window_start_us) }</span>
                     }) }
                 </span>
             </div>
