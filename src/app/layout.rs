@@ -1688,7 +1688,7 @@ mod tests {
     fn growth_keeps_service_names_at_11_px() {
         for scale in [0.2, 0.31, 0.5, 0.77, 0.846, 0.9, 1.5] {
             let growth = LabelFit::growth_for(scale);
-            assert!(growth >= 1.0 && growth <= LabelFit::MAX_GROWTH);
+            assert!((1.0..=LabelFit::MAX_GROWTH).contains(&growth));
             if growth < LabelFit::MAX_GROWTH {
                 assert!(13.0 * growth * scale >= 11.0 - 1e-9, "{scale}: ×{growth}");
             }
