@@ -120,21 +120,26 @@ test('Jaeger extras: a sub-tree folds, the minimap zooms the waterfall, the scat
   await waitForVirtualSeconds(page, 15);
   await page.keyboard.press('Space');
   await page.keyboard.press('t');
-  await page.waitForSelector('[data-testid="duration-scatter"] .scatter-point');
-  // Every listed trace has a point (the store holds at most what the list can show here).
-  const points = page.locator('.scatter-point');
-  const pointCount = await points.count();
+  await page.waitForSelector('[data-testid="duration-scatter"] .scatter-points', { state: 'attached' });
+  // Every kept trace is a point (the store holds what the list counts).
   const stored = Number((await page.textContent('[data-testid="trace-store"]')).match(/\d+/)[0]);
-  assert.equal(pointCount, stored, 'one point per kept trace');
-  // The slowest trace is the highest point; clicking it opens that trace.
-  const highest = await points.evaluateAll((els) => {
-    const best = els.reduce((a, b) => (parseFloat(b.style.bottom) > parseFloat(a.style.bottom) ? b : a));
-    return best.dataset.request;
+  assert.equal(Number(await page.getAttribute('[data-testid="duration-scatter"]', 'data-points')), stored, 'one point per kept trace');
+  // The highest point is the longest trace: clicking it opens a trace at least as long as any listed.
+  const target = await page.$eval('[data-testid="duration-scatter"] svg', (svg) => {
+    const points = [...svg.querySelectorAll('.scatter-points.ok, .scatter-points.error')]
+      .flatMap((path) => [...path.getAttribute('d').matchAll(/M([\d.]+) ([\d.]+)h0/g)].map((m) => [Number(m[1]), Number(m[2])]));
+    const [x, y] = points.reduce((a, b) => (b[1] < a[1] ? b : a));
+    const r = svg.getBoundingClientRect();
+    return { x: r.left + (x / 1000) * r.width, y: r.top + (y / 100) * r.height, count: points.length };
   });
-  await page.click(`.scatter-point[data-request="${highest}"]`, { force: true });
+  assert.equal(target.count, stored);
+  await page.mouse.click(target.x, target.y);
   await page.waitForSelector('[data-testid="trace-view"]');
-  assert.match(await page.textContent('[data-testid="trace-view"] h3'), new RegExp(`#${highest} `));
-  assert.equal(await page.locator('.scatter-point.selected').getAttribute('data-request'), highest);
+  const ms = (text) => Number(text.match(/([\d.]+) ms/)[1]);
+  const opened = ms(await page.textContent('[data-testid="trace-view"] .trace-figures'));
+  const listed = (await page.locator('.trace-item').allTextContents()).map(ms);
+  assert.ok(listed.every((d) => d <= opened), `the opened trace (${opened} ms) is the longest listed (${Math.max(...listed)} ms)`);
+  await page.waitForSelector('[data-testid="duration-scatter"] .scatter-points.selected', { state: 'attached' });
   // Fold the first row that has children: its descendants leave, the count says how many.
   const rowsBefore = await page.locator('[data-testid="span-row"]').count();
   const fold = page.locator('[data-testid="fold"]').nth(1);

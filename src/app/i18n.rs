@@ -394,7 +394,7 @@ catalogue! {
     ZoomToSpan => "Zoom to the selected span", "चुने स्पैन पर ज़ूम करें";
     WholeTrace => "Whole trace", "पूरा ट्रेस";
     ScatterTitle => "Duration of each kept trace over time — click a point to open its trace", "समय के साथ हर रखे गए ट्रेस की अवधि — ट्रेस खोलने के लिए बिंदु पर क्लिक करें";
-    ScatterPoint => "Request #{0} · {1} ms · {2}", "अनुरोध #{0} · {1} मि.से. · {2}";
+    ScatterSummary => "{0} kept traces, {1} of them with errors (squares); the longest under {2} ms", "{0} रखे गए ट्रेस, उनमें से {1} त्रुटि वाले (वर्ग); सबसे लंबा {2} मि.से. से कम";
     ScatterAxes => "start (virtual time) → · ↑ duration (ms)", "शुरुआत (आभासी समय) → · ↑ अवधि (मि.से.)";
     ShortcutCircuits => "Show every circuit (Hystrix grid)", "सभी सर्किट दिखाएँ (हिस्ट्रिक्स ग्रिड)";
     ShortcutSagas => "Show the sagas", "सागा दिखाएँ";

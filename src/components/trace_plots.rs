@@ -10,7 +10,6 @@ use crate::engine::ids::RequestId;
 use crate::engine::traces::Trace;
 use std::rc::Rc;
 use std::sync::Arc;
-use wasm_bindgen::JsCast;
 use web_sys::{Element, PointerEvent};
 use yew::prelude::*;
 
@@ -138,6 +137,7 @@ pub struct ScatterProps {
 #[component]
 pub fn DurationScatter(props: &ScatterProps) -> Html {
     let lang = props.lang;
+    let area = use_node_ref();
     // Kept traces are complete, so their durations do not depend on the clock.
     let Some(plot) = scatter(
         props
@@ -150,22 +150,70 @@ pub fn DurationScatter(props: &ScatterProps) -> Html {
     ) else {
         return Html::default();
     };
+    // Every point of a kind is one path of zero-length strokes with round (ok) or square
+    // (error) caps and a stroke that does not scale: two elements for two hundred points, so a
+    // refresh that moves them all costs one attribute each, not two hundred elements.
+    const WIDTH: f64 = 1000.0;
+    const HEIGHT: f64 = 100.0;
+    let path = |error: bool| -> String {
+        plot.points
+            .iter()
+            .filter(|p| p.error == error)
+            .map(|p| format!("M{:.1} {:.1}h0", p.x * WIDTH, (1.0 - p.y) * HEIGHT))
+            .collect()
+    };
+    let selected = plot
+        .points
+        .iter()
+        .find(|p| Some(p.request) == props.selected)
+        .map(|p| format!("M{:.1} {:.1}h0", p.x * WIDTH, (1.0 - p.y) * HEIGHT));
+    // A click opens the trace of the nearest point (within a few pixels).
     let on_click = {
         let on_action = props.on_action.clone();
+        let area = area.clone();
+        let points: Vec<(f64, f64, RequestId)> = plot
+            .points
+            .iter()
+            .map(|p| (p.x, 1.0 - p.y, p.request))
+            .collect();
         Callback::from(move |event: MouseEvent| {
-            let request = event
-                .target()
-                .and_then(|t| t.dyn_into::<Element>().ok())
-                .and_then(|e| e.get_attribute("data-request"))
-                .and_then(|r| r.parse::<u64>().ok());
-            if let Some(request) = request {
-                on_action.emit(Action::SelectTrace(Some(RequestId(request))));
+            let Some(element) = area.cast::<Element>() else {
+                return;
+            };
+            let rect = element.get_bounding_client_rect();
+            let (x, y) = (
+                f64::from(event.client_x()) - rect.left(),
+                f64::from(event.client_y()) - rect.top(),
+            );
+            let nearest = points
+                .iter()
+                .map(|&(px, py, request)| {
+                    (
+                        (px * rect.width() - x).hypot(py * rect.height() - y),
+                        request,
+                    )
+                })
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            if let Some((distance, request)) = nearest
+                && distance <= 8.0
+            {
+                on_action.emit(Action::SelectTrace(Some(request)));
             }
         })
     };
     let percent = |share: f64| format!("{:.2}%", share * 100.0);
+    let ok_count = plot.points.iter().filter(|p| !p.error).count();
+    let summary = fill(
+        lang,
+        Msg::ScatterSummary,
+        &[
+            &plot.points.len().to_string(),
+            &(plot.points.len() - ok_count).to_string(),
+            &format_ms(plot.max_duration_us),
+        ],
+    );
     html! {
-        <figure class="scatter" data-testid="duration-scatter">
+        <figure class="scatter" data-testid="duration-scatter" data-points={plot.points.len().to_string()}>
             <figcaption>{ tr(lang, Msg::ScatterTitle) }</figcaption>
             <div class="scatter-plot">
                 <div class="scatter-y" aria-hidden="true">
@@ -173,24 +221,18 @@ pub fn DurationScatter(props: &ScatterProps) -> Html {
                         <span style={format!("bottom:{}", percent(at))}>{ format_ms(us) }</span>
                     }) }
                 </div>
-                <div class="scatter-area" onclick={on_click} role="group" aria-label={tr(lang, Msg::ScatterTitle)}>
+                <svg ref={area} class="scatter-area" viewBox={format!("0 0 {WIDTH} {HEIGHT}")} preserveAspectRatio="none"
+                     role="img" aria-label={summary} onclick={on_click}>
                     { for ruler_ticks(plot.max_duration_us).into_iter().map(|(at, _)| html! {
-                        <span class="scatter-grid" style={format!("bottom:{}", percent(at))}></span>
+                        <line class="scatter-grid" x1="0" x2={WIDTH.to_string()}
+                              y1={format!("{:.1}", (1.0 - at) * HEIGHT)} y2={format!("{:.1}", (1.0 - at) * HEIGHT)} />
                     }) }
-                    { for plot.points.iter().map(|point| {
-                        let words = fill(lang, Msg::ScatterPoint, &[
-                            &point.request.0.to_string(),
-                            &format_ms(point.duration_us),
-                            tr(lang, if point.error { Msg::FilterErrors } else { Msg::FilterOk }),
-                        ]);
-                        html! {
-                            <span class={classes!("scatter-point", if point.error { "error" } else { "ok" },
-                                                  (props.selected == Some(point.request)).then_some("selected"))}
-                                  data-request={point.request.0.to_string()} title={words}
-                                  style={format!("left:{};bottom:{}", percent(point.x), percent(point.y))}></span>
-                        }
-                    }) }
-                </div>
+                    <path class="scatter-points ok" d={path(false)} />
+                    <path class="scatter-points error" d={path(true)} />
+                    if let Some(d) = selected {
+                        <path class="scatter-points selected" d={d} />
+                    }
+                </svg>
                 <div class="scatter-x" aria-hidden="true">
                     <span>{ format_clock(plot.from_us) }</span>
                     <span>{ tr(lang, Msg::ScatterAxes) }</span>
