@@ -83,7 +83,11 @@ pub fn focus(id: &str) {
         if top < 0.0 || top > screen * 0.75 {
             element.scroll_into_view_with_bool(true);
         }
-        let _ = element.focus();
+        // Focus without the browser's own scroll, which for a panel taller than the screen
+        // would centre it and hide its top again.
+        let options = web_sys::FocusOptions::new();
+        options.set_prevent_scroll(true);
+        let _ = element.focus_with_options(&options);
     }
 }
 
