@@ -58,6 +58,16 @@ pub fn set_aside_session(text: &str) {
     }
 }
 
+/// Where the client point (`x`, `y`) lies within `element`, as fractions of its width and
+/// height (0 at its left or top edge, 1 at the other; outside it beyond those).
+pub fn fraction_within(element: &web_sys::Element, x: f64, y: f64) -> (f64, f64) {
+    let rect = element.get_bounding_client_rect();
+    (
+        (x - rect.left()) / rect.width().max(1.0),
+        (y - rect.top()) / rect.height().max(1.0),
+    )
+}
+
 /// The page's query string, `?…` included.
 pub fn query_string() -> String {
     web_sys::window()

@@ -668,13 +668,7 @@ pub fn App() -> Html {
             dispatch.dispatch(Action::FitMap);
         })
     };
-    let stage_fraction = |stage: &web_sys::Element, x: f64, y: f64| {
-        let rect = stage.get_bounding_client_rect();
-        (
-            (x - rect.left()) / rect.width().max(1.0),
-            (y - rect.top()) / rect.height().max(1.0),
-        )
-    };
+    let stage_fraction = browser::fraction_within;
     let on_wheel = {
         let dispatch = state.dispatcher();
         Callback::from(move |event: WheelEvent| {

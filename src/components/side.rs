@@ -3,9 +3,9 @@
 //! ←/→, Home and End move between tabs; each tab also has a shortcut that opens its panel with
 //! the focus on it.
 
+use crate::app::browser;
 use crate::app::i18n::{Lang, Msg, tr};
 use crate::app::state::{Action, SideTab};
-use web_sys::HtmlElement;
 use yew::prelude::*;
 
 /// The tab's name and its shortcut key.
@@ -54,12 +54,7 @@ pub fn SideTabs(props: &SideTabsProps) -> Html {
             event.stop_propagation();
             let tab = tabs[next];
             on_action.emit(Action::ShowSideTab { tab, focus: false });
-            if let Some(button) = gloo::utils::document()
-                .get_element_by_id(&tab_id(tab))
-                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlElement>(e).ok())
-            {
-                let _ = button.focus();
-            }
+            browser::focus(&tab_id(tab));
         })
     };
     html! {

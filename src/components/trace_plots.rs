@@ -2,7 +2,9 @@
 //! a thin strip; drag across it to zoom in on part of the time axis) and the duration scatter
 //! plot of the kept traces (start time across, duration up; click a point to open its trace).
 
+use super::traces::percent;
 use super::{format_clock, format_ms};
+use crate::app::browser;
 use crate::app::i18n::{Lang, Msg, fill, tr};
 use crate::app::state::Action;
 use crate::app::traces::{Segment, TimeWindow, TraceFilter, ruler_ticks, scatter};
@@ -18,9 +20,8 @@ use yew::prelude::*;
 /// listener it is.)
 fn share_across(element: &NodeRef, event: &PointerEvent) -> Option<f64> {
     let element: Element = element.cast()?;
-    let rect = element.get_bounding_client_rect();
-    (rect.width() > 0.0)
-        .then(|| ((f64::from(event.client_x()) - rect.left()) / rect.width()).clamp(0.0, 1.0))
+    let (x, _) = browser::fraction_within(&element, f64::from(event.client_x()), 0.0);
+    Some(x.clamp(0.0, 1.0))
 }
 
 #[derive(Properties, PartialEq)]
@@ -201,7 +202,6 @@ pub fn DurationScatter(props: &ScatterProps) -> Html {
             }
         })
     };
-    let percent = |share: f64| format!("{:.2}%", share * 100.0);
     let ok_count = plot.points.iter().filter(|p| !p.error).count();
     let summary = fill(
         lang,

@@ -50,7 +50,8 @@ fn service_name(scenario: &Scenario, lang: Lang, span: &Span) -> String {
     }
 }
 
-fn percent(x: f64) -> String {
+/// A share (0–1) as a CSS percentage.
+pub(super) fn percent(x: f64) -> String {
     format!("{:.3}%", x * 100.0)
 }
 
