@@ -55,6 +55,11 @@ pub fn format_clock(us: u64) -> String {
     }
 }
 
+/// A share (0–1) as a CSS percentage.
+pub fn percent(x: f64) -> String {
+    format!("{:.3}%", x * 100.0)
+}
+
 /// Microseconds shown as milliseconds with sensible precision.
 pub fn format_ms(us: u64) -> String {
     crate::engine::histogram::format_ms(us as f64 / 1_000.0)

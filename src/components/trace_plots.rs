@@ -2,8 +2,7 @@
 //! a thin strip; drag across it to zoom in on part of the time axis) and the duration scatter
 //! plot of the kept traces (start time across, duration up; click a point to open its trace).
 
-use super::traces::percent;
-use super::{format_clock, format_ms};
+use super::{format_clock, format_ms, percent};
 use crate::app::browser;
 use crate::app::i18n::{Lang, Msg, fill, tr};
 use crate::app::state::Action;

@@ -5,7 +5,7 @@
 
 use super::inspector::status_text;
 use super::trace_plots::{DurationScatter, Minimap, SameTraces};
-use super::{Local, Shared, class_list, figure, figure_marked, format_clock, format_ms};
+use super::{Local, Shared, class_list, figure, figure_marked, format_clock, format_ms, percent};
 use crate::app::browser;
 use crate::app::i18n::{Lang, Msg, fill, tr};
 use crate::app::state::{Action, LiveView};
@@ -48,11 +48,6 @@ fn service_name(scenario: &Scenario, lang: Lang, span: &Span) -> String {
         Some(service) => scenario.service(service).name.clone(),
         None => tr(lang, Msg::ClientName).to_string(),
     }
-}
-
-/// A share (0–1) as a CSS percentage.
-pub(super) fn percent(x: f64) -> String {
-    format!("{:.3}%", x * 100.0)
 }
 
 fn bar_style(segment: Segment) -> String {
