@@ -1,7 +1,8 @@
 // Measures the web app's budgets on the release bundle in headless Chromium and prints figures.
 // A measurement, not a test: nothing here passes or fails on timing (check.sh checks the bundle
 // size, which is not a timing).
-//   node e2e/budgets.mjs [--minutes 10] [--load-only]
+//   node e2e/budgets.mjs [--minutes 10] [--load-only] [--frames-only] [--dist DIR]
+// (--frames-only skips the load figures and the memory run; --dist measures another build.)
 // Figures: bundle size (gzip -9 and brotli), time from navigation to the first paint of the map
 // unthrottled and under Chrome's "Slow 4G" profile, frame intervals and the work done per frame
 // with about 2,000 moving dots (and with the trace panel open), and memory over a long run at
@@ -16,6 +17,9 @@ import { launch } from './browser.mjs';
 const minutesArg = process.argv.indexOf('--minutes');
 const MINUTES = minutesArg > 0 ? Number(process.argv[minutesArg + 1]) : 10;
 const LOAD_ONLY = process.argv.includes('--load-only');
+const FRAMES_ONLY = process.argv.includes('--frames-only');
+const distArg = process.argv.indexOf('--dist');
+const DIST = distArg > 0 ? process.argv[distArg + 1] : 'dist';
 
 function percentile(values, q) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -33,12 +37,12 @@ const gnuGzipSize = (path) => {
   }
 };
 const totals = { raw: 0, gnu: 0, zlib: 0, brotli: 0 };
-for (const file of readdirSync('dist').sort()) {
+for (const file of readdirSync(DIST).sort()) {
   if (file.endsWith('.wasm') || file.endsWith('.js')) {
-    const bytes = readFileSync(`dist/${file}`);
+    const bytes = readFileSync(`${DIST}/${file}`);
     const sizes = {
       raw: bytes.length,
-      gnu: gnuGzipSize(`dist/${file}`),
+      gnu: gnuGzipSize(`${DIST}/${file}`),
       zlib: gzipSync(bytes, { level: 9 }).length,
       brotli: brotliCompressSync(bytes, {
         params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
@@ -54,7 +58,7 @@ console.log(
 );
 
 // The server sends gzip, as a static host does: the load figures are what users receive.
-const { server, url } = await serveDist('dist', '/course/lokal/', { compress: true });
+const { server, url } = await serveDist(DIST, '/course/lokal/', { compress: true });
 const browser = await launch();
 
 /** Records RAF timestamps, the dot count each frame, and the wasm memory handle. */
@@ -121,7 +125,7 @@ async function firstMapPaint(network) {
 }
 
 // 2. First map paint: five cold loads unthrottled (budget 1 s), five under Slow 4G (3.5 s).
-for (const [label, network, budget] of [['unthrottled', null, 1000], ['Slow 4G', SLOW_4G, 3500]]) {
+for (const [label, network, budget] of FRAMES_ONLY ? [] : [['unthrottled', null, 1000], ['Slow 4G', SLOW_4G, 3500]]) {
   const loads = [];
   for (let i = 0; i < 5; i++) loads.push(await firstMapPaint(network));
   console.log(
@@ -223,7 +227,7 @@ await measureFrames('?scenario=paytm-saga&speed=5&autoplay=1', 'trace and saga p
 
 // 4. Memory over a long run at 10×: the Flipkart shop stretched to two hours of virtual time
 // (loaded through the editor, as a user would), so traffic flows for the whole measurement.
-{
+if (!FRAMES_ONLY) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
   const page = await context.newPage();
   // Only the wasm handle: the frame recorder above keeps every frame's figures, which over ten
