@@ -277,7 +277,14 @@ test('opening traces and a trace brings each into view with the focus; the list 
   assert.ok((await shareInView(page, '#trace-panel')) > 0.3, 'the trace panel is in view');
   await page.waitForSelector('[data-testid="trace-list"] li');
   await page.hover('[data-testid="trace-list"] li >> nth=0');
+  const firstPage = await page.$$eval('[data-testid="trace-list"] li', (els) => els.map((el) => el.textContent));
+  // A page of 30 rows; older ones come a page at a time, under the rows already read (at 5×
+  // the store turns over in about a second, so ask at once).
+  assert.equal(firstPage.length, 30, 'one page of rows');
+  await page.click('[data-testid="more-traces"]');
   const held = await page.$$eval('[data-testid="trace-list"] li', (els) => els.map((el) => el.textContent));
+  assert.ok(held.length > 30 && held.length <= 60, `a second page (${held.length} rows)`);
+  assert.deepEqual(held.slice(0, 30), firstPage, 'the first page stays where it was');
   await page.waitForTimeout(1500);
   const later = await page.$$eval('[data-testid="trace-list"] li', (els) => els.map((el) => el.textContent));
   assert.deepEqual(later, held, 'the rows did not move under the pointer');

@@ -310,6 +310,8 @@ catalogue! {
     TracesShown => "{0} of {1} shown, newest first", "{1} में से {0} दिखाए, नए पहले";
     TracesNone => "No trace matches yet.", "अभी कोई ट्रेस मेल नहीं खाता।";
     NewTraces => "{0} new — show them", "{0} नए — दिखाएँ";
+    MoreTraces => "Show {0} older", "{0} और पुराने दिखाएँ";
+    NoOlderTraces => "No older traces kept", "इससे पुराने ट्रेस रखे नहीं गए";
     TraceInnerErrors => "errors inside", "भीतर त्रुटियाँ";
     TraceListLabel => "Trace list", "ट्रेस सूची";
     DownloadAllJaeger => "All as Jaeger JSON", "सभी जेगर JSON में";

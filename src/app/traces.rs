@@ -50,11 +50,12 @@ impl TraceFilter {
         if self.endpoint.is_some_and(|e| e != trace.endpoint) {
             return false;
         }
-        let error = trace.has_error();
+        // (Scanning the spans for an error only when the filter asks: the list runs this over
+        // every kept trace at each refresh.)
         match self.status {
             StatusFilter::All => {}
-            StatusFilter::Ok if error => return false,
-            StatusFilter::Errors if !error => return false,
+            StatusFilter::Ok if trace.has_error() => return false,
+            StatusFilter::Errors if !trace.has_error() => return false,
             _ => {}
         }
         let duration_ms = trace.duration_us(now_us) / 1_000;

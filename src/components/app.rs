@@ -21,7 +21,7 @@ use crate::app::i18n::{Msg, fill, tr};
 use crate::app::layout::{LabelFit, MapLayout, MapView};
 use crate::app::player::Player;
 use crate::app::settings::{StoredOutcome, StoredSession, parse_url, read_stored, starting_state};
-use crate::app::state::{Action, AppState, FaultKind, ScenarioSource, SideTab};
+use crate::app::state::{Action, AppState, FaultKind, Panels, ScenarioSource, SideTab};
 use crate::charts::{BreakerBand, band_segments};
 use crate::engine::ids::{RequestId, ServiceId};
 use gloo::events::{EventListener, EventListenerOptions};
@@ -38,6 +38,14 @@ const PHONE_MAP_PX: i32 = 520;
 
 /// How often the panels, counters and charts refresh (the dots move every frame).
 const LIVE_REFRESH_MS: f64 = 100.0;
+
+/// The frames after a refresh on which the side panel, the trace panel and its list catch up
+/// with it (a refresh comes every sixth frame at 60 Hz, so each has a frame of its own).
+const CATCH_UP_FRAMES: [(u32, Panels); 3] = [
+    (2, Panels::Side),
+    (3, Panels::Traces),
+    (5, Panels::TraceList),
+];
 
 pub type SharedPlayer = Rc<RefCell<Option<Player>>>;
 
@@ -92,6 +100,8 @@ struct FrameLoop {
     drawn_dots: Rc<RefCell<Vec<DrawnDot>>>,
     last_frame_ms: Cell<Option<f64>>,
     last_live_ms: Cell<f64>,
+    /// Frames since the last refresh, while a panel has still to catch up with it.
+    frames_since_refresh: Cell<Option<u32>>,
     /// What the labels were last placed for: stage size, growth, names only.
     label_probe: Cell<Option<(i32, i32, u64, bool)>>,
     handle: RefCell<Option<AnimationFrame>>,
@@ -182,6 +192,23 @@ impl FrameLoop {
         }
     }
 
+    /// Lets the panels catch up with the last refresh on their frames, or at once when a new
+    /// refresh comes first (frames slower than 60 Hz).
+    fn catch_up(&self, refreshing: bool) {
+        let Some(before) = self.frames_since_refresh.get() else {
+            return;
+        };
+        let last = CATCH_UP_FRAMES[CATCH_UP_FRAMES.len() - 1].0;
+        let frame = if refreshing { last } else { before + 1 };
+        for (at, panels) in CATCH_UP_FRAMES {
+            if before < at && at <= frame {
+                self.dispatch.dispatch(Action::CatchUp(panels));
+            }
+        }
+        self.frames_since_refresh
+            .set((frame < last).then_some(frame));
+    }
+
     fn on_frame(self: &Rc<Self>, timestamp: f64) {
         let dt = self
             .last_frame_ms
@@ -231,8 +258,10 @@ impl FrameLoop {
                 ));
             }
         }
+        self.catch_up(refresh.is_some());
         if let Some(live) = refresh {
-            self.dispatch.dispatch(Action::Live(live));
+            self.dispatch.dispatch(Action::Refresh(live));
+            self.frames_since_refresh.set(Some(0));
         }
         self.schedule();
     }
@@ -240,7 +269,7 @@ impl FrameLoop {
 
 /// The breaker band under the charts: the selected service's first breaker, else the scenario's.
 fn breaker_band(state: &AppState) -> Option<Rc<BreakerBand>> {
-    let live = &state.live;
+    let live = &state.side_live;
     let edges_with_breakers = live
         .patterns
         .resilience
@@ -538,7 +567,7 @@ pub fn App() -> Html {
     });
     {
         let shown = state
-            .live
+            .traces_live
             .selected_trace
             .as_ref()
             .map(|trace| trace.request);
@@ -566,6 +595,7 @@ pub fn App() -> Html {
             drawn_dots: Rc::clone(&drawn_dots),
             last_frame_ms: Cell::new(None),
             last_live_ms: Cell::new(f64::NEG_INFINITY),
+            frames_since_refresh: Cell::new(None),
             label_probe: Cell::new(None),
             handle: RefCell::new(None),
             running: Cell::new(false),
@@ -758,6 +788,7 @@ pub fn App() -> Html {
     let lang = state.lang;
     let scenario = Shared(Arc::clone(&state.scenario));
     let live = Local(Rc::clone(&state.live));
+    let side_live = Local(Rc::clone(&state.side_live));
     let trace_path = state
         .live
         .selected_trace
@@ -861,7 +892,7 @@ pub fn App() -> Html {
                     }
                     <Legend scenario={scenario.clone()} lang={lang} />
                     if state.traces_open {
-                        <TracePanel lang={lang} scenario={scenario.clone()} seed={state.seed} live={live.clone()}
+                        <TracePanel lang={lang} scenario={scenario.clone()} seed={state.seed} live={Local(Rc::clone(&state.traces_live))} list={Local(Rc::clone(&state.trace_list_live))}
                                     selected_trace={state.selected_trace} selected_span={state.selected_span}
                                     filter={state.trace_filter} show_critical_path={state.show_critical_path}
                                     on_action={dispatch_action.clone()} />
@@ -874,19 +905,19 @@ pub fn App() -> Html {
                          data-testid="side-panel" data-tab={side_tab.key()}>
                         { match side_tab {
                             SideTab::Station => html! {
-                                <Inspector lang={lang} scenario={scenario.clone()} seed={state.seed} live={live.clone()}
+                                <Inspector lang={lang} scenario={scenario.clone()} seed={state.seed} live={side_live.clone()}
                                            selected_station={state.selected_station} selected_service={state.selected_service}
                                            selected_request={state.selected_request} on_action={dispatch_action.clone()} />
                             },
                             SideTab::Circuits => html! {
-                                <Dependencies lang={lang} scenario={scenario.clone()} live={live.clone()} service={None::<ServiceId>}
+                                <Dependencies lang={lang} scenario={scenario.clone()} live={side_live.clone()} service={None::<ServiceId>}
                                               on_action={dispatch_action.clone()} />
                             },
                             SideTab::Sagas => html! {
-                                <SagaPanel lang={lang} scenario={scenario.clone()} live={live.clone()} on_action={dispatch_action.clone()} />
+                                <SagaPanel lang={lang} scenario={scenario.clone()} live={side_live.clone()} on_action={dispatch_action.clone()} />
                             },
                             SideTab::Charts => html! {
-                                <Charts lang={lang} series={Rc::new(state.live.series.clone())} band={breaker_band(&state)}
+                                <Charts lang={lang} series={Rc::new(state.side_live.series.clone())} band={breaker_band(&state)}
                                         arrivals_end_s={Some(state.scenario.duration.as_secs_f64())} />
                             },
                         } }

@@ -27,8 +27,11 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-/// At most this many traces are listed (the filter narrows the rest).
-const LIST_LIMIT: usize = 100;
+/// The list shows this many traces, and this many more at each press of "show more" (the
+/// filter and the scatter reach the rest). The list box scrolls, and a scrolling box that the
+/// browser does not composite repaints all its rows whenever one changes: 100 rows cost about
+/// 5 ms of paint at every refresh while traces arrive.
+const LIST_PAGE: usize = 30;
 
 /// Okabe–Ito colours, one per service (the client is grey). The service's name is always
 /// written beside its bars, so colour is never the only cue.
@@ -160,6 +163,8 @@ pub struct TracePanelProps {
     pub seed: u64,
     /// The figures, the kept traces and the selected request's trace (kept, or in flight).
     pub live: Local<LiveView>,
+    /// What the list of traces shows: `live` as it was when the list last caught up.
+    pub list: Local<LiveView>,
     pub selected_trace: Option<RequestId>,
     pub selected_span: Option<usize>,
     pub filter: TraceFilter,
@@ -177,8 +182,6 @@ pub fn TracePanel(props: &TracePanelProps) -> Html {
     // The duration fields keep what the user typed, valid or not, so a typo can be shown.
     let min_text = use_state(String::new);
     let max_text = use_state(String::new);
-    let frozen: UseStateHandle<Option<std::rc::Rc<Vec<Arc<Trace>>>>> = use_state(|| None);
-    let list_ref = use_node_ref();
     let filter = props.filter;
 
     let set_filter = {
@@ -236,87 +239,6 @@ pub fn TracePanel(props: &TracePanelProps) -> Html {
         .iter()
         .map(|&e| scenario.endpoint(e).qualified_name.clone())
         .collect();
-    let shown: Vec<&Arc<Trace>> = live
-        .traces
-        .iter()
-        .rev()
-        .filter(|t| filter.matches(t, now))
-        .collect();
-    // While the pointer or focus is in the list it holds still (new traces would push the rows
-    // down under the pointer, and a click would open another trace than the one read); a pill
-    // counts what arrived meanwhile and lets go.
-    let held = frozen.as_ref().map(|list| list.as_slice());
-    let newer = match held.and_then(|list| list.first()) {
-        Some(newest) => shown
-            .iter()
-            .take_while(|t| t.request != newest.request)
-            .count(),
-        None => 0,
-    };
-    let listed: Vec<&Arc<Trace>> = match held {
-        Some(list) => list.iter().collect(),
-        None => shown.iter().take(LIST_LIMIT).copied().collect(),
-    };
-    let hold = {
-        let frozen = frozen.clone();
-        let current: Vec<Arc<Trace>> = shown
-            .iter()
-            .take(LIST_LIMIT)
-            .map(|t| Arc::clone(t))
-            .collect();
-        Callback::from(move |()| {
-            if frozen.is_none() {
-                frozen.set(Some(std::rc::Rc::new(current.clone())));
-            }
-        })
-    };
-    let release = {
-        let frozen = frozen.clone();
-        Callback::from(move |()| frozen.set(None))
-    };
-    let on_pointer_enter = hold.reform(|_: PointerEvent| ());
-    let on_focus_in = hold.reform(|_: FocusEvent| ());
-    let on_pointer_leave = {
-        let release = release.clone();
-        let list = list_ref.clone();
-        Callback::from(move |_: PointerEvent| {
-            // Focus still inside keeps the list held.
-            let focus_inside = list
-                .cast::<web_sys::Node>()
-                .zip(gloo::utils::document().active_element())
-                .is_some_and(|(list, active)| list.contains(Some(&active)));
-            if !focus_inside {
-                release.emit(());
-            }
-        })
-    };
-    let on_focus_out = {
-        let release = release.clone();
-        let list = list_ref.clone();
-        Callback::from(move |event: FocusEvent| {
-            let next = event
-                .related_target()
-                .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
-            let stays = list
-                .cast::<web_sys::Node>()
-                .is_some_and(|list| next.is_some_and(|next| list.contains(Some(&next))));
-            let hovered = list
-                .cast::<web_sys::Element>()
-                .is_some_and(|list| list.matches(":hover").unwrap_or(false));
-            if !stays && !hovered {
-                release.emit(());
-            }
-        })
-    };
-    let show_newer = release.reform(|_: MouseEvent| ());
-    let list_items = listed.iter().map(|trace| {
-        html! {
-            <TraceItem key={trace.request.0} scenario={Shared(Arc::clone(scenario))} lang={lang}
-                       trace={Shared(Arc::clone(trace))} selected={props.selected_trace == Some(trace.request)}
-                       on_action={props.on_action.clone()} />
-        }
-    });
-
     let all_downloads = {
         let button = |format: TraceFormat, label: Msg| {
             let scenario = Arc::clone(&props.scenario.0);
@@ -404,31 +326,181 @@ pub fn TracePanel(props: &TracePanelProps) -> Html {
                     if let Some(bad) = bad_bound {
                         <p class="field-error" role="alert">{ fill(lang, Msg::FilterBadNumber, &[&bad]) }</p>
                     }
-                    <p class="hint" role="status">{ fill(lang, Msg::TracesShown, &[
-                        &shown.len().min(LIST_LIMIT).to_string(), &shown.len().to_string(),
-                    ]) }</p>
-                    if shown.is_empty() {
-                        <p class="hint">{ tr(lang, Msg::TracesNone) }</p>
-                    }
                     <DurationScatter lang={lang} traces={SameTraces(std::rc::Rc::clone(&live.traces))} filter={filter}
                                      selected={props.selected_trace} on_action={props.on_action.clone()} />
-                    <div class="trace-list-hold" ref={list_ref} onpointerenter={on_pointer_enter} onpointerleave={on_pointer_leave}
-                         onfocusin={on_focus_in} onfocusout={on_focus_out}>
-                        if newer > 0 {
-                            <button class="new-traces" onclick={show_newer} data-testid="new-traces">
-                                { fill(lang, Msg::NewTraces, &[&newer.to_string()]) }
-                            </button>
-                        }
-                        <ol class="trace-list" aria-label={tr(lang, Msg::TraceListLabel)} data-testid="trace-list"
-                            data-held={frozen.is_some().to_string()}>
-                            { for list_items }
-                        </ol>
-                    </div>
+                    <TraceList lang={lang} scenario={props.scenario.clone()} traces={SameTraces(std::rc::Rc::clone(&props.list.0.traces))}
+                               now_us={props.list.0.now_us} filter={filter} selected={props.selected_trace}
+                               on_action={props.on_action.clone()} />
                     { all_downloads }
                 </div>
                 <div class="waterfall-pane">{ detail }</div>
             </div>
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct TraceListProps {
+    lang: Lang,
+    scenario: Shared<Scenario>,
+    /// The kept traces, in completion order.
+    traces: SameTraces,
+    now_us: u64,
+    filter: TraceFilter,
+    selected: Option<RequestId>,
+    on_action: Callback<Action>,
+}
+
+/// The list of kept traces, newest first, a page at a time. It catches up with a refresh on a
+/// frame of its own (`Panels::TraceList`): new rows cost layout and paint.
+#[component]
+fn TraceList(props: &TraceListProps) -> Html {
+    let lang = props.lang;
+    let filter = props.filter;
+    let frozen: UseStateHandle<Option<std::rc::Rc<Vec<Arc<Trace>>>>> = use_state(|| None);
+    let list_limit = use_state(|| LIST_PAGE);
+    let list_ref = use_node_ref();
+    let shown: Vec<&Arc<Trace>> = props
+        .traces
+        .0
+        .iter()
+        .rev()
+        .filter(|t| filter.matches(t, props.now_us))
+        .collect();
+    // While the pointer or focus is in the list it holds still (new traces would push the rows
+    // down under the pointer, and a click would open another trace than the one read); a pill
+    // counts what arrived meanwhile and lets go.
+    let held = frozen.as_ref().map(|list| list.as_slice());
+    let newer = match held.and_then(|list| list.first()) {
+        Some(newest) => shown
+            .iter()
+            .take_while(|t| t.request != newest.request)
+            .count(),
+        None => 0,
+    };
+    let listed: Vec<&Arc<Trace>> = match held {
+        Some(list) => list.iter().collect(),
+        None => shown.iter().take(*list_limit).copied().collect(),
+    };
+    let hold = {
+        let frozen = frozen.clone();
+        let current: Vec<Arc<Trace>> = shown
+            .iter()
+            .take(*list_limit)
+            .map(|t| Arc::clone(t))
+            .collect();
+        Callback::from(move |()| {
+            if frozen.is_none() {
+                frozen.set(Some(std::rc::Rc::new(current.clone())));
+            }
+        })
+    };
+    let release = {
+        let frozen = frozen.clone();
+        Callback::from(move |()| frozen.set(None))
+    };
+    let on_pointer_enter = hold.reform(|_: PointerEvent| ());
+    let on_focus_in = hold.reform(|_: FocusEvent| ());
+    let on_pointer_leave = {
+        let release = release.clone();
+        let list = list_ref.clone();
+        Callback::from(move |_: PointerEvent| {
+            // Focus still inside keeps the list held.
+            let focus_inside = list
+                .cast::<web_sys::Node>()
+                .zip(gloo::utils::document().active_element())
+                .is_some_and(|(list, active)| list.contains(Some(&active)));
+            if !focus_inside {
+                release.emit(());
+            }
+        })
+    };
+    let on_focus_out = {
+        let release = release.clone();
+        let list = list_ref.clone();
+        Callback::from(move |event: FocusEvent| {
+            let next = event
+                .related_target()
+                .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+            let stays = list
+                .cast::<web_sys::Node>()
+                .is_some_and(|list| next.is_some_and(|next| list.contains(Some(&next))));
+            let hovered = list
+                .cast::<web_sys::Element>()
+                .is_some_and(|list| list.matches(":hover").unwrap_or(false));
+            if !stays && !hovered {
+                release.emit(());
+            }
+        })
+    };
+    let show_newer = release.reform(|_: MouseEvent| ());
+    // Older traces come a page at a time, at the end of the list (a held list grows downwards
+    // and stays held).
+    let older = match listed.last() {
+        Some(last) => shown
+            .iter()
+            .position(|t| t.request == last.request)
+            .map_or(0, |at| shown.len() - at - 1),
+        None => 0,
+    };
+    let show_older = {
+        let list_limit = list_limit.clone();
+        let frozen = frozen.clone();
+        let longer: Option<Vec<Arc<Trace>>> = held.map(|_| {
+            shown
+                .iter()
+                .skip(newer)
+                .take(listed.len() + LIST_PAGE)
+                .map(|t| Arc::clone(t))
+                .collect()
+        });
+        Callback::from(move |_: MouseEvent| {
+            list_limit.set(*list_limit + LIST_PAGE);
+            if let Some(longer) = &longer {
+                frozen.set(Some(std::rc::Rc::new(longer.clone())));
+            }
+        })
+    };
+    let list_items = listed.iter().map(|trace| {
+        html! {
+            <TraceItem key={trace.request.0} scenario={props.scenario.clone()} lang={lang}
+                       trace={Shared(Arc::clone(trace))} selected={props.selected == Some(trace.request)}
+                       on_action={props.on_action.clone()} />
+        }
+    });
+
+    html! {
+        <>
+            <p class="hint" role="status">{ fill(lang, Msg::TracesShown, &[
+                &listed.len().to_string(), &shown.len().to_string(),
+            ]) }</p>
+            if shown.is_empty() {
+                <p class="hint">{ tr(lang, Msg::TracesNone) }</p>
+            }
+            <div class="trace-list-hold" ref={list_ref} onpointerenter={on_pointer_enter} onpointerleave={on_pointer_leave}
+                 onfocusin={on_focus_in} onfocusout={on_focus_out}>
+                if newer > 0 {
+                    <button class="new-traces" onclick={show_newer} data-testid="new-traces">
+                        { fill(lang, Msg::NewTraces, &[&newer.to_string()]) }
+                    </button>
+                }
+                <ol class="trace-list" aria-label={tr(lang, Msg::TraceListLabel)} data-testid="trace-list"
+                    data-held={frozen.is_some().to_string()}>
+                    { for list_items }
+                </ol>
+                // While the list is held the button stays where it is (a button that vanished
+                // under the pointer would let go of the list); it says when nothing older is kept.
+                if older > 0 || frozen.is_some() {
+                    <button class="more-traces" onclick={show_older} disabled={older == 0} data-testid="more-traces">
+                        { if older > 0 {
+                            fill(lang, Msg::MoreTraces, &[&older.min(LIST_PAGE).to_string()])
+                        } else {
+                            tr(lang, Msg::NoOlderTraces).to_string()
+                        } }
+                    </button>
+                }
+            </div>
+        </>
     }
 }
 
@@ -468,17 +540,21 @@ fn TraceItem(props: &TraceItemProps) -> Html {
         Callback::from(move |_: MouseEvent| on_action.emit(Action::SelectTrace(Some(request))))
     };
     let selected = props.selected;
+    let figures = format!(
+        "{} · {} · {}",
+        ms(lang, trace.duration_us(0)),
+        fill(lang, Msg::SpansCount, &[&trace.spans.len().to_string()]),
+        format_clock(trace.start_us())
+    );
     html! {
         <li>
             <button class={class_list(&[("trace-item", true), ("selected", selected), ("error", failed)])}
                     aria-pressed={selected.to_string()} onclick={on_click}>
                 <span class="trace-item-name">{ format!("#{} {}", request.0, props.scenario.0.endpoint(trace.endpoint).qualified_name) }</span>
                 <span class="trace-item-status">{ outcome }</span>
-                <span class="trace-item-figures">
-                    { ms(lang, trace.duration_us(0)) }{ " · " }
-                    { fill(lang, Msg::SpansCount, &[&trace.spans.len().to_string()]) }{ " · " }
-                    { format_clock(trace.start_us()) }
-                </span>
+                // One text node per line: a new row is a few DOM calls, and at 5× about fifty
+                // rows a second arrive.
+                <span class="trace-item-figures">{ figures }</span>
             </button>
         </li>
     }
