@@ -4,6 +4,7 @@
 
 use super::inspector::status_text;
 use super::{Local, Shared, format_ms};
+use crate::app::browser;
 use crate::app::i18n::{Lang, Msg, fill, tr};
 use crate::app::state::{Action, LiveView};
 use crate::engine::Scenario;
@@ -13,6 +14,30 @@ use yew::prelude::*;
 
 /// How many runs the panel lists (newest first).
 const RUNS_SHOWN: usize = 6;
+
+/// A finished run stays listed at least this long (wall-clock milliseconds).
+const FINISHED_DWELL_MS: f64 = 1000.0;
+
+/// The newest `count` finished runs, newest first, with one that compensated among them if any
+/// run compensated lately (that is what a learner comes to see).
+fn newest_finished(runs: &[SagaView], count: usize) -> Vec<&SagaView> {
+    let mut finished: Vec<&SagaView> = runs
+        .iter()
+        .rev()
+        .filter(|r| r.ended_us.is_some())
+        .take(count)
+        .collect();
+    if !finished.iter().any(|r| r.phase == SagaPhase::Compensated)
+        && let Some(compensated) = runs
+            .iter()
+            .rev()
+            .find(|r| r.phase == SagaPhase::Compensated)
+        && finished.pop().is_some()
+    {
+        finished.push(compensated);
+    }
+    finished
+}
 
 #[derive(Properties, PartialEq)]
 pub struct SagaPanelProps {
@@ -31,6 +56,9 @@ pub fn SagaPanel(props: &SagaPanelProps) -> Html {
     let lang = props.lang;
     let scenario = &props.scenario.0;
     let live = &props.live.0;
+    // (Before any return: hooks run in the same order at every render.) When the finished
+    // runs listed were chosen, and which they are.
+    let kept_finished = use_mut_ref(|| (f64::NEG_INFINITY, Vec::<u64>::new()));
     if scenario.sagas().is_empty() {
         return Html::default();
     }
@@ -66,27 +94,41 @@ pub fn SagaPanel(props: &SagaPanelProps) -> Html {
         .filter(|r| r.ended_us.is_none())
         .take(2)
         .collect();
-    let mut finished: Vec<&SagaView> = live
-        .patterns
-        .saga
-        .runs
-        .iter()
-        .rev()
-        .filter(|r| r.ended_us.is_some())
-        .take(RUNS_SHOWN - running.len())
-        .collect();
-    if !finished.iter().any(|r| r.phase == SagaPhase::Compensated)
-        && let Some(compensated) = live
-            .patterns
+    let finished_wanted = (RUNS_SHOWN - running.len()).min(
+        live.patterns
             .saga
             .runs
             .iter()
-            .rev()
-            .find(|r| r.phase == SagaPhase::Compensated)
-    {
-        finished.pop();
-        finished.push(compensated);
-    }
+            .filter(|r| r.ended_us.is_some())
+            .count(),
+    );
+    // The newest finished runs, with one that compensated if any did lately — chosen again
+    // only once those listed have been there a second (or one of them left the engine's
+    // window): at 5× a run finishes every few tens of milliseconds, faster than anyone reads,
+    // and each replacement is new DOM to build and lay out.
+    let now_ms = browser::now_ms();
+    let chosen = {
+        let mut kept = kept_finished.borrow_mut();
+        let runs = &live.patterns.saga.runs;
+        let still_there: Option<Vec<&SagaView>> = kept
+            .1
+            .iter()
+            .map(|id| runs.iter().find(|r| r.run == *id && r.ended_us.is_some()))
+            .collect();
+        match still_there {
+            Some(listed)
+                if now_ms - kept.0 < FINISHED_DWELL_MS && listed.len() == finished_wanted =>
+            {
+                listed
+            }
+            _ => {
+                let fresh = newest_finished(runs, finished_wanted);
+                *kept = (now_ms, fresh.iter().map(|r| r.run).collect());
+                fresh
+            }
+        }
+    };
+    let finished = chosen;
     let runs: Vec<&SagaView> = running.into_iter().chain(finished).collect();
     let run_html = runs.iter().map(|run| {
         html! {
