@@ -467,3 +467,39 @@ test('what the user types survives the live refresh: the seed field and a knob w
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('what a scenario file says is shown as text, never as HTML, and the page asks nothing of other origins', async () => {
+  const { page, context, problems } = await openPage('?scenario=flipkart');
+  // Every request from a fresh load on, through an edited scenario, a run, traces and a download.
+  const requests = [];
+  page.on('request', (request) => requests.push(request.url()));
+  await page.reload();
+  await page.waitForSelector('[data-testid="map"] .station');
+  const script = '<script>window.__pwned = 1</script>';
+  const img = '"><img src=x onerror="window.__pwned = 2">';
+  await page.keyboard.press('e');
+  const editor = page.locator('[data-testid="editor-text"]');
+  const text = await editor.inputValue();
+  await editor.fill(text
+    .replace('en = "Flipkart-style shop — browse and checkout"', `en = ${JSON.stringify(script)}`)
+    .replace('label = { en = "Churchgate (shoppers)"', `label = { en = ${JSON.stringify(img)}`));
+  await page.click('[data-testid="apply-scenario"]');
+  await page.waitForSelector('[data-testid="editor-text"]', { state: 'detached' });
+  assert.equal(await page.textContent('.scenario-intro h2'), script, 'the title is its text');
+  assert.ok((await page.textContent('[data-testid="map"]')).includes('<img src=x'), 'the label is its text');
+  await page.keyboard.press('Space');
+  await waitForVirtualSeconds(page, 3);
+  await page.keyboard.press('t');
+  await page.waitForSelector('.trace-item');
+  const download = page.waitForEvent('download');
+  await page.click('[data-testid="download-all-jaeger"]');
+  await download;
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, 'nothing ran');
+  assert.equal(await page.locator('img[src="x"], script:not([type="module"]):not([src])').count(), 0, 'no element was made from the text');
+  const origin = new URL(app.base).origin;
+  const elsewhere = requests.filter((url) => !url.startsWith(origin) && !url.startsWith('blob:') && !url.startsWith('data:'));
+  assert.deepEqual(elsewhere, [], 'every request stays on the page\'s own origin');
+  assert.ok(requests.length >= 3, `the load itself was seen (${requests.length} requests)`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
