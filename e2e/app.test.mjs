@@ -129,6 +129,13 @@ test('an invalid scenario shows its problems and replaces nothing', async () => 
     buffer: Buffer.from('[[services]]\nname = "x"\nstation = "Nowhere"\n'),
   });
   await list.getByText('station "Nowhere" not found').waitFor();
+  // A file over the limit is refused before it is read, with the figures.
+  await page.setInputFiles('[data-testid="file-input"]', {
+    name: 'huge.toml',
+    mimeType: 'text/plain',
+    buffer: Buffer.alloc(2_000_000, '#'),
+  });
+  await page.getByText('That file is 2000 KB; a scenario may be at most 1000 KB.').waitFor();
   await page.keyboard.press('Escape');
   assert.equal(await page.textContent('.scenario-intro h2'), title, 'the running scenario is untouched');
   assert.deepEqual(problems, []);

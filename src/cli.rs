@@ -272,6 +272,15 @@ pub fn read_source(file: &str) -> Result<String, CliError> {
             ))
         });
     }
+    // Refused before it is read: a huge file would cost its size in memory first.
+    if let Ok(meta) = std::fs::metadata(file)
+        && meta.len() > crate::engine::MAX_SCENARIO_BYTES as u64
+    {
+        return Err(CliError(format!(
+            "{file}: {}",
+            crate::engine::too_long(meta.len())
+        )));
+    }
     std::fs::read_to_string(file).map_err(|error| match error.kind() {
         std::io::ErrorKind::NotFound => CliError(format!("{file}: no such file")),
         std::io::ErrorKind::InvalidData => CliError(format!("{file}: not UTF-8 text")),

@@ -366,3 +366,33 @@ fn an_argument_that_is_not_utf8_is_a_usage_error() {
         .expect("lokal-cli runs");
     assert_clean_failure(&output, "invalid UTF-8");
 }
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_before_it_is_read() {
+    let limit = lokal::engine::MAX_SCENARIO_BYTES;
+    // A valid scenario padded with a comment to one byte over the limit: refused for its size
+    // alone, with the figures, as the browser's file picker refuses it.
+    let source = lokal::engine::builtin::builtin_source("mm1").expect("mm1");
+    let padding = limit + 1 - source.len() - 2;
+    let text = format!("{source}\n#{}", "x".repeat(padding));
+    assert_eq!(text.len(), limit + 1);
+    let path = temp_path("too-long.toml");
+    std::fs::write(&path, &text).expect("write");
+    let output = cli(&["validate", path.to_str().expect("utf-8 path")]);
+    assert_clean_failure(
+        &output,
+        &format!(
+            "the file is {} bytes; a scenario may be at most {limit} bytes",
+            limit + 1
+        ),
+    );
+    // The same text handed over in memory (the editor's Apply) meets the same limit, and one
+    // byte less is read as usual.
+    let problems = lokal::engine::parse_scenario(&text).expect_err("too long");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let at_limit = &text[..limit];
+    assert!(
+        lokal::engine::parse_scenario(at_limit).is_ok(),
+        "a file at the limit is read"
+    );
+}

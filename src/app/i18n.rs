@@ -183,6 +183,7 @@ catalogue! {
     ScenarioLoadedWithSeed => "Scenario loaded with the seed its file sets: {0}.", "परिदृश्य अपनी फ़ाइल के सीड {0} के साथ लोड हुआ।";
     DropHere => "Drop a .toml file to load it", "लोड करने के लिए .toml फ़ाइल यहाँ छोड़ें";
     FileUnreadable => "That file could not be read as text.", "वह फ़ाइल टेक्स्ट के रूप में पढ़ी नहीं जा सकी।";
+    FileTooLong => "That file is {0} KB; a scenario may be at most {1} KB.", "वह फ़ाइल {0} KB की है; परिदृश्य अधिकतम {1} KB का हो सकता है।";
     NoticeBadParam => "URL parameter {0}={1} was ignored: {2}", "URL पैरामीटर {0}={1} को अनदेखा किया गया: {2}";
     NoticeStoredCorrupt => "Saved settings could not be read and were set aside; defaults are in use.", "सहेजी गई सेटिंग पढ़ी नहीं जा सकीं और अलग रख दी गईं; डिफ़ॉल्ट उपयोग में हैं।";
     NoticeStoredScenarioInvalid => "Your saved scenario no longer validates; it was set aside and a built-in one loaded.", "आपका सहेजा परिदृश्य अब मान्य नहीं है; उसे अलग रखकर एक बिल्ट-इन परिदृश्य लोड किया गया।";

@@ -5,15 +5,14 @@
 use crate::app::editor::{line_count, problem_lines, utf16_offset};
 use crate::app::i18n::{Lang, Msg, fill, tr};
 use crate::app::state::{Action, ScenarioSource};
-use crate::engine::Problem;
 use crate::engine::builtin::builtin_source;
+use crate::engine::{MAX_SCENARIO_BYTES, Problem};
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
 use web_sys::{DragEvent, HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 /// Largest scenario file the editor reads (a scenario is a few kilobytes).
-const MAX_FILE_BYTES: f64 = 1_000_000.0;
 
 #[derive(Properties, PartialEq)]
 pub struct EditorProps {
@@ -50,8 +49,15 @@ pub fn Editor(props: &EditorProps) -> Html {
         let reader = reader.clone();
         let on_action = props.on_action.clone();
         move |file: web_sys::File| {
-            if file.size() > MAX_FILE_BYTES {
-                on_action.emit(Action::Notify(Msg::FileUnreadable, Vec::new()));
+            // Refused before it is read, with the same limit the engine states.
+            if file.size() > MAX_SCENARIO_BYTES as f64 {
+                on_action.emit(Action::Notify(
+                    Msg::FileTooLong,
+                    vec![
+                        format!("{:.0}", (file.size() / 1000.0).ceil()),
+                        (MAX_SCENARIO_BYTES / 1000).to_string(),
+                    ],
+                ));
                 return;
             }
             let file = gloo::file::File::from(file);

@@ -39,5 +39,7 @@ pub use patterns::{AllPatterns, PatternViews};
 pub use scenario::command::{
     Command, CommandError, CommandSpec, KernelCommandSpec, RecordedCommand,
 };
-pub use scenario::{Problem, Scenario, builtin, command, parse_scenario};
+pub use scenario::{
+    MAX_SCENARIO_BYTES, Problem, Scenario, builtin, command, parse_scenario, too_long,
+};
 pub use time::{SimDuration, SimTime};
