@@ -475,13 +475,20 @@ test('what the user types survives the live refresh: the seed field and a knob w
   await context.close();
 });
 
-test('what a scenario file says is shown as text, never as HTML, and the page asks nothing of other origins', async () => {
+test('what a scenario file says is shown as text, never as HTML, the page keeps to its Content-Security-Policy, and it asks nothing of other origins', async () => {
   const { page, context, problems } = await openPage('?scenario=flipkart');
   // Every request from a fresh load on, through an edited scenario, a run, traces and a download.
   const requests = [];
   page.on('request', (request) => requests.push(request.url()));
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
   await page.reload();
   await page.waitForSelector('[data-testid="map"] .station');
+  // The release page carries its Content-Security-Policy (scripts/csp.sh).
+  const policy = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
+  assert.match(policy, /script-src 'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/]+=*'/);
   const script = '<script>window.__pwned = 1</script>';
   const img = '"><img src=x onerror="window.__pwned = 2">';
   await page.keyboard.press('e');
@@ -507,6 +514,16 @@ test('what a scenario file says is shown as text, never as HTML, and the page as
   const elsewhere = requests.filter((url) => !url.startsWith(origin) && !url.startsWith('blob:') && !url.startsWith('data:'));
   assert.deepEqual(elsewhere, [], 'every request stays on the page\'s own origin');
   assert.ok(requests.length >= 3, `the load itself was seen (${requests.length} requests)`);
+  assert.deepEqual(await page.evaluate(() => window.__violations), [], 'the whole session kept to the policy');
   assert.deepEqual(problems, []);
+  // The policy is enforced, not only written: an inline script added to the page does not run.
+  await page.evaluate(() => {
+    const script = document.createElement('script');
+    script.textContent = 'window.__injected = true';
+    document.body.append(script);
+  });
+  await page.waitForFunction(() => window.__violations.length > 0);
+  assert.equal(await page.evaluate(() => window.__injected), undefined, 'the injected script was refused');
+  assert.match((await page.evaluate(() => window.__violations))[0], /^script-src/);
   await context.close();
 });
