@@ -198,6 +198,28 @@ pub enum Panels {
     TraceList,
 }
 
+/// The frames after a refresh on which the side panel, the trace panel and its list catch up
+/// with it (a refresh comes every sixth frame at 60 Hz, so each has a frame of its own).
+pub const CATCH_UP_FRAMES: [(u32, Panels); 3] = [
+    (2, Panels::Side),
+    (3, Panels::Traces),
+    (5, Panels::TraceList),
+];
+
+/// The panels due to catch up on the frame after frame `before` (counted from the last
+/// refresh), and the count to keep (none once all caught up). When a new refresh comes first
+/// (frames slower than 60 Hz) every panel still behind catches up now.
+pub fn panels_due(before: u32, refreshing: bool) -> (Vec<Panels>, Option<u32>) {
+    let last = CATCH_UP_FRAMES[CATCH_UP_FRAMES.len() - 1].0;
+    let frame = if refreshing { last } else { before + 1 };
+    let due = CATCH_UP_FRAMES
+        .iter()
+        .filter(|(at, _)| before < *at && *at <= frame)
+        .map(|(_, panels)| *panels)
+        .collect();
+    (due, (frame < last).then_some(frame))
+}
+
 /// The side panel's tabs: one panel at a time beside (or, on a narrow screen, under) the map,
 /// so that an embed or a phone shows the map first and a panel without a long scroll.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -858,6 +880,37 @@ mod tests {
             ],
         );
         assert!(state.live.selected_trace.is_none());
+    }
+
+    #[test]
+    fn each_panel_catches_up_on_its_own_frame_or_at_once_before_the_next_refresh() {
+        // At 60 Hz: frames 1 to 5 after a refresh, one panel at a time.
+        let mut frame = Some(0);
+        let mut seen = Vec::new();
+        while let Some(before) = frame {
+            let (due, next) = panels_due(before, false);
+            seen.push((before + 1, due));
+            frame = next;
+        }
+        assert_eq!(
+            seen,
+            vec![
+                (1, vec![]),
+                (2, vec![Panels::Side]),
+                (3, vec![Panels::Traces]),
+                (4, vec![]),
+                (5, vec![Panels::TraceList]),
+            ]
+        );
+        // Slower frames: the next refresh comes at frame 3, after the side panel caught up.
+        assert_eq!(
+            panels_due(2, true),
+            (vec![Panels::Traces, Panels::TraceList], None)
+        );
+        assert_eq!(
+            panels_due(0, true).0,
+            vec![Panels::Side, Panels::Traces, Panels::TraceList]
+        );
     }
 
     #[test]

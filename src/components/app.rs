@@ -21,7 +21,7 @@ use crate::app::i18n::{Msg, fill, tr};
 use crate::app::layout::{LabelFit, MapLayout, MapView};
 use crate::app::player::Player;
 use crate::app::settings::{StoredOutcome, StoredSession, parse_url, read_stored, starting_state};
-use crate::app::state::{Action, AppState, FaultKind, Panels, ScenarioSource, SideTab};
+use crate::app::state::{Action, AppState, FaultKind, ScenarioSource, SideTab, panels_due};
 use crate::charts::{BreakerBand, band_segments};
 use crate::engine::ids::{RequestId, ServiceId};
 use gloo::events::{EventListener, EventListenerOptions};
@@ -38,14 +38,6 @@ const PHONE_MAP_PX: i32 = 520;
 
 /// How often the panels, counters and charts refresh (the dots move every frame).
 const LIVE_REFRESH_MS: f64 = 100.0;
-
-/// The frames after a refresh on which the side panel, the trace panel and its list catch up
-/// with it (a refresh comes every sixth frame at 60 Hz, so each has a frame of its own).
-const CATCH_UP_FRAMES: [(u32, Panels); 3] = [
-    (2, Panels::Side),
-    (3, Panels::Traces),
-    (5, Panels::TraceList),
-];
 
 pub type SharedPlayer = Rc<RefCell<Option<Player>>>;
 
@@ -192,21 +184,16 @@ impl FrameLoop {
         }
     }
 
-    /// Lets the panels catch up with the last refresh on their frames, or at once when a new
-    /// refresh comes first (frames slower than 60 Hz).
+    /// Lets the panels catch up with the last refresh on their frames (`panels_due`).
     fn catch_up(&self, refreshing: bool) {
         let Some(before) = self.frames_since_refresh.get() else {
             return;
         };
-        let last = CATCH_UP_FRAMES[CATCH_UP_FRAMES.len() - 1].0;
-        let frame = if refreshing { last } else { before + 1 };
-        for (at, panels) in CATCH_UP_FRAMES {
-            if before < at && at <= frame {
-                self.dispatch.dispatch(Action::CatchUp(panels));
-            }
+        let (due, next) = panels_due(before, refreshing);
+        for panels in due {
+            self.dispatch.dispatch(Action::CatchUp(panels));
         }
-        self.frames_since_refresh
-            .set((frame < last).then_some(frame));
+        self.frames_since_refresh.set(next);
     }
 
     fn on_frame(self: &Rc<Self>, timestamp: f64) {
